@@ -1,0 +1,195 @@
+//! The wasmtime host harness for the paywit component.
+//!
+//! [`Host`] compiles `target/paywit.wasm` once, links the one import it needs
+//! (`wasi:random/random`, defined here: nothing else is offered), and keeps an
+//! [`InstancePre`](wasmtime::component::InstancePre) so each store instantiates
+//! cheaply from the pooling allocator with its own memory limit. The tests
+//! under `tests/` call every export through it and compare the answers with the
+//! native crate on the same inputs, via the same conversions the component uses.
+
+use std::path::PathBuf;
+
+use wasmtime::error::Context as _;
+use wasmtime::Result;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder};
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "paywit",
+});
+
+pub use exports::paywit::gateway as w;
+pub use paywit as native;
+
+/// Conversions between native and binding types (shared with the component).
+pub mod conversions {
+    use super::{native, w};
+    include!("../../src/component/conversions.rs");
+}
+pub use conversions::Conv;
+
+pub mod vectors;
+
+/// The most linear memory one store may use: 64 MiB.
+pub const STORE_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Where randomness for `wasi:random` comes from.
+pub enum RandomSource {
+    /// The operating system's secure source.
+    Os,
+    /// A deterministic xorshift stream (for reproducible tests only).
+    Seeded(u64),
+}
+
+/// Per-store host state.
+pub struct HostState {
+    limits: StoreLimits,
+    random: RandomSource,
+}
+
+impl HostState {
+    fn next_u64(&mut self) -> u64 {
+        match &mut self.random {
+            RandomSource::Os => {
+                let mut bytes = [0u8; 8];
+                getrandom::fill(&mut bytes).expect("the OS random source failed");
+                u64::from_le_bytes(bytes)
+            }
+            RandomSource::Seeded(state) => {
+                *state ^= *state << 13;
+                *state ^= *state >> 7;
+                *state ^= *state << 17;
+                *state
+            }
+        }
+    }
+}
+
+impl wasi::random::random::Host for HostState {
+    fn get_random_bytes(&mut self, len: u64) -> Vec<u8> {
+        // The component asks for at most 32 bytes; cap anyway so a guest cannot make the host allocate wildly.
+        let len = len.min(1024) as usize;
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            out.extend_from_slice(&self.next_u64().to_le_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+
+    fn get_random_u64(&mut self) -> u64 {
+        self.next_u64()
+    }
+}
+
+/// A compiled, linked paywit component ready to instantiate.
+pub struct Host {
+    engine: Engine,
+    pre: PaywitPre<HostState>,
+    component: Component,
+}
+
+/// The component's path: `$PAYWIT_WASM`, else `target/paywit.wasm` of the workspace.
+pub fn component_path() -> PathBuf {
+    std::env::var_os("PAYWIT_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/paywit.wasm"))
+}
+
+/// An engine with the pooling allocator, sized for a test host.
+pub fn engine() -> Result<Engine> {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(256);
+    pool.total_memories(256);
+    pool.total_core_instances(256);
+    pool.max_memory_size(256 * 1024 * 1024);
+    let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config)
+}
+
+/// A linker offering `wasi:random/random` and nothing else.
+pub fn random_only_linker(engine: &Engine) -> Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasi::random::random::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+    Ok(linker)
+}
+
+impl Host {
+    /// Compiles the component at [`component_path`] and pre-instantiates it.
+    pub fn new() -> Result<Host> {
+        let engine = engine()?;
+        let path = component_path();
+        let component = Component::from_file(&engine, &path)
+            .with_context(|| format!("loading {} (run `cargo xtask build` first)", path.display()))?;
+        Host::from_component(engine, component)
+    }
+
+    /// Pre-instantiates an already compiled component.
+    pub fn from_component(engine: Engine, component: Component) -> Result<Host> {
+        let linker = random_only_linker(&engine)?;
+        let pre = PaywitPre::new(linker.instantiate_pre(&component)?)?;
+        Ok(Host { engine, pre, component })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compiled component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// A fresh store and instance, with the OS random source.
+    pub fn instantiate(&self) -> Result<Instance> {
+        self.instantiate_with(RandomSource::Os)
+    }
+
+    /// A fresh store and instance with the given random source.
+    pub fn instantiate_with(&self, random: RandomSource) -> Result<Instance> {
+        let limits = StoreLimitsBuilder::new().memory_size(STORE_MEMORY_LIMIT).instances(4).build();
+        let mut store = Store::new(&self.engine, HostState { limits, random });
+        store.limiter(|state| &mut state.limits);
+        let bindings = self.pre.instantiate(&mut store)?;
+        Ok(Instance { store, bindings })
+    }
+}
+
+/// One instance with its store: call exports through `bindings` with `&mut store`.
+pub struct Instance {
+    /// The store.
+    pub store: Store<HostState>,
+    /// The generated bindings.
+    pub bindings: Paywit,
+}
+
+impl Instance {
+    /// `webhooks.verify` through the component, converted to native types.
+    pub fn verify(
+        &mut self,
+        scheme: &native::webhooks::Scheme,
+        secrets: &[String],
+        request: &native::webhooks::Request,
+        options: native::webhooks::VerifyOptions,
+    ) -> Result<Result<native::webhooks::Verified, native::webhooks::VerifyError>> {
+        let scheme: w::webhooks::Scheme = scheme.clone().conv();
+        let request: w::webhooks::Request = request.clone().conv();
+        let answer = self.bindings.paywit_gateway_webhooks().call_verify(&mut self.store, &scheme, secrets, &request, options.conv())?;
+        Ok(answer.conv())
+    }
+
+    /// `webhooks.sign` through the component, converted to native types.
+    pub fn sign(
+        &mut self,
+        scheme: &native::webhooks::Scheme,
+        secret: &str,
+        message: &native::webhooks::Message,
+    ) -> Result<Result<Vec<native::types::Header>, native::webhooks::SignError>> {
+        let scheme: w::webhooks::Scheme = scheme.clone().conv();
+        let message: w::webhooks::Message = message.clone().conv();
+        Ok(self.bindings.paywit_gateway_webhooks().call_sign(&mut self.store, &scheme, secret, &message)?.conv())
+    }
+}

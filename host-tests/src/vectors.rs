@@ -1,0 +1,88 @@
+//! The webhook conformance vectors (`host-tests/vectors/*.json`) as native inputs.
+
+use serde_json::Value;
+
+use crate::native::types::{Body, Header};
+use crate::native::webhooks::{HashAlgorithm, HmacScheme, Request, Scheme, SignatureEncoding, VerifyOptions};
+
+/// One conformance vector.
+pub struct Vector {
+    /// Its name.
+    pub name: String,
+    /// The scheme.
+    pub scheme: Scheme,
+    /// The secrets to verify with.
+    pub secrets: Vec<String>,
+    /// The delivery.
+    pub request: Request,
+    /// The verify options.
+    pub options: VerifyOptions,
+    /// Whether it must verify.
+    pub valid: bool,
+    /// The expected error code when invalid, if the vector names one.
+    pub error: Option<String>,
+    /// Whether it comes from the published file (not derived here).
+    pub published: bool,
+}
+
+/// The vector files, published first.
+pub const FILES: &[&str] = &["webhook-signatures.json", "webhook-derived.json"];
+
+/// Every vector of every file.
+pub fn load_all() -> Vec<Vector> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    FILES
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(dir.join(file)).expect("vector file");
+            let json: Value = serde_json::from_str(&text).expect("vector JSON");
+            json["vectors"].as_array().expect("vectors array").iter().map(|v| parse(v, *file == FILES[0])).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn parse(v: &Value, published: bool) -> Vector {
+    let text = |key: &str| v[key].as_str().map(str::to_string);
+    let scheme_name = text("scheme").expect("scheme");
+    let scheme = if scheme_name == "hmac" {
+        let h = &v["hmac"];
+        Scheme::Hmac(HmacScheme {
+            header: h["header"].as_str().unwrap().into(),
+            algorithm: match h["algorithm"].as_str().unwrap() {
+                "sha256" => HashAlgorithm::Sha256,
+                "sha512" => HashAlgorithm::Sha512,
+                _ => HashAlgorithm::Sha1,
+            },
+            encoding: if h["encoding"] == "hex" { SignatureEncoding::Hex } else { SignatureEncoding::Base64 },
+            prefix: h["prefix"].as_str().map(str::to_string),
+        })
+    } else {
+        Scheme::from_name(&scheme_name).unwrap_or_else(|| panic!("unknown scheme {scheme_name}"))
+    };
+    let secrets = if let Some(list) = v["secrets"].as_array() {
+        list.iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    } else if let Some(seed) = text("signing_key_seed_base64") {
+        vec![format!("whsk_{seed}")]
+    } else {
+        vec![text("secret").expect("secret")]
+    };
+    let headers = v["headers"]
+        .as_object()
+        .expect("headers")
+        .iter()
+        .map(|(name, value)| Header::new(name.clone(), value.as_str().unwrap()))
+        .collect();
+    Vector {
+        name: text("name").unwrap(),
+        scheme,
+        secrets,
+        request: Request { headers, body: Body::Text(text("body").unwrap()), url: text("url") },
+        options: VerifyOptions {
+            now: v["now"].as_i64().unwrap_or(0),
+            tolerance_seconds: v["tolerance"].as_u64().map(|t| t as u32),
+        },
+        valid: v["valid"].as_bool().unwrap(),
+        error: text("error"),
+        published,
+    }
+}

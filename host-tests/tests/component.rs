@@ -1,0 +1,70 @@
+//! The component itself: capability-free, and it keeps serving after hostile input.
+
+use paywit_host_tests::native::types::{Body, Header};
+use paywit_host_tests::native::webhooks::{Request, Scheme, VerifyOptions};
+use paywit_host_tests::{engine, Host, HostState};
+use wasmtime::component::{Component, Linker};
+
+#[test]
+fn the_only_import_is_wasi_random() {
+    let host = Host::new().unwrap();
+    let ty = host.component().component_type();
+    let imports: Vec<String> = ty.imports(host.engine()).map(|(name, _)| name.to_string()).collect();
+    assert_eq!(imports, ["wasi:random/random@0.2.0"]);
+    // Host::new linked it with a linker that defines wasi:random and nothing else,
+    // and instantiation succeeded:
+    host.instantiate().unwrap();
+}
+
+#[test]
+fn an_empty_linker_cannot_instantiate_it() {
+    let engine = engine().unwrap();
+    let component = Component::from_file(&engine, paywit_host_tests::component_path()).unwrap();
+    let linker: Linker<HostState> = Linker::new(&engine);
+    let error = linker.instantiate_pre(&component).err().expect("the random import is required");
+    assert!(format!("{error:?}").contains("wasi:random"), "{error:?}");
+}
+
+#[test]
+fn oversized_input_is_a_typed_error_and_the_store_keeps_serving() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let options = VerifyOptions { now: 0, tolerance_seconds: None };
+    let secrets = vec!["k".to_string()];
+    let huge_header = Request {
+        headers: vec![Header::new("X-Hub-Signature-256", "a".repeat(1024 * 1024))],
+        body: Body::Text("{}".into()),
+        url: None,
+    };
+    let error = instance.verify(&Scheme::Github, &secrets, &huge_header, options).unwrap().unwrap_err();
+    assert_eq!(error.code(), "limit-exceeded");
+    let big_body = Request { headers: vec![], body: Body::Text("x".repeat(17 * 1024 * 1024)), url: None };
+    let error = instance.verify(&Scheme::Github, &secrets, &big_body, options).unwrap().unwrap_err();
+    assert_eq!(error.code(), "limit-exceeded");
+    // Same store, still serving:
+    let empty = Request { headers: vec![], body: Body::Text(String::new()), url: None };
+    let error = instance.verify(&Scheme::Github, &secrets, &empty, options).unwrap().unwrap_err();
+    assert_eq!(error.code(), "missing-header");
+}
+
+#[test]
+fn garbage_headers_never_trap() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate_with(paywit_host_tests::RandomSource::Seeded(7)).unwrap();
+    let schemes: Vec<Scheme> = paywit_host_tests::native::webhooks::schemes().into_iter().map(|i| i.scheme).collect();
+    let values = ["", ",", "=", "t=", "t=1,v1=", "v1,", "v1a,AAAA", "sha256=zz", "ts=;h1=", "v0=", "\u{0}", "é", "t=-1", "99999999999999999999999"];
+    let mut calls = 0;
+    for scheme in &schemes {
+        let info = paywit_host_tests::native::webhooks::schemes().into_iter().find(|i| &i.scheme == scheme).unwrap();
+        for value in values {
+            let headers = info.headers.iter().map(|name| Header::new(name.clone(), value)).collect();
+            let request = Request { headers, body: Body::Bytes(vec![0xff, 0xfe, 0x00]), url: Some(value.into()) };
+            let native = paywit_host_tests::native::webhooks::verify(scheme, &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()], &request, VerifyOptions { now: 1, tolerance_seconds: None });
+            let component = instance.verify(scheme, &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()], &request, VerifyOptions { now: 1, tolerance_seconds: None }).expect("no trap");
+            assert_eq!(native, component);
+            assert!(component.is_err());
+            calls += 1;
+        }
+    }
+    assert_eq!(calls, schemes.len() * values.len());
+}

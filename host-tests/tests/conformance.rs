@@ -1,0 +1,87 @@
+//! Every webhook vector, natively and through the component: both must agree
+//! with the vector and with each other.
+
+use paywit_host_tests::native::webhooks::{self, Message, Scheme};
+use paywit_host_tests::native::types::Body;
+use paywit_host_tests::{vectors, Host};
+
+#[test]
+fn every_vector_passes_natively_and_through_the_component() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let all = vectors::load_all();
+    assert!(all.len() >= 39, "expected the published and derived vectors, found {}", all.len());
+    for v in &all {
+        let native = webhooks::verify(&v.scheme, &v.secrets, &v.request, v.options);
+        let component = instance.verify(&v.scheme, &v.secrets, &v.request, v.options).unwrap();
+        assert_eq!(native, component, "{}: native and component disagree", v.name);
+        assert_eq!(native.is_ok(), v.valid, "{}: {native:?}", v.name);
+        if let (Err(error), Some(code)) = (&native, &v.error) {
+            assert_eq!(error.code(), code, "{}", v.name);
+        }
+    }
+}
+
+#[test]
+fn published_vectors_are_reproduced_by_signing() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let published = vectors::load_all().into_iter().filter(|v| v.valid && v.published);
+    let mut reproduced = 0;
+    for v in published.filter(|v| v.secrets.len() == 1) {
+        let header = |name: &str| {
+            v.request.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.clone())
+        };
+        let timestamp = header("webhook-timestamp")
+            .or_else(|| header("Stripe-Signature").and_then(|s| s.split(',').next().map(|t| t[2..].to_string())))
+            .map(|t| t.parse::<i64>().unwrap())
+            .unwrap_or(0);
+        let message = Message { body: v.request.body.clone(), id: header("webhook-id"), signed_at: timestamp, url: v.request.url.clone() };
+        let Ok(native) = webhooks::sign(&v.scheme, &v.secrets[0], &message) else { continue };
+        let component = instance.sign(&v.scheme, &v.secrets[0], &message).unwrap().unwrap();
+        assert_eq!(native, component, "{}", v.name);
+        for produced in &native {
+            if let Some(expected) = header(&produced.name) {
+                assert_eq!(produced.value, expected, "{}: {}", v.name, produced.name);
+            }
+        }
+        reproduced += 1;
+    }
+    assert!(reproduced >= 6, "reproduced {reproduced}");
+}
+
+#[test]
+fn foundation_rejections_each_have_their_own_error() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let v = vectors::load_all().into_iter().find(|v| v.name == "standard-webhooks-1").unwrap();
+    let verify = |instance: &mut paywit_host_tests::Instance, secrets: &[String], request: &webhooks::Request, now: i64| {
+        let options = webhooks::VerifyOptions { now, tolerance_seconds: None };
+        instance.verify(&Scheme::StandardWebhooks, secrets, request, options).unwrap().map_err(|e| e.code())
+    };
+    assert!(verify(&mut instance, &v.secrets, &v.request, v.options.now).is_ok());
+
+    let mut tampered_body = v.request.clone();
+    tampered_body.body = Body::Text(r#"{"test": 2432232315}"#.into());
+    assert_eq!(verify(&mut instance, &v.secrets, &tampered_body, v.options.now), Err("no-matching-signature"));
+
+    let mut tampered_signature = v.request.clone();
+    let sig = tampered_signature.headers.iter_mut().find(|h| h.name == "webhook-signature").unwrap();
+    sig.value = sig.value.replacen("g0hM", "g0hN", 1);
+    assert_eq!(verify(&mut instance, &v.secrets, &tampered_signature, v.options.now), Err("no-matching-signature"));
+
+    let mut unparseable_signature = v.request.clone();
+    unparseable_signature.headers.iter_mut().find(|h| h.name == "webhook-signature").unwrap().value = "v1,***".into();
+    assert_eq!(verify(&mut instance, &v.secrets, &unparseable_signature, v.options.now), Err("malformed-header"));
+
+    let wrong = vec!["whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_string()];
+    assert_eq!(verify(&mut instance, &wrong, &v.request, v.options.now), Err("no-matching-signature"));
+
+    assert_eq!(verify(&mut instance, &v.secrets, &v.request, v.options.now + 301), Err("timestamp-outside-tolerance"));
+
+    let rotated = vec![wrong[0].clone(), v.secrets[0].clone()];
+    let options = webhooks::VerifyOptions { now: v.options.now, tolerance_seconds: None };
+    let verified = instance.verify(&Scheme::StandardWebhooks, &rotated, &v.request, options).unwrap().unwrap();
+    assert_eq!(verified.secret_index, 1, "the second secret verifies (rotation)");
+    assert_eq!(verified.message_id.as_deref(), Some("msg_p5jXN8AQM9LWM0D4loKWxJek"));
+}

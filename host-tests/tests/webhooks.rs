@@ -1,0 +1,80 @@
+//! Webhook signing and verification through the component vs native, on
+//! randomised inputs for every scheme.
+
+use paywit_host_tests::native::types::Body;
+use paywit_host_tests::native::webhooks::{self, Message, Request, VerifyOptions};
+use paywit_host_tests::{Conv, Host, RandomSource};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+#[test]
+fn sign_and_verify_agree_with_native_for_every_scheme() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate_with(RandomSource::Seeded(1)).unwrap();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut cases = 0;
+    for info in webhooks::schemes() {
+        for round in 0..40 {
+            let seed: [u8; 32] = rng.bytes(32).try_into().unwrap();
+            let secret = if round % 5 == 4 && info.name == "standard-webhooks" {
+                webhooks::new_signing_key_pair(&seed).signing_key
+            } else {
+                webhooks::new_secret(&info.scheme, &seed)
+            };
+            let len = (rng.next() % 300) as usize;
+            let body = if info.name == "nowpayments" {
+                Body::Text(format!("{{\"payment_id\":{},\"note\":\"caf\u{e9} {}\"}}", rng.next(), rng.next() % 1000))
+            } else if round % 2 == 0 {
+                Body::Bytes(rng.bytes(len))
+            } else {
+                Body::Text(String::from_utf8_lossy(&rng.bytes(len)).into_owned())
+            };
+            let now = 1_600_000_000 + (rng.next() % 100_000_000) as i64;
+            let message = Message { body: body.clone(), id: Some(format!("msg_{}", rng.next())), signed_at: now, url: Some("https://example.com/h".into()) };
+            let native_headers = webhooks::sign(&info.scheme, &secret, &message);
+            let component_headers = instance.sign(&info.scheme, &secret, &message).unwrap();
+            assert_eq!(native_headers, component_headers, "{}", info.name);
+            let headers = native_headers.unwrap();
+            let request = Request { headers, body, url: message.url.clone() };
+            let verify_secret = if secret.starts_with("whsk_") { webhooks::public_key(&secret).unwrap() } else { secret.clone() };
+            let skew = (rng.next() % 700) as i64 - 350;
+            let options = VerifyOptions { now: now + skew, tolerance_seconds: None };
+            let native = webhooks::verify(&info.scheme, std::slice::from_ref(&verify_secret), &request, options);
+            let component = instance.verify(&info.scheme, &[verify_secret], &request, options).unwrap();
+            assert_eq!(native, component, "{}", info.name);
+            let inside = info.default_tolerance_seconds.is_none_or(|t| skew.unsigned_abs() <= t as u64);
+            assert_eq!(native.is_ok(), inside, "{} skew {skew}: {native:?}", info.name);
+            cases += 1;
+        }
+    }
+    assert_eq!(cases, 12 * 40);
+}
+
+#[test]
+fn scheme_table_and_fresh_secrets_through_the_component() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let api = instance.bindings.paywit_gateway_webhooks();
+    let table: Vec<webhooks::SchemeInfo> = api.call_schemes(&mut instance.store).unwrap().conv();
+    assert_eq!(table, webhooks::schemes());
+    for info in &table {
+        let scheme = info.scheme.clone().conv();
+        let a = api.call_new_secret(&mut instance.store, &scheme).unwrap();
+        let b = api.call_new_secret(&mut instance.store, &scheme).unwrap();
+        assert_ne!(a, b, "{}: secrets come from the random source", info.name);
+    }
+    let pair: webhooks::SigningKeyPair = api.call_new_signing_key_pair(&mut instance.store).unwrap().conv();
+    assert_eq!(api.call_public_key(&mut instance.store, &pair.signing_key).unwrap(), Ok(pair.public_key.clone()));
+    assert!(api.call_public_key(&mut instance.store, &pair.public_key).unwrap().is_err());
+}

@@ -1,0 +1,36 @@
+//! Types shared by every interface (`paywit:gateway/types`).
+
+/// One HTTP header. Names match case-insensitively (ASCII) everywhere in paywit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The header name, in any case.
+    pub name: String,
+    /// The header value exactly as received.
+    pub value: String,
+}
+
+impl Header {
+    /// Builds a header from anything string-like.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header { name: name.into(), value: value.into() }
+    }
+}
+
+/// A raw body: text and bytes with the same UTF-8 bytes behave identically.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// The body as a UTF-8 string.
+    Text(String),
+    /// The body as raw bytes.
+    Bytes(Vec<u8>),
+}
+
+impl Body {
+    /// The exact bytes that signatures and fingerprints cover.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Body::Text(text) => text.as_bytes(),
+            Body::Bytes(bytes) => bytes,
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Semantics every scheme must get right; the published and derived vectors
+//! run in `host-tests` (natively and through the component).
+
+use super::*;
+
+const NOW: i64 = 1_700_000_000;
+const SW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn secret_for(scheme: &Scheme) -> String {
+    match scheme {
+        Scheme::StandardWebhooks => SW_SECRET.to_string(),
+        _ => "a-plain-test-secret".to_string(),
+    }
+}
+
+fn all_schemes() -> Vec<Scheme> {
+    schemes().into_iter().map(|info| info.scheme).collect()
+}
+
+fn message(body: &str) -> Message {
+    Message {
+        body: Body::Text(body.to_string()),
+        id: Some("msg_1".into()),
+        signed_at: NOW,
+        url: Some("https://example.com/hook".into()),
+    }
+}
+
+fn request_for(scheme: &Scheme, secret: &str, body: &str) -> Request {
+    let msg = message(body);
+    Request { headers: sign(scheme, secret, &msg).unwrap(), body: msg.body, url: msg.url }
+}
+
+fn options() -> VerifyOptions {
+    VerifyOptions { now: NOW, tolerance_seconds: None }
+}
+
+const JSON_BODY: &str = r#"{"id":"evt_1","amount":9900,"note":"café ☃"}"#;
+
+#[test]
+fn every_scheme_round_trips_sign_then_verify() {
+    for scheme in all_schemes() {
+        let secret = secret_for(&scheme);
+        for body in [JSON_BODY, "{}"] {
+            let request = request_for(&scheme, &secret, body);
+            let verified = verify(&scheme, std::slice::from_ref(&secret), &request, options())
+                .unwrap_or_else(|e| panic!("{} did not round-trip: {e}", scheme.name()));
+            assert_eq!(verified.secret_index, 0);
+        }
+    }
+}
+
+#[test]
+fn text_and_bytes_bodies_verify_identically() {
+    for scheme in all_schemes() {
+        let secret = secret_for(&scheme);
+        let mut request = request_for(&scheme, &secret, JSON_BODY);
+        request.body = Body::Bytes(JSON_BODY.as_bytes().to_vec());
+        assert!(verify(&scheme, &[secret], &request, options()).is_ok(), "{}", scheme.name());
+    }
+}
+
+#[test]
+fn a_reserialised_body_does_not_verify() {
+    for scheme in all_schemes() {
+        if scheme == Scheme::Nowpayments {
+            continue; // NOWPayments signs the canonical form by design
+        }
+        let secret = secret_for(&scheme);
+        let mut request = request_for(&scheme, &secret, JSON_BODY);
+        request.body = Body::Text(r#"{"id": "evt_1", "amount": 9900, "note": "café ☃"}"#.into());
+        assert_eq!(verify(&scheme, &[secret], &request, options()), Err(VerifyError::NoMatchingSignature), "{}", scheme.name());
+    }
+}
+
+#[test]
+fn rotation_reports_which_secret_matched() {
+    for scheme in all_schemes() {
+        let secret = secret_for(&scheme);
+        let other = match scheme {
+            Scheme::StandardWebhooks => "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_string(),
+            _ => "another-secret".to_string(),
+        };
+        let request = request_for(&scheme, &secret, JSON_BODY);
+        let verified = verify(&scheme, &[other.clone(), secret.clone()], &request, options()).unwrap();
+        assert_eq!(verified.secret_index, 1, "{}", scheme.name());
+        assert_eq!(verify(&scheme, &[other], &request, options()), Err(VerifyError::NoMatchingSignature));
+    }
+}
+
+#[test]
+fn header_names_are_case_insensitive_and_values_trimmed() {
+    for scheme in all_schemes() {
+        let secret = secret_for(&scheme);
+        let mut request = request_for(&scheme, &secret, JSON_BODY);
+        for header in &mut request.headers {
+            header.name = header.name.to_uppercase();
+            header.value = format!(" {}\t", header.value);
+        }
+        assert!(verify(&scheme, &[secret], &request, options()).is_ok(), "{}", scheme.name());
+    }
+}
+
+#[test]
+fn repeated_headers_count_once_when_equal_and_are_refused_when_different() {
+    let secret = "a-plain-test-secret".to_string();
+    let mut request = request_for(&Scheme::Github, &secret, JSON_BODY);
+    request.headers.push(request.headers[0].clone());
+    assert!(verify(&Scheme::Github, std::slice::from_ref(&secret), &request, options()).is_ok());
+    request.headers.push(Header::new("x-hub-signature-256", "sha256=00"));
+    let err = verify(&Scheme::Github, &[secret], &request, options()).unwrap_err();
+    assert_eq!(err.code(), "malformed-header");
+}
+
+#[test]
+fn replay_window_is_checked_both_ways_and_reports_the_distance() {
+    for scheme in [Scheme::StandardWebhooks, Scheme::Stripe, Scheme::Slack, Scheme::Paddle] {
+        let secret = secret_for(&scheme);
+        let request = request_for(&scheme, &secret, JSON_BODY);
+        let default = schemes().into_iter().find(|i| i.scheme == scheme).unwrap().default_tolerance_seconds.unwrap();
+        let at = |now| verify(&scheme, std::slice::from_ref(&secret), &request, VerifyOptions { now, tolerance_seconds: None });
+        assert!(at(NOW + default as i64).is_ok());
+        assert!(at(NOW - default as i64).is_ok());
+        assert_eq!(
+            at(NOW + default as i64 + 7),
+            Err(VerifyError::TimestampOutsideTolerance { seconds_outside: 7, direction: ClockDirection::Past, tolerance_seconds: default })
+        );
+        assert_eq!(
+            at(NOW - default as i64 - 1),
+            Err(VerifyError::TimestampOutsideTolerance { seconds_outside: 1, direction: ClockDirection::Future, tolerance_seconds: default })
+        );
+        let wide = VerifyOptions { now: NOW + 3600, tolerance_seconds: Some(3600) };
+        assert!(verify(&scheme, std::slice::from_ref(&secret), &request, wide).is_ok());
+    }
+}
+
+#[test]
+fn untimestamped_schemes_ignore_the_clock() {
+    let secret = "a-plain-test-secret".to_string();
+    let request = request_for(&Scheme::Github, &secret, JSON_BODY);
+    let verified = verify(&Scheme::Github, &[secret], &request, VerifyOptions { now: 0, tolerance_seconds: Some(0) }).unwrap();
+    assert_eq!(verified.signed_at, None);
+}
+
+#[test]
+fn unusable_secrets_are_named_by_index_and_never_echoed() {
+    let request = request_for(&Scheme::StandardWebhooks, SW_SECRET, JSON_BODY);
+    let cases = [
+        ("whsec_", SecretProblem::Empty),
+        ("whsec_!!not-base64!!", SecretProblem::BadEncoding),
+        ("whsec_c2hvcnQ=", SecretProblem::TooShort),
+        ("whpk_AAAA", SecretProblem::WrongKeyLength),
+    ];
+    for (bad, problem) in cases {
+        let err = verify(&Scheme::StandardWebhooks, &[SW_SECRET.into(), bad.into()], &request, options()).unwrap_err();
+        assert_eq!(err, VerifyError::UnusableSecret { index: 1, problem });
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(bad.trim_start_matches("whsec_").trim_start_matches("whpk_")) || bad.len() <= 6, "{shown}");
+    }
+    let err = verify(&Scheme::Stripe, &[String::new()], &request, options()).unwrap_err();
+    assert_eq!(err, VerifyError::UnusableSecret { index: 0, problem: SecretProblem::Empty });
+    assert_eq!(verify(&Scheme::Stripe, &[], &request, options()), Err(VerifyError::NoSecrets));
+}
+
+#[test]
+fn stripe_whsec_is_used_raw_and_standard_webhooks_whsec_is_decoded() {
+    // The same string must not verify across the two schemes' conventions.
+    let stripe_request = request_for(&Scheme::Stripe, SW_SECRET, JSON_BODY);
+    let value = stripe_request.headers[0].value.clone();
+    let raw = crate::encoding::hex_lower(&mac::compute(HashAlgorithm::Sha256, SW_SECRET.as_bytes(), &[format!("{NOW}.{JSON_BODY}")]));
+    assert!(value.ends_with(&raw), "Stripe keys are the UTF-8 of the whole string");
+}
+
+#[test]
+fn every_single_bit_flip_is_rejected() {
+    let body = "{\"a\":1}";
+    for scheme in all_schemes() {
+        if scheme == Scheme::Nowpayments {
+            continue; // covered below with a body whose flips stay distinct JSON or non-JSON
+        }
+        let secret = secret_for(&scheme);
+        let good = request_for(&scheme, &secret, body);
+        let mut bytes = body.as_bytes().to_vec();
+        for bit in 0..bytes.len() * 8 {
+            bytes[bit / 8] ^= 1 << (bit % 8);
+            let mut request = good.clone();
+            request.body = Body::Bytes(bytes.clone());
+            assert!(verify(&scheme, std::slice::from_ref(&secret), &request, options()).is_err(), "{} body bit {bit}", scheme.name());
+            bytes[bit / 8] ^= 1 << (bit % 8);
+        }
+        for (index, header) in good.headers.iter().enumerate() {
+            let mut value = header.value.clone().into_bytes();
+            for bit in 0..value.len() * 8 {
+                value[bit / 8] ^= 1 << (bit % 8);
+                if let Ok(text) = String::from_utf8(value.clone()) {
+                    let mut request = good.clone();
+                    request.headers[index].value = text.clone();
+                    let result = verify(&scheme, std::slice::from_ref(&secret), &request, options());
+                    // A flip that only changes hex case, or surrounding whitespace, keeps the same bytes.
+                    let same_meaning = text.eq_ignore_ascii_case(&header.value) && !header.name.contains("id")
+                        || text.trim_matches([' ', '\t']) == header.value;
+                    assert!(result.is_err() || same_meaning, "{} header {} bit {bit}: {text}", scheme.name(), header.name);
+                }
+                value[bit / 8] ^= 1 << (bit % 8);
+            }
+        }
+    }
+}
+
+#[test]
+fn standard_webhooks_v1a_signs_and_verifies_with_public_key() {
+    let pair = new_signing_key_pair(&[7u8; 32]);
+    let request = request_for(&Scheme::StandardWebhooks, &pair.signing_key, JSON_BODY);
+    assert!(request.headers[2].value.starts_with("v1a,"));
+    let verified = verify(&Scheme::StandardWebhooks, &[SW_SECRET.into(), pair.public_key.clone()], &request, options()).unwrap();
+    assert_eq!(verified.secret_index, 1);
+    assert_eq!(public_key(&pair.signing_key).unwrap(), pair.public_key);
+    assert_eq!(public_key(&pair.public_key), Err(SecretProblem::WrongKeyKind));
+    assert_eq!(sign(&Scheme::StandardWebhooks, &pair.public_key, &message("x")), Err(SignError::UnusableSecret(SecretProblem::WrongKeyKind)));
+    assert!(!format!("{pair:?}").contains(&pair.signing_key));
+    // Mixed v1 and v1a in one header: either key verifies.
+    let v1 = request_for(&Scheme::StandardWebhooks, SW_SECRET, JSON_BODY);
+    let mut mixed = request.clone();
+    mixed.headers[2].value = format!("{} {}", v1.headers[2].value, request.headers[2].value);
+    assert!(verify(&Scheme::StandardWebhooks, &[SW_SECRET.into()], &mixed, options()).is_ok());
+    assert!(verify(&Scheme::StandardWebhooks, &[pair.public_key], &mixed, options()).is_ok());
+}
+
+#[test]
+fn malformed_headers_are_typed_errors() {
+    let sw = request_for(&Scheme::StandardWebhooks, SW_SECRET, JSON_BODY);
+    let with = |name: &str, value: &str| {
+        let mut request = sw.clone();
+        request.headers.retain(|h| h.name != name);
+        request.headers.push(Header::new(name, value));
+        verify(&Scheme::StandardWebhooks, &[SW_SECRET.into()], &request, options()).unwrap_err().code()
+    };
+    for ts in ["", "-5", "+1700000000", "1700000000.9", "1e9", "99999999999999999999"] {
+        assert_eq!(with("webhook-timestamp", ts), "malformed-header", "{ts:?}");
+    }
+    for sig in ["v1", "v1,a,b", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE", "v1,%%%"] {
+        assert_eq!(with("webhook-signature", sig), "malformed-header", "{sig:?}");
+    }
+    assert_eq!(with("webhook-signature", "v9,abc="), "no-matching-signature");
+    let mut missing = sw.clone();
+    missing.headers.remove(0);
+    assert_eq!(
+        verify(&Scheme::StandardWebhooks, &[SW_SECRET.into()], &missing, options()),
+        Err(VerifyError::MissingHeader("webhook-id".into()))
+    );
+}
+
+#[test]
+fn non_canonical_base64_signatures_are_refused() {
+    // Python's standardwebhooks accepts these (it compares decoded bytes); paywit does not.
+    let request = request_for(&Scheme::Shopify, "k", JSON_BODY);
+    let value = &request.headers[0].value;
+    let last = value.trim_end_matches('=').chars().last().unwrap();
+    let mut tweaked = request.clone();
+    let idx = value.trim_end_matches('=').len() - 1;
+    let replacement = if last == 'A' { 'B' } else { 'A' };
+    tweaked.headers[0].value.replace_range(idx..idx + 1, &replacement.to_string());
+    assert!(verify(&Scheme::Shopify, &["k".into()], &tweaked, options()).is_err());
+}
+
+#[test]
+fn limits_give_typed_errors() {
+    let mut request = request_for(&Scheme::Github, "k", "{}");
+    request.headers.push(Header::new("x-big", "a".repeat(crate::limits::MAX_HEADER_BYTES)));
+    assert_eq!(verify(&Scheme::Github, &["k".into()], &request, options()).unwrap_err().code(), "limit-exceeded");
+    let secrets = vec!["k".to_string(); crate::limits::MAX_SECRET_COUNT + 1];
+    let request = request_for(&Scheme::Github, "k", "{}");
+    assert_eq!(verify(&Scheme::Github, &secrets, &request, options()).unwrap_err().code(), "limit-exceeded");
+    assert_eq!(
+        verify(&Scheme::Github, &["x".repeat(2000)], &request, options()),
+        Err(VerifyError::UnusableSecret { index: 0, problem: SecretProblem::TooLong })
+    );
+}
+
+#[test]
+fn signing_validates_fields() {
+    let mut msg = message("{}");
+    msg.id = None;
+    assert_eq!(sign(&Scheme::StandardWebhooks, SW_SECRET, &msg), Err(SignError::MissingField("id".into())));
+    msg.id = Some("has.dot".into());
+    assert!(matches!(sign(&Scheme::StandardWebhooks, SW_SECRET, &msg), Err(SignError::InvalidField { .. })));
+    let mut msg = message("{}");
+    msg.url = None;
+    assert_eq!(sign(&Scheme::Square, "k", &msg), Err(SignError::MissingField("url".into())));
+    let mut msg = message("{}");
+    msg.signed_at = -1;
+    assert!(matches!(sign(&Scheme::Stripe, "k", &msg), Err(SignError::InvalidField { .. })));
+    assert!(matches!(sign(&Scheme::Nowpayments, "k", &message("not json")), Err(SignError::MalformedBody(_))));
+}
+
+#[test]
+fn new_secrets_have_the_scheme_format_and_work() {
+    let random = [42u8; 32];
+    for scheme in all_schemes() {
+        let secret = new_secret(&scheme, &random);
+        let request = request_for(&scheme, &secret, JSON_BODY);
+        assert!(verify(&scheme, std::slice::from_ref(&secret), &request, options()).is_ok(), "{}", scheme.name());
+    }
+    assert!(new_secret(&Scheme::StandardWebhooks, &random).starts_with("whsec_"));
+    assert_eq!(Scheme::from_name("stripe"), Some(Scheme::Stripe));
+    assert_eq!(Scheme::from_name("hmac"), None);
+}
