@@ -35,7 +35,10 @@ fn root() -> PathBuf {
 
 fn run(command: &mut Command) -> Result<()> {
     eprintln!("xtask: {command:?}");
-    let status = command.current_dir(root()).status().with_context(|| format!("could not start {command:?}"))?;
+    if command.get_current_dir().is_none() {
+        command.current_dir(root());
+    }
+    let status = command.status().with_context(|| format!("could not start {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed with {status}");
     }
@@ -75,7 +78,38 @@ fn build() -> Result<PathBuf> {
     std::fs::write(&out, &component)?;
     copy_wit(&root.join("wit"), &root.join("target").join("wit"))?;
     eprintln!("xtask: wrote {} ({} bytes), only import {ALLOWED_IMPORT}", out.display(), component.len());
+    std::fs::copy(&out, root.join("packages/python/paywit/paywit.wasm"))?;
+    build_node()?;
     Ok(out)
+}
+
+/// The project's Python virtualenv (`target/py-venv`) with the pinned test
+/// dependencies of the Python package, created on first use (idempotent).
+fn python() -> Result<PathBuf> {
+    let root = root();
+    let venv = root.join("target").join("py-venv");
+    let python = venv.join("bin").join("python");
+    let requirements = root.join("packages/python/requirements-dev.txt");
+    let stamp = venv.join(".requirements-installed");
+    if !python.exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    let wanted = std::fs::read_to_string(&requirements)?;
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&requirements))?;
+        std::fs::write(&stamp, wanted)?;
+    }
+    Ok(python)
+}
+
+/// The Node package: installs its pinned dev dependencies once (`npm ci`), then
+/// transpiles the component with jco into `packages/node/gen/`.
+fn build_node() -> Result<()> {
+    let package = root().join("packages").join("node");
+    if !package.join("node_modules").join(".package-lock.json").exists() {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&package))?;
+    }
+    run(Command::new("npm").args(["run", "--silent", "build"]).current_dir(&package))
 }
 
 /// Fails unless the component's only import is `wasi:random/random`.
@@ -120,6 +154,8 @@ fn test() -> Result<()> {
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     run(cargo().args(["clippy", "--package", "paywit", "--lib", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
     differential()?;
+    run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))?;
+    run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
     Ok(())
 }
 
@@ -128,12 +164,7 @@ fn test() -> Result<()> {
 /// other way round.
 fn differential() -> Result<()> {
     let root = root();
-    let venv = root.join("target").join("peers-venv");
-    let python = venv.join("bin").join("python");
-    if !python.exists() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    }
-    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"]).arg(root.join("host-tests/peers/requirements.txt")))?;
+    let python = python()?;
     let cases = root.join("target").join("peer-cases");
     std::fs::create_dir_all(&cases)?;
     // 1. the peers sign; 2. paywit verifies those and signs its own; 3. the peers verify paywit's.
@@ -148,7 +179,10 @@ fn demo() -> Result<()> {
     run(cargo().args(["run", "--quiet", "--package", "paywit-host-tests", "--example", "demo"]))
 }
 
+/// Rust (component vs native), then Node and Python (paywit vs the peers), each measured in one run.
 fn bench() -> Result<()> {
     build()?;
-    run(cargo().args(["run", "--release", "--quiet", "--package", "paywit-host-tests", "--bin", "bench"]))
+    run(cargo().args(["run", "--release", "--quiet", "--package", "paywit-host-tests", "--bin", "bench"]))?;
+    run(Command::new("node").arg("bench/verify.mjs").current_dir(root().join("packages").join("node")))?;
+    run(Command::new(python()?).arg("bench.py").current_dir(root().join("packages").join("python")))
 }

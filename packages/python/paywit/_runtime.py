@@ -1,0 +1,104 @@
+"""Loads the paywit component once per process; one instance per thread.
+
+wasmtime stores are not thread-safe, so each thread lazily gets its own store
+and instance (a few hundred KiB of linear memory) of the one compiled core
+module. Nothing is shared between threads but the engine and the compiled
+code, so WSGI/ASGI workers and thread pools need no lock.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+import wasmtime
+from wasmtime import component as wc
+
+from . import _abi, _fast_verify
+
+COMPONENT_PATH = Path(os.environ.get("PAYWIT_WASM", Path(__file__).with_name("paywit.wasm")))
+_RANDOM = "wasi:random/random@0.2.0"
+
+
+class _Process:
+    """What one process compiles once: the engine, the core module, the signatures."""
+
+    def __init__(self) -> None:
+        component_bytes = COMPONENT_PATH.read_bytes()
+        config = wasmtime.Config()
+        # Linear memory never moves, so paywit._abi can keep one base address.
+        config.memory_may_move = False
+        self.engine = wasmtime.Engine(config)
+        self.signatures = _abi.signatures(wc.Component(self.engine, component_bytes), self.engine)
+        self.module = wasmtime.Module(self.engine, _abi.core_module_bytes(component_bytes))
+
+
+class _Instance:
+    """One store and instance, used by one thread only."""
+
+    def __init__(self, process: _Process) -> None:
+        self._process = process
+        self.store = wasmtime.Store(process.engine)
+        linker = wasmtime.Linker(process.engine)
+        i32, i64 = wasmtime.ValType.i32(), wasmtime.ValType.i64()
+        linker.define_func(_RANDOM, "get-random-bytes", wasmtime.FuncType([i64, i32], []), self._random_bytes)
+        linker.define_func(_RANDOM, "get-random-u64", wasmtime.FuncType([], [i64]), self._random_u64)
+        instance = linker.instantiate(self.store, process.module)
+        self._exports = instance.exports(self.store)
+        self.memory = _abi.Memory(self.store, self._exports["memory"], self._exports["cabi_realloc"])
+        self._calls: Dict[Tuple[str, str], _abi.Export] = {}
+        self.verify = self.export("webhooks", "verify")
+        _fast_verify.check_layout(process.signatures["paywit:gateway/webhooks@0.1.0"]["verify"][0])
+
+    def _random_bytes(self, length: int, retptr: int) -> None:
+        data = os.urandom(length)
+        ptr = self.memory.put(data)
+        self.memory.write(retptr & 0xFFFFFFFF, ptr.to_bytes(4, "little") + len(data).to_bytes(4, "little"))
+
+    @staticmethod
+    def _random_u64() -> int:
+        value = int.from_bytes(os.urandom(8), "little")
+        return value - (1 << 64) if value >= 1 << 63 else value
+
+    def export(self, interface: str, name: str) -> _abi.Export:
+        key = (interface, name)
+        call = self._calls.get(key)
+        if call is None:
+            qualified = f"paywit:gateway/{interface}@0.1.0"
+            params, result = self._process.signatures[qualified][name]
+            core_name = f"{qualified}#{name}"
+            post: Optional[Any] = self._exports.get(f"cabi_post_{core_name}")
+            call = _abi.Export(self.memory, self.store, self._exports[core_name], post, params, result)
+            self._calls[key] = call
+        return call
+
+
+_process: Optional[_Process] = None
+_process_lock = threading.Lock()
+_local = threading.local()
+
+
+def instance() -> _Instance:
+    """This thread's instance (created on first use)."""
+    current = getattr(_local, "instance", None)
+    if current is None:
+        global _process
+        with _process_lock:
+            if _process is None:
+                _process = _Process()
+        current = _local.instance = _Instance(_process)
+    return current
+
+
+def verify(scheme: Tuple[str, Any], secrets: Any, headers: Any, body: Tuple[str, bytes], url: Optional[str], now: int,
+           tolerance: Optional[int]) -> Any:
+    """`webhooks.verify` through the hand-lowered fast path."""
+    current = instance()
+    params = _fast_verify.lower(current.memory, scheme, secrets, headers, body, url, now, tolerance)
+    return current.verify.call_lowered(params)
+
+
+def call(interface: str, name: str, *args: Any) -> Any:
+    """Calls `interface.name` on this thread's instance."""
+    return instance().export(interface, name)(*args)
