@@ -35,7 +35,12 @@ fn main() -> wasmtime::Result<()> {
     ];
     let secrets = vec![secret];
     for (label, request, now) in deliveries {
-        let outcome = paywit.verify(&Scheme::StandardWebhooks, &secrets, request, VerifyOptions { now, tolerance_seconds: None })?;
+        let outcome = paywit.verify(
+            &Scheme::StandardWebhooks,
+            &secrets,
+            request,
+            VerifyOptions { now, tolerance_seconds: None },
+        )?;
         let verdict = match outcome {
             Ok(verified) => format!(
                 "ACCEPTED (secret #{}, message {}) -> enqueue, answer 200",

@@ -30,7 +30,10 @@ mod tests {
 
     #[test]
     fn keeps_number_text_and_escapes_minimally() {
-        assert_eq!(canonicalize(br#"{"n":1.0,"e":1E2,"s":"a/\u00e9\n"}"#).unwrap(), "{\"e\":1e+2,\"n\":1.0,\"s\":\"a/\u{e9}\\n\"}");
+        assert_eq!(
+            canonicalize(br#"{"n":1.0,"e":1E2,"s":"a/\u00e9\n"}"#).unwrap(),
+            "{\"e\":1e+2,\"n\":1.0,\"s\":\"a/\u{e9}\\n\"}"
+        );
     }
 
     #[test]

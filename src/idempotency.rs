@@ -115,7 +115,9 @@ pub fn new_key(random: [u8; 16]) -> String {
 
 /// Parses an `Idempotency-Key` value: a bare token or a quoted sf-string.
 /// Surrounding spaces and tabs are ignored; the key itself must be 1..=255
-/// visible ASCII characters (0x21-0x7E).
+/// visible ASCII characters (0x21-0x7E) other than `"` and `\`, so that a
+/// parsed key always re-parses to itself (a key starting with `"` would read
+/// back as an sf-string).
 pub fn parse_key(header_value: &str) -> Result<String, KeyError> {
     let value = header_value.trim_matches([' ', '\t']);
     let key = match value.strip_prefix('"') {
@@ -128,7 +130,7 @@ pub fn parse_key(header_value: &str) -> Result<String, KeyError> {
     if key.len() > MAX_KEY_LENGTH {
         return Err(KeyError::TooLong(u32::try_from(key.len()).unwrap_or(u32::MAX)));
     }
-    if let Some(offset) = key.bytes().position(|b| !b.is_ascii_graphic()) {
+    if let Some(offset) = key.bytes().position(|b| !b.is_ascii_graphic() || b == b'"' || b == b'\\') {
         return Err(KeyError::InvalidCharacter(offset as u32));
     }
     Ok(key)
@@ -173,7 +175,11 @@ pub fn fingerprint(method: &str, path: &str, body: &Body) -> String {
 
 /// 24 h retention, key required, 422 on mismatch.
 pub fn default_policy() -> KeyPolicy {
-    KeyPolicy { retention_seconds: MIN_RETENTION_SECONDS, require_key: true, mismatch_status: MismatchStatus::UnprocessableContent }
+    KeyPolicy {
+        retention_seconds: MIN_RETENTION_SECONDS,
+        require_key: true,
+        mismatch_status: MismatchStatus::UnprocessableContent,
+    }
 }
 
 /// Decides what to do with a request carrying `key` (`None`: no key sent).
@@ -262,7 +268,12 @@ mod tests {
     fn parse_key_accepts_tokens_and_sf_strings() {
         assert_eq!(parse_key("8b7cfa4d-1e6c-4a12").unwrap(), "8b7cfa4d-1e6c-4a12");
         assert_eq!(parse_key(" \"8e03978e-40d5\" ").unwrap(), "8e03978e-40d5");
-        assert_eq!(parse_key(r#""a\"b\\c""#).unwrap(), r#"a"b\c"#);
+        assert_eq!(
+            parse_key(r#""a\"b""#),
+            Err(KeyError::InvalidCharacter(1)),
+            "escapes decode, but quotes are refused"
+        );
+        assert_eq!(parse_key(r#"a\b"#), Err(KeyError::InvalidCharacter(1)));
         assert_eq!(parse_key(""), Err(KeyError::Empty));
         assert_eq!(parse_key("\"\""), Err(KeyError::Empty));
         assert_eq!(parse_key("a b"), Err(KeyError::InvalidCharacter(1)));
@@ -283,13 +294,22 @@ mod tests {
         assert_eq!(decide(None, None, FP, 0, &policy), Ok(Decision::MissingKey));
         assert_eq!(decide(None, None, FP, 0, &lenient), Ok(Decision::Execute(ExecuteReason::NoKey)));
         assert_eq!(decide(Some("k"), None, FP, 0, &policy), Ok(Decision::Execute(ExecuteReason::NewKey)));
-        assert_eq!(decide(Some("k"), Some(&stored(true)), FP, 1000 + 86_399, &policy), Ok(Decision::Replay(Some("resp-1".into()))));
-        assert_eq!(decide(Some("k"), Some(&stored(true)), FP, 1000 + 86_400, &policy), Ok(Decision::Execute(ExecuteReason::ExpiredKey)));
+        assert_eq!(
+            decide(Some("k"), Some(&stored(true)), FP, 1000 + 86_399, &policy),
+            Ok(Decision::Replay(Some("resp-1".into())))
+        );
+        assert_eq!(
+            decide(Some("k"), Some(&stored(true)), FP, 1000 + 86_400, &policy),
+            Ok(Decision::Execute(ExecuteReason::ExpiredKey))
+        );
         assert_eq!(decide(Some("k"), Some(&stored(false)), FP, 1001, &policy), Ok(Decision::InProgress));
         assert_eq!(decide(Some("k"), Some(&stored(false)), "other", 1001, &policy), Ok(Decision::Mismatch));
         assert_eq!(decide(Some("k"), Some(&stored(true)), "other", 1001, &policy), Ok(Decision::Mismatch));
         let long = KeyPolicy { retention_seconds: 72 * 3600, ..policy };
-        assert_eq!(decide(Some("k"), Some(&stored(true)), FP, 1000 + 86_400, &long), Ok(Decision::Replay(Some("resp-1".into()))));
+        assert_eq!(
+            decide(Some("k"), Some(&stored(true)), FP, 1000 + 86_400, &long),
+            Ok(Decision::Replay(Some("resp-1".into())))
+        );
         for bad in [0, 86_399, 259_201] {
             let policy = KeyPolicy { retention_seconds: bad, ..policy };
             assert_eq!(decide(Some("k"), None, FP, 0, &policy), Err(PolicyError::RetentionOutOfRange(bad)));
@@ -316,10 +336,18 @@ mod tests {
     #[test]
     fn fingerprint_ignores_key_order_and_whitespace_only() {
         let a = fingerprint("post", "/v1/charges", &Body::Text(r#"{"amount":9900,"currency":"usd"}"#.into()));
-        let b = fingerprint("POST", "/v1/charges", &Body::Bytes(b"{ \"currency\" : \"usd\",\n \"amount\" : 9900 }".to_vec()));
+        let b = fingerprint(
+            "POST",
+            "/v1/charges",
+            &Body::Bytes(b"{ \"currency\" : \"usd\",\n \"amount\" : 9900 }".to_vec()),
+        );
         assert_eq!(a, b);
         assert_eq!(a.len(), 64);
-        for other in [r#"{"amount":9901,"currency":"usd"}"#, r#"{"amount":"9900","currency":"usd"}"#, r#"{"amount":9900.0,"currency":"usd"}"#] {
+        for other in [
+            r#"{"amount":9901,"currency":"usd"}"#,
+            r#"{"amount":"9900","currency":"usd"}"#,
+            r#"{"amount":9900.0,"currency":"usd"}"#,
+        ] {
             assert_ne!(a, fingerprint("POST", "/v1/charges", &Body::Text(other.into())), "{other}");
         }
         assert_ne!(a, fingerprint("PUT", "/v1/charges", &Body::Text(r#"{"amount":9900,"currency":"usd"}"#.into())));

@@ -9,10 +9,10 @@
 
 use std::path::PathBuf;
 
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::error::Context as _;
 use wasmtime::Result;
-use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -31,8 +31,34 @@ pub use conversions::Conv;
 
 pub mod vectors;
 
-/// The most linear memory one store may use: 64 MiB.
-pub const STORE_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
+/// The most linear memory one store may use: 256 MiB (room for a 64 MiB hostile
+/// body to reach paywit's own 16 MiB check and be refused with a typed error).
+pub const STORE_MEMORY_LIMIT: usize = 256 * 1024 * 1024;
+
+/// A per-store memory limiter that also records what the guest asked for.
+pub struct MemoryLimiter {
+    /// The most bytes one memory may grow to.
+    pub limit: usize,
+    /// The largest memory size granted so far.
+    pub peak: usize,
+    /// Whether a growth beyond `limit` was refused.
+    pub refused: bool,
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> Result<bool> {
+        if desired > self.limit {
+            self.refused = true;
+            return Ok(false);
+        }
+        self.peak = self.peak.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> Result<bool> {
+        Ok(desired <= 10_000)
+    }
+}
 
 /// Where randomness for `wasi:random` comes from.
 pub enum RandomSource {
@@ -44,7 +70,8 @@ pub enum RandomSource {
 
 /// Per-store host state.
 pub struct HostState {
-    limits: StoreLimits,
+    /// The memory limiter of this store.
+    pub limits: MemoryLimiter,
     random: RandomSource,
 }
 
@@ -100,10 +127,10 @@ pub fn component_path() -> PathBuf {
 /// An engine with the pooling allocator, sized for a test host.
 pub fn engine() -> Result<Engine> {
     let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(256);
-    pool.total_memories(256);
-    pool.total_core_instances(256);
-    pool.max_memory_size(256 * 1024 * 1024);
+    pool.total_component_instances(64);
+    pool.total_memories(64);
+    pool.total_core_instances(64);
+    pool.max_memory_size(STORE_MEMORY_LIMIT + 64 * 1024 * 1024);
     let mut config = Config::new();
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)
@@ -150,7 +177,7 @@ impl Host {
 
     /// A fresh store and instance with the given random source.
     pub fn instantiate_with(&self, random: RandomSource) -> Result<Instance> {
-        let limits = StoreLimitsBuilder::new().memory_size(STORE_MEMORY_LIMIT).instances(4).build();
+        let limits = MemoryLimiter { limit: STORE_MEMORY_LIMIT, peak: 0, refused: false };
         let mut store = Store::new(&self.engine, HostState { limits, random });
         store.limiter(|state| &mut state.limits);
         let bindings = self.pre.instantiate(&mut store)?;
@@ -177,7 +204,13 @@ impl Instance {
     ) -> Result<Result<native::webhooks::Verified, native::webhooks::VerifyError>> {
         let scheme: w::webhooks::Scheme = scheme.clone().conv();
         let request: w::webhooks::Request = request.clone().conv();
-        let answer = self.bindings.paywit_gateway_webhooks().call_verify(&mut self.store, &scheme, secrets, &request, options.conv())?;
+        let answer = self.bindings.paywit_gateway_webhooks().call_verify(
+            &mut self.store,
+            &scheme,
+            secrets,
+            &request,
+            options.conv(),
+        )?;
         Ok(answer.conv())
     }
 

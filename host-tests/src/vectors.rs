@@ -36,7 +36,12 @@ pub fn load_all() -> Vec<Vector> {
         .flat_map(|file| {
             let text = std::fs::read_to_string(dir.join(file)).expect("vector file");
             let json: Value = serde_json::from_str(&text).expect("vector JSON");
-            json["vectors"].as_array().expect("vectors array").iter().map(|v| parse(v, *file == FILES[0])).collect::<Vec<_>>()
+            json["vectors"]
+                .as_array()
+                .expect("vectors array")
+                .iter()
+                .map(|v| parse(v, *file == FILES[0]))
+                .collect::<Vec<_>>()
         })
         .collect()
 }

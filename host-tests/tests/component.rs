@@ -38,8 +38,11 @@ fn oversized_input_is_a_typed_error_and_the_store_keeps_serving() {
     };
     let error = instance.verify(&Scheme::Github, &secrets, &huge_header, options).unwrap().unwrap_err();
     assert_eq!(error.code(), "limit-exceeded");
-    let big_body = Request { headers: vec![], body: Body::Text("x".repeat(17 * 1024 * 1024)), url: None };
+    let big_body = Request { headers: vec![], body: Body::Bytes(vec![b'x'; 64 * 1024 * 1024]), url: None };
     let error = instance.verify(&Scheme::Github, &secrets, &big_body, options).unwrap().unwrap_err();
+    assert_eq!(error.code(), "limit-exceeded");
+    let huge_secrets = vec!["k".to_string(); 100_000];
+    let error = instance.verify(&Scheme::Github, &huge_secrets, &huge_header, options).unwrap().unwrap_err();
     assert_eq!(error.code(), "limit-exceeded");
     // Same store, still serving:
     let empty = Request { headers: vec![], body: Body::Text(String::new()), url: None };
@@ -52,19 +55,68 @@ fn garbage_headers_never_trap() {
     let host = Host::new().unwrap();
     let mut instance = host.instantiate_with(paywit_host_tests::RandomSource::Seeded(7)).unwrap();
     let schemes: Vec<Scheme> = paywit_host_tests::native::webhooks::schemes().into_iter().map(|i| i.scheme).collect();
-    let values = ["", ",", "=", "t=", "t=1,v1=", "v1,", "v1a,AAAA", "sha256=zz", "ts=;h1=", "v0=", "\u{0}", "é", "t=-1", "99999999999999999999999"];
+    let values = [
+        "",
+        ",",
+        "=",
+        "t=",
+        "t=1,v1=",
+        "v1,",
+        "v1a,AAAA",
+        "sha256=zz",
+        "ts=;h1=",
+        "v0=",
+        "\u{0}",
+        "é",
+        "t=-1",
+        "99999999999999999999999",
+    ];
     let mut calls = 0;
     for scheme in &schemes {
         let info = paywit_host_tests::native::webhooks::schemes().into_iter().find(|i| &i.scheme == scheme).unwrap();
         for value in values {
             let headers = info.headers.iter().map(|name| Header::new(name.clone(), value)).collect();
             let request = Request { headers, body: Body::Bytes(vec![0xff, 0xfe, 0x00]), url: Some(value.into()) };
-            let native = paywit_host_tests::native::webhooks::verify(scheme, &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()], &request, VerifyOptions { now: 1, tolerance_seconds: None });
-            let component = instance.verify(scheme, &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()], &request, VerifyOptions { now: 1, tolerance_seconds: None }).expect("no trap");
+            let native = paywit_host_tests::native::webhooks::verify(
+                scheme,
+                &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()],
+                &request,
+                VerifyOptions { now: 1, tolerance_seconds: None },
+            );
+            let component = instance
+                .verify(
+                    scheme,
+                    &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()],
+                    &request,
+                    VerifyOptions { now: 1, tolerance_seconds: None },
+                )
+                .expect("no trap");
             assert_eq!(native, component);
             assert!(component.is_err());
             calls += 1;
         }
     }
     assert_eq!(calls, schemes.len() * values.len());
+}
+
+#[test]
+fn a_hostile_call_cannot_grow_memory_past_the_store_limit() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let options = VerifyOptions { now: 0, tolerance_seconds: None };
+    // Larger than the store may hold: lowering it into the guest must fail.
+    let hostile =
+        Request { headers: vec![], body: Body::Bytes(vec![0; paywit_host_tests::STORE_MEMORY_LIMIT + 1]), url: None };
+    let outcome = instance.verify(&Scheme::Github, &["k".into()], &hostile, options);
+    assert!(outcome.is_err(), "the call fails in the host, not with a grown memory");
+    let limits = &instance.store.data().limits;
+    assert!(limits.refused, "the growth was refused");
+    assert!(limits.peak <= paywit_host_tests::STORE_MEMORY_LIMIT, "peak {} over the limit", limits.peak);
+    // The host keeps working: a fresh instance from the same InstancePre serves.
+    let mut fresh = host.instantiate().unwrap();
+    let empty = Request { headers: vec![], body: Body::Text(String::new()), url: None };
+    assert_eq!(
+        fresh.verify(&Scheme::Github, &["k".into()], &empty, options).unwrap().unwrap_err().code(),
+        "missing-header"
+    );
 }

@@ -1,8 +1,8 @@
 //! Every webhook vector, natively and through the component: both must agree
 //! with the vector and with each other.
 
-use paywit_host_tests::native::webhooks::{self, Message, Scheme};
 use paywit_host_tests::native::types::Body;
+use paywit_host_tests::native::webhooks::{self, Message, Scheme};
 use paywit_host_tests::{vectors, Host};
 
 #[test]
@@ -29,15 +29,21 @@ fn published_vectors_are_reproduced_by_signing() {
     let published = vectors::load_all().into_iter().filter(|v| v.valid && v.published);
     let mut reproduced = 0;
     for v in published.filter(|v| v.secrets.len() == 1) {
-        let header = |name: &str| {
-            v.request.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.clone())
-        };
+        let header =
+            |name: &str| v.request.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.clone());
         let timestamp = header("webhook-timestamp")
             .or_else(|| header("Stripe-Signature").and_then(|s| s.split(',').next().map(|t| t[2..].to_string())))
             .map(|t| t.parse::<i64>().unwrap())
             .unwrap_or(0);
-        let message = Message { body: v.request.body.clone(), id: header("webhook-id"), signed_at: timestamp, url: v.request.url.clone() };
-        let Ok(native) = webhooks::sign(&v.scheme, &v.secrets[0], &message) else { continue };
+        let message = Message {
+            body: v.request.body.clone(),
+            id: header("webhook-id"),
+            signed_at: timestamp,
+            url: v.request.url.clone(),
+        };
+        let Ok(native) = webhooks::sign(&v.scheme, &v.secrets[0], &message) else {
+            continue;
+        };
         let component = instance.sign(&v.scheme, &v.secrets[0], &message).unwrap().unwrap();
         assert_eq!(native, component, "{}", v.name);
         for produced in &native {
@@ -55,10 +61,11 @@ fn foundation_rejections_each_have_their_own_error() {
     let host = Host::new().unwrap();
     let mut instance = host.instantiate().unwrap();
     let v = vectors::load_all().into_iter().find(|v| v.name == "standard-webhooks-1").unwrap();
-    let verify = |instance: &mut paywit_host_tests::Instance, secrets: &[String], request: &webhooks::Request, now: i64| {
-        let options = webhooks::VerifyOptions { now, tolerance_seconds: None };
-        instance.verify(&Scheme::StandardWebhooks, secrets, request, options).unwrap().map_err(|e| e.code())
-    };
+    let verify =
+        |instance: &mut paywit_host_tests::Instance, secrets: &[String], request: &webhooks::Request, now: i64| {
+            let options = webhooks::VerifyOptions { now, tolerance_seconds: None };
+            instance.verify(&Scheme::StandardWebhooks, secrets, request, options).unwrap().map_err(|e| e.code())
+        };
     assert!(verify(&mut instance, &v.secrets, &v.request, v.options.now).is_ok());
 
     let mut tampered_body = v.request.clone();

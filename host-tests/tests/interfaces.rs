@@ -20,7 +20,9 @@ fn idempotency_through_the_component() {
         let component: Result<String, idem::KeyError> = api.call_parse_key(&mut i.store, value).unwrap().conv();
         assert_eq!(component, idem::parse_key(value), "{value:?}");
     }
-    for (method, path, body) in [("POST", "/v1/charges", "{\"b\":1, \"a\":2}"), ("post", "/x", "not json"), ("GET", "", "")] {
+    for (method, path, body) in
+        [("POST", "/v1/charges", "{\"b\":1, \"a\":2}"), ("post", "/x", "not json"), ("GET", "", "")]
+    {
         let text: w::types::Body = Body::Text(body.into()).conv();
         let bytes: w::types::Body = Body::Bytes(body.as_bytes().to_vec()).conv();
         let expected = idem::fingerprint(method, path, &Body::Text(body.into()));
@@ -28,7 +30,12 @@ fn idempotency_through_the_component() {
         assert_eq!(api.call_fingerprint(&mut i.store, method, path, &bytes).unwrap(), expected);
     }
     let policy = idem::default_policy();
-    let stored = |completed| idem::StoredKey { fingerprint: "f".into(), first_seen: 100, completed, response_ref: Some("r".into()) };
+    let stored = |completed| idem::StoredKey {
+        fingerprint: "f".into(),
+        first_seen: 100,
+        completed,
+        response_ref: Some("r".into()),
+    };
     type DecideCase<'a> = (Option<&'a str>, Option<idem::StoredKey>, &'a str, i64, idem::KeyPolicy);
     let cases: Vec<DecideCase> = vec![
         (None, None, "f", 0, policy),
@@ -48,7 +55,8 @@ fn idempotency_through_the_component() {
             api.call_decide(&mut i.store, key, stored.clone().conv().as_ref(), fp, now, policy.conv()).unwrap().conv();
         assert_eq!(component, native);
         if let Ok(decision) = native {
-            let problem: Option<idem::Problem> = api.call_problem_for(&mut i.store, &decision.clone().conv(), policy.conv()).unwrap().conv();
+            let problem: Option<idem::Problem> =
+                api.call_problem_for(&mut i.store, &decision.clone().conv(), policy.conv()).unwrap().conv();
             assert_eq!(problem, idem::problem_for(&decision, &policy));
         }
     }
@@ -56,7 +64,21 @@ fn idempotency_through_the_component() {
 
 fn failures() -> Vec<rt::Failure> {
     let mut out = Vec::new();
-    for status in [None, Some(200), Some(400), Some(401), Some(402), Some(403), Some(404), Some(408), Some(409), Some(422), Some(429), Some(500), Some(503)] {
+    for status in [
+        None,
+        Some(200),
+        Some(400),
+        Some(401),
+        Some(402),
+        Some(403),
+        Some(404),
+        Some(408),
+        Some(409),
+        Some(422),
+        Some(429),
+        Some(500),
+        Some(503),
+    ] {
         for code in [None, Some("card_declined"), Some("lock_timeout")] {
             for should_retry in [None, Some("true"), Some("false")] {
                 out.push(rt::Failure {
@@ -86,14 +108,22 @@ fn retry_through_the_component() {
     assert_eq!(from_component, policies);
     let mut calls = 0;
     for failure in failures() {
-        let classification: rt::Classification = api.call_classify(&mut i.store, &failure.clone().conv()).unwrap().conv();
+        let classification: rt::Classification =
+            api.call_classify(&mut i.store, &failure.clone().conv()).unwrap().conv();
         assert_eq!(classification, rt::classify(&failure));
         for policy in &policies {
             for attempt in [0, 1, 3, 6, 7, 10] {
                 let random = 0x1234_5678_9abc_def0u64.wrapping_mul(attempt as u64 + 1);
                 let native = rt::next_step(policy, attempt, &failure, 1_000, random);
                 let component: Result<rt::NextStep, rt::PolicyError> = api
-                    .call_next_step_with_random(&mut i.store, &policy.clone().conv(), attempt, &failure.clone().conv(), 1_000, random)
+                    .call_next_step_with_random(
+                        &mut i.store,
+                        &policy.clone().conv(),
+                        attempt,
+                        &failure.clone().conv(),
+                        1_000,
+                        random,
+                    )
                     .unwrap()
                     .conv();
                 assert_eq!(component, native);
@@ -111,8 +141,20 @@ fn retry_through_the_component() {
             other => panic!("{other:?}"),
         }
     }
-    for value in ["120", "Sun, 06 Nov 1994 08:50:37 GMT", "Sunday, 06-Nov-94 08:51:37 GMT", "Sun Nov  6 08:49:47 1994", "-1", "soon", ""] {
-        assert_eq!(api.call_parse_retry_after(&mut i.store, value, 784_111_777).unwrap(), rt::parse_retry_after(value, 784_111_777), "{value:?}");
+    for value in [
+        "120",
+        "Sun, 06 Nov 1994 08:50:37 GMT",
+        "Sunday, 06-Nov-94 08:51:37 GMT",
+        "Sun Nov  6 08:49:47 1994",
+        "-1",
+        "soon",
+        "",
+    ] {
+        assert_eq!(
+            api.call_parse_retry_after(&mut i.store, value, 784_111_777).unwrap(),
+            rt::parse_retry_after(value, 784_111_777),
+            "{value:?}"
+        );
     }
 }
 
@@ -123,7 +165,8 @@ fn lifecycle_converges_through_the_component() {
     let all = life::State::all();
     for current in all.iter().map(|s| Some(*s)).chain([None]) {
         for incoming in &all {
-            let component: life::Outcome = api.call_apply(&mut i.store, current.conv(), (*incoming).conv()).unwrap().conv();
+            let component: life::Outcome =
+                api.call_apply(&mut i.store, current.conv(), (*incoming).conv()).unwrap().conv();
             assert_eq!(component, life::apply(current, *incoming));
         }
     }
@@ -135,10 +178,12 @@ fn lifecycle_converges_through_the_component() {
         seed ^= seed << 17;
         seed
     };
-    let kinds: Vec<Vec<life::State>> = (0..5u8).map(|k| all.iter().copied().filter(|s| kind(s) == k).collect()).collect();
+    let kinds: Vec<Vec<life::State>> =
+        (0..5u8).map(|k| all.iter().copied().filter(|s| kind(s) == k).collect()).collect();
     for _ in 0..300 {
         let states = &kinds[(next() % 5) as usize];
-        let mut events: Vec<life::State> = (0..(1 + next() % 12)).map(|_| states[(next() % states.len() as u64) as usize]).collect();
+        let mut events: Vec<life::State> =
+            (0..(1 + next() % 12)).map(|_| states[(next() % states.len() as u64) as usize]).collect();
         let expected = life::fold(events.clone());
         for _ in 0..3 {
             for j in (1..events.len()).rev() {
@@ -146,7 +191,8 @@ fn lifecycle_converges_through_the_component() {
             }
             let mut current: Option<life::State> = None;
             for event in &events {
-                let outcome: life::Outcome = api.call_apply(&mut i.store, current.conv(), (*event).conv()).unwrap().conv();
+                let outcome: life::Outcome =
+                    api.call_apply(&mut i.store, current.conv(), (*event).conv()).unwrap().conv();
                 if let life::Outcome::Advanced(s) | life::Outcome::Reversed(s) = outcome {
                     current = Some(s);
                 }
@@ -161,7 +207,8 @@ fn lifecycle_converges_through_the_component() {
         (life::Gateway::GenericCrypto, "payout.failed", None),
         (life::Gateway::Stripe, "unknown.event", None),
     ] {
-        let component: Option<life::State> = api.call_map_event(&mut i.store, gateway.conv(), event, status).unwrap().conv();
+        let component: Option<life::State> =
+            api.call_map_event(&mut i.store, gateway.conv(), event, status).unwrap().conv();
         assert_eq!(component, life::map_event(gateway, event, status));
     }
     for (expected, received) in [("1000000000000000000", "999999999999999999"), ("5", "5"), ("1", "x"), ("", "1")] {
@@ -173,7 +220,10 @@ fn lifecycle_converges_through_the_component() {
     let component: Result<life::money::RefundAllowance, life::money::RefundError> =
         api.call_refundable(&mut i.store, "10000", "7500", "2501").unwrap().conv();
     assert_eq!(component, life::money::refundable("10000", "7500", "2501"));
-    assert_eq!(api.call_parse_amount(&mut i.store, "007").unwrap().map_err(|e| e.conv()), Err(life::money::AmountError::LeadingZero));
+    assert_eq!(
+        api.call_parse_amount(&mut i.store, "007").unwrap().map_err(|e| e.conv()),
+        Err(life::money::AmountError::LeadingZero)
+    );
     let progress: life::money::ConfirmationStatus = api.call_confirmation_status(&mut i.store, 1, 6).unwrap().conv();
     assert_eq!(progress, life::money::confirmation_status(1, 6));
     assert_eq!(api.call_required_confirmations(&mut i.store, w::lifecycle::SpeedPolicy::HighSpeed, true).unwrap(), 1);

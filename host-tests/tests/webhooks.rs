@@ -41,13 +41,19 @@ fn sign_and_verify_agree_with_native_for_every_scheme() {
                 Body::Text(String::from_utf8_lossy(&rng.bytes(len)).into_owned())
             };
             let now = 1_600_000_000 + (rng.next() % 100_000_000) as i64;
-            let message = Message { body: body.clone(), id: Some(format!("msg_{}", rng.next())), signed_at: now, url: Some("https://example.com/h".into()) };
+            let message = Message {
+                body: body.clone(),
+                id: Some(format!("msg_{}", rng.next())),
+                signed_at: now,
+                url: Some("https://example.com/h".into()),
+            };
             let native_headers = webhooks::sign(&info.scheme, &secret, &message);
             let component_headers = instance.sign(&info.scheme, &secret, &message).unwrap();
             assert_eq!(native_headers, component_headers, "{}", info.name);
             let headers = native_headers.unwrap();
             let request = Request { headers, body, url: message.url.clone() };
-            let verify_secret = if secret.starts_with("whsk_") { webhooks::public_key(&secret).unwrap() } else { secret.clone() };
+            let verify_secret =
+                if secret.starts_with("whsk_") { webhooks::public_key(&secret).unwrap() } else { secret.clone() };
             let skew = (rng.next() % 700) as i64 - 350;
             let options = VerifyOptions { now: now + skew, tolerance_seconds: None };
             let native = webhooks::verify(&info.scheme, std::slice::from_ref(&verify_secret), &request, options);

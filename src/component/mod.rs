@@ -94,7 +94,10 @@ impl w::idempotency::Guest for Component {
         native::idempotency::decide(key.as_deref(), stored.as_ref(), &fingerprint, now, &policy.conv()).conv()
     }
 
-    fn problem_for(decision: w::idempotency::Decision, policy: w::idempotency::KeyPolicy) -> Option<w::idempotency::Problem> {
+    fn problem_for(
+        decision: w::idempotency::Decision,
+        policy: w::idempotency::KeyPolicy,
+    ) -> Option<w::idempotency::Problem> {
         native::idempotency::problem_for(&decision.conv(), &policy.conv()).conv()
     }
 }
@@ -145,7 +148,11 @@ impl w::lifecycle::Guest for Component {
         native::lifecycle::apply(current.conv(), incoming.conv()).conv()
     }
 
-    fn map_event(gateway: w::lifecycle::Gateway, event_type: String, object_status: Option<String>) -> Option<w::lifecycle::State> {
+    fn map_event(
+        gateway: w::lifecycle::Gateway,
+        event_type: String,
+        object_status: Option<String>,
+    ) -> Option<w::lifecycle::State> {
         native::lifecycle::map_event(gateway.conv(), &event_type, object_status.as_deref()).conv()
     }
 

@@ -210,7 +210,9 @@ pub const CONFLICTS: &[(State, State)] = &[
 
 /// Applies `incoming` to `current` (`None`: the first event). Total and pure.
 pub fn apply(current: Option<State>, incoming: State) -> Outcome {
-    let Some(current) = current else { return Outcome::Advanced(incoming) };
+    let Some(current) = current else {
+        return Outcome::Advanced(incoming);
+    };
     let (current_kind, current_rank) = current.kind_and_rank();
     let (incoming_kind, incoming_rank) = incoming.kind_and_rank();
     if current_kind != incoming_kind {

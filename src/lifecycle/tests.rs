@@ -80,22 +80,40 @@ fn apply_is_total_and_classifies_moves() {
         assert_eq!(apply(None, *current), Outcome::Advanced(*current));
     }
     let p = State::Payment;
-    assert_eq!(apply(Some(p(PaymentStatus::Created)), p(PaymentStatus::Succeeded)), Outcome::Advanced(p(PaymentStatus::Succeeded)));
+    assert_eq!(
+        apply(Some(p(PaymentStatus::Created)), p(PaymentStatus::Succeeded)),
+        Outcome::Advanced(p(PaymentStatus::Succeeded))
+    );
     assert_eq!(apply(Some(p(PaymentStatus::Succeeded)), p(PaymentStatus::Processing)), Outcome::Stale);
-    assert_eq!(apply(Some(p(PaymentStatus::Succeeded)), State::Refund(RefundStatus::Pending)), Outcome::Rejected(Rejection::KindMismatch));
+    assert_eq!(
+        apply(Some(p(PaymentStatus::Succeeded)), State::Refund(RefundStatus::Pending)),
+        Outcome::Rejected(Rejection::KindMismatch)
+    );
     // Documented reversals, and their mirror images rejected.
     let payout = State::Payout;
-    assert_eq!(apply(Some(payout(PayoutStatus::Paid)), payout(PayoutStatus::Failed)), Outcome::Reversed(payout(PayoutStatus::Failed)));
-    assert_eq!(apply(Some(payout(PayoutStatus::Failed)), payout(PayoutStatus::Paid)), Outcome::Rejected(Rejection::ConflictsWithTerminal));
+    assert_eq!(
+        apply(Some(payout(PayoutStatus::Paid)), payout(PayoutStatus::Failed)),
+        Outcome::Reversed(payout(PayoutStatus::Failed))
+    );
+    assert_eq!(
+        apply(Some(payout(PayoutStatus::Failed)), payout(PayoutStatus::Paid)),
+        Outcome::Rejected(Rejection::ConflictsWithTerminal)
+    );
     let refund = State::Refund;
-    assert_eq!(apply(Some(refund(RefundStatus::Succeeded)), refund(RefundStatus::Failed)), Outcome::Reversed(refund(RefundStatus::Failed)));
+    assert_eq!(
+        apply(Some(refund(RefundStatus::Succeeded)), refund(RefundStatus::Failed)),
+        Outcome::Reversed(refund(RefundStatus::Failed))
+    );
     let invoice = State::Invoice;
     assert_eq!(
         apply(Some(invoice(InvoiceStatus::PaymentDetected)), invoice(InvoiceStatus::Underpaid)),
         Outcome::Reversed(invoice(InvoiceStatus::Underpaid))
     );
     for (low, high) in CONFLICTS {
-        assert!(low.kind_and_rank().0 == high.kind_and_rank().0 && low.kind_and_rank().1 < high.kind_and_rank().1, "{low:?} {high:?}");
+        assert!(
+            low.kind_and_rank().0 == high.kind_and_rank().0 && low.kind_and_rank().1 < high.kind_and_rank().1,
+            "{low:?} {high:?}"
+        );
     }
 }
 
@@ -103,7 +121,10 @@ fn apply_is_total_and_classifies_moves() {
 fn out_of_order_webhooks_from_the_guide_converge() {
     // "payment succeeded" arrives before the API response that created the charge.
     let p = State::Payment;
-    assert_eq!(fold([p(PaymentStatus::Succeeded), p(PaymentStatus::Created), p(PaymentStatus::Processing)]), Some(p(PaymentStatus::Succeeded)));
+    assert_eq!(
+        fold([p(PaymentStatus::Succeeded), p(PaymentStatus::Created), p(PaymentStatus::Processing)]),
+        Some(p(PaymentStatus::Succeeded))
+    );
     // A failed attempt followed by a successful retry, in either order.
     assert_eq!(fold([p(PaymentStatus::Succeeded), p(PaymentStatus::Failed)]), Some(p(PaymentStatus::Succeeded)));
     assert_eq!(fold([p(PaymentStatus::Failed), p(PaymentStatus::Succeeded)]), Some(p(PaymentStatus::Succeeded)));
@@ -114,13 +135,28 @@ fn map_event_tables() {
     use Gateway::*;
     let cases: &[(Gateway, &str, Option<&str>, Option<State>)] = &[
         (Stripe, "payment_intent.succeeded", None, Some(State::Payment(PaymentStatus::Succeeded))),
-        (Stripe, "payment_intent.payment_failed", Some("requires_payment_method"), Some(State::Payment(PaymentStatus::Failed))),
-        (Stripe, "payment_intent.amount_capturable_updated", Some("requires_capture"), Some(State::Payment(PaymentStatus::Authorized))),
+        (
+            Stripe,
+            "payment_intent.payment_failed",
+            Some("requires_payment_method"),
+            Some(State::Payment(PaymentStatus::Failed)),
+        ),
+        (
+            Stripe,
+            "payment_intent.amount_capturable_updated",
+            Some("requires_capture"),
+            Some(State::Payment(PaymentStatus::Authorized)),
+        ),
         (Stripe, "payment_intent.created", Some("succeeded"), Some(State::Payment(PaymentStatus::Succeeded))),
         (Stripe, "charge.captured", None, Some(State::Payment(PaymentStatus::Succeeded))),
         (Stripe, "charge.refund.updated", Some("failed"), Some(State::Refund(RefundStatus::Failed))),
         (Stripe, "refund.created", None, Some(State::Refund(RefundStatus::Pending))),
-        (Stripe, "charge.dispute.created", Some("warning_needs_response"), Some(State::Dispute(DisputeStatus::InquiryNeedsResponse))),
+        (
+            Stripe,
+            "charge.dispute.created",
+            Some("warning_needs_response"),
+            Some(State::Dispute(DisputeStatus::InquiryNeedsResponse)),
+        ),
         (Stripe, "charge.dispute.closed", Some("won"), Some(State::Dispute(DisputeStatus::Won))),
         (Stripe, "charge.dispute.closed", None, None),
         (Stripe, "payout.updated", Some("in_transit"), Some(State::Payout(PayoutStatus::InTransit))),
@@ -128,7 +164,12 @@ fn map_event_tables() {
         (Stripe, "customer.created", None, None),
         (Stripe, "nonsense", None, None),
         (CoinbaseCommerce, "charge:pending", None, Some(State::Invoice(InvoiceStatus::PaymentDetected))),
-        (CoinbaseCommerce, "charge:failed", Some("UNRESOLVED:UNDERPAID"), Some(State::Invoice(InvoiceStatus::Underpaid))),
+        (
+            CoinbaseCommerce,
+            "charge:failed",
+            Some("UNRESOLVED:UNDERPAID"),
+            Some(State::Invoice(InvoiceStatus::Underpaid)),
+        ),
         (CoinbaseCommerce, "charge:failed", Some("OVERPAID"), Some(State::Invoice(InvoiceStatus::Overpaid))),
         (CoinbaseCommerce, "charge:delayed", None, Some(State::Invoice(InvoiceStatus::PaidLate))),
         (CoinbaseCommerce, "charge:resolved", None, Some(State::Invoice(InvoiceStatus::Settled))),
@@ -190,8 +231,14 @@ fn payments_are_assessed_exactly() {
 
 #[test]
 fn partial_refunds_add_up_exactly() {
-    assert_eq!(refundable("10000", "0", "2500"), Ok(RefundAllowance { amount: "2500".into(), remaining_after: "7500".into() }));
-    assert_eq!(refundable("10000", "7500", "2500"), Ok(RefundAllowance { amount: "2500".into(), remaining_after: "0".into() }));
+    assert_eq!(
+        refundable("10000", "0", "2500"),
+        Ok(RefundAllowance { amount: "2500".into(), remaining_after: "7500".into() })
+    );
+    assert_eq!(
+        refundable("10000", "7500", "2500"),
+        Ok(RefundAllowance { amount: "2500".into(), remaining_after: "0".into() })
+    );
     assert_eq!(refundable("10000", "7500", "2501"), Err(RefundError::OverRefund("2500".into())));
     assert_eq!(refundable("10000", "10000", "1"), Err(RefundError::OverRefund("0".into())));
     assert_eq!(refundable("10000", "0", "0"), Err(RefundError::ZeroAmount));
@@ -212,10 +259,11 @@ fn confirmations() {
     assert_eq!(confirmation_status(0, 1), ConfirmationStatus { confirmed: false, remaining: 1 });
     assert_eq!(confirmation_status(7, 6), ConfirmationStatus { confirmed: true, remaining: 0 });
     assert_eq!(confirmation_status(0, 0), ConfirmationStatus { confirmed: true, remaining: 0 });
-    let required: Vec<u32> = [SpeedPolicy::HighSpeed, SpeedPolicy::MediumSpeed, SpeedPolicy::LowMediumSpeed, SpeedPolicy::LowSpeed]
-        .iter()
-        .map(|s| required_confirmations(*s, false))
-        .collect();
+    let required: Vec<u32> =
+        [SpeedPolicy::HighSpeed, SpeedPolicy::MediumSpeed, SpeedPolicy::LowMediumSpeed, SpeedPolicy::LowSpeed]
+            .iter()
+            .map(|s| required_confirmations(*s, false))
+            .collect();
     assert_eq!(required, [0, 1, 2, 6]);
     assert_eq!(required_confirmations(SpeedPolicy::HighSpeed, true), 1);
 }

@@ -15,7 +15,9 @@ fn imf_fixdate(text: &str) -> Option<i64> {
     let (day_name, rest) = text.split_once(", ")?;
     SHORT_DAYS.contains(&day_name).then_some(())?;
     let parts: Vec<&str> = rest.split(' ').collect();
-    let [day, month, year, time, "GMT"] = parts.as_slice() else { return None };
+    let [day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
     (day.len() == 2 && year.len() == 4).then_some(())?;
     to_unix(number(year)?, month_index(month)?, number(day)?, time)
 }
@@ -25,9 +27,13 @@ fn rfc850(text: &str, now: i64) -> Option<i64> {
     let (day_name, rest) = text.split_once(", ")?;
     LONG_DAYS.contains(&day_name).then_some(())?;
     let parts: Vec<&str> = rest.split(' ').collect();
-    let [date, time, "GMT"] = parts.as_slice() else { return None };
+    let [date, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
     let dmy: Vec<&str> = date.split('-').collect();
-    let [day, month, year] = dmy.as_slice() else { return None };
+    let [day, month, year] = dmy.as_slice() else {
+        return None;
+    };
     (day.len() == 2 && year.len() == 2).then_some(())?;
     // RFC 9110: a two-digit year more than 50 years in the future means the most
     // recent past year with those digits.
@@ -64,7 +70,9 @@ fn month_index(name: &str) -> Option<i64> {
 
 fn to_unix(year: i64, month: i64, day: i64, time: &str) -> Option<i64> {
     let hms: Vec<&str> = time.split(':').collect();
-    let [h, m, s] = hms.as_slice() else { return None };
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
     (h.len() == 2 && m.len() == 2 && s.len() == 2).then_some(())?;
     let (h, m, s) = (number(h)?, number(m)?, number(s)?);
     let days_in_month = match month {
@@ -126,9 +134,16 @@ mod tests {
     #[test]
     fn refuses_garbage() {
         for bad in [
-            "", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 31 Feb 1994 08:49:37 GMT",
-            "Sun, 06 Nov 1994 24:00:00 GMT", "Funday, 06-Nov-94 08:49:37 GMT", "Sun Nov 6 08:49:37 1994", "1994-11-06T08:49:37Z",
-            "Sun, 06 Nov 1994 08:49:37 GMT trailing", "Sun, 06 Xyz 1994 08:49:37 GMT",
+            "",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Funday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov 6 08:49:37 1994",
+            "1994-11-06T08:49:37Z",
+            "Sun, 06 Nov 1994 08:49:37 GMT trailing",
+            "Sun, 06 Xyz 1994 08:49:37 GMT",
         ] {
             assert_eq!(parse(bad, 0), None, "{bad:?}");
         }

@@ -79,9 +79,20 @@ pub struct Classification {
 
 /// Error codes that mean the customer's payment method was declined.
 const DECLINE_CODES: &[&str] = &[
-    "card_declined", "insufficient_funds", "expired_card", "incorrect_cvc", "incorrect_number", "invalid_cvc",
-    "invalid_expiry_month", "invalid_expiry_year", "lost_card", "stolen_card", "do_not_honor", "fraudulent",
-    "authentication_required", "processing_error_declined",
+    "card_declined",
+    "insufficient_funds",
+    "expired_card",
+    "incorrect_cvc",
+    "incorrect_number",
+    "invalid_cvc",
+    "invalid_expiry_month",
+    "invalid_expiry_year",
+    "lost_card",
+    "stolen_card",
+    "do_not_honor",
+    "fraudulent",
+    "authentication_required",
+    "processing_error_declined",
 ];
 
 /// Classifies a failure by the integration guide's table, refined by the
@@ -99,7 +110,9 @@ pub fn classify(failure: &Failure) -> Classification {
         (_, _) if kind == "idempotency_error" => {
             (Category::IdempotencyConflict, false, "the key was reused with different parameters: a bug, never retry")
         }
-        (Some(409), _) => (Category::IdempotencyConflict, false, "409: treat as a duplicate and fetch the existing result"),
+        (Some(409), _) => {
+            (Category::IdempotencyConflict, false, "409: treat as a duplicate and fetch the existing result")
+        }
         (Some(429), _) => (Category::RateLimited, true, "429: back off exponentially, respect Retry-After"),
         (Some(408), _) => (Category::Transport, true, "408: the request timed out; retry with the same key"),
         (Some(401), _) => (Category::Authentication, false, "401: fix the credentials"),
@@ -246,7 +259,8 @@ impl Policy {
         match &self.schedule {
             Schedule::Explicit(delays) => delays[(retry.max(1) as usize - 1).min(delays.len() - 1)],
             Schedule::Exponential(e) => {
-                let grown = e.base_ms as f64 * e.multiplier.powi(retry.max(1).saturating_sub(1).min(i32::MAX as u32) as i32);
+                let grown =
+                    e.base_ms as f64 * e.multiplier.powi(retry.max(1).saturating_sub(1).min(i32::MAX as u32) as i32);
                 // f64 -> u64 `as` saturates, and NaN cannot occur for finite multipliers >= 1.
                 (grown.min(e.cap_ms as f64) as u64).min(e.cap_ms)
             }
@@ -269,7 +283,13 @@ fn uniform(random: u64, span: u64) -> u64 {
 /// The next step after attempt `attempt` (1-based) failed, with `random`
 /// driving the jitter. A `Retry-After` longer than the computed delay wins;
 /// the result never exceeds `max_delay_ms`.
-pub fn next_step(policy: &Policy, attempt: u32, failure: &Failure, now: i64, random: u64) -> Result<NextStep, PolicyError> {
+pub fn next_step(
+    policy: &Policy,
+    attempt: u32,
+    failure: &Failure,
+    now: i64,
+    random: u64,
+) -> Result<NextStep, PolicyError> {
     policy.validate()?;
     if attempt == 0 {
         return Err(PolicyError::ZeroAttempt);

@@ -13,9 +13,24 @@ fn transport(kind: TransportError) -> Failure {
 /// The integration guide's table, row by row: (example, failure, category, retry).
 fn guide_rows() -> Vec<(&'static str, Failure, Category, bool)> {
     vec![
-        ("4xx invalid card", Failure { status: Some(400), error_code: Some("invalid_number".into()), ..status(400) }, Category::InvalidRequest, false),
-        ("4xx missing parameter", Failure { error_code: Some("parameter_missing".into()), ..status(400) }, Category::InvalidRequest, false),
-        ("402 issuer decline", Failure { error_type: Some("card_error".into()), error_code: Some("card_declined".into()), ..status(402) }, Category::PaymentDeclined, false),
+        (
+            "4xx invalid card",
+            Failure { status: Some(400), error_code: Some("invalid_number".into()), ..status(400) },
+            Category::InvalidRequest,
+            false,
+        ),
+        (
+            "4xx missing parameter",
+            Failure { error_code: Some("parameter_missing".into()), ..status(400) },
+            Category::InvalidRequest,
+            false,
+        ),
+        (
+            "402 issuer decline",
+            Failure { error_type: Some("card_error".into()), error_code: Some("card_declined".into()), ..status(402) },
+            Category::PaymentDeclined,
+            false,
+        ),
         ("409 idempotency key collision", status(409), Category::IdempotencyConflict, false),
         ("429 too many requests", status(429), Category::RateLimited, true),
         ("5xx gateway timeout", status(504), Category::ServerError, true),
@@ -45,14 +60,18 @@ fn classify_refinements() {
     let lock = classify(&Failure { error_code: Some("lock_timeout".into()), ..status(409) });
     assert!(lock.retry && !lock.fetch_existing);
     let mismatch = classify(&Failure { error_type: Some("idempotency_error".into()), ..status(400) });
-    assert_eq!((mismatch.category, mismatch.retry, mismatch.fetch_existing), (Category::IdempotencyConflict, false, false));
+    assert_eq!(
+        (mismatch.category, mismatch.retry, mismatch.fetch_existing),
+        (Category::IdempotencyConflict, false, false)
+    );
     // Stripe-Should-Retry wins over the status...
     assert!(!classify(&Failure { should_retry: Some("false".into()), ..status(503) }).retry);
     assert!(classify(&Failure { should_retry: Some(" True ".into()), ..status(400) }).retry);
     assert!(classify(&Failure { should_retry: Some("true".into()), ..status(409) }).retry);
     assert!(classify(&Failure { should_retry: Some("maybe".into()), ..status(503) }).retry, "garbage is ignored");
     // ...but a decline is never retried.
-    let decline = Failure { should_retry: Some("true".into()), error_code: Some("insufficient_funds".into()), ..status(402) };
+    let decline =
+        Failure { should_retry: Some("true".into()), error_code: Some("insufficient_funds".into()), ..status(402) };
     assert!(!classify(&decline).retry);
 }
 
@@ -100,7 +119,10 @@ fn next_step_gives_up_on_declines_and_after_the_last_attempt() {
     let bad = Policy { schedule: Schedule::Explicit(vec![]), ..policy.clone() };
     assert_eq!(next_step(&bad, 1, &failure, 0, 0), Err(PolicyError::EmptySchedule));
     for multiplier in [f64::NAN, f64::INFINITY, 0.5] {
-        let bad = Policy { schedule: Schedule::Exponential(Exponential { base_ms: 1, multiplier, cap_ms: 10 }), ..policy.clone() };
+        let bad = Policy {
+            schedule: Schedule::Exponential(Exponential { base_ms: 1, multiplier, cap_ms: 10 }),
+            ..policy.clone()
+        };
         assert_eq!(next_step(&bad, 1, &failure, 0, 0), Err(PolicyError::InvalidMultiplier));
     }
 }
@@ -117,7 +139,12 @@ fn retry_after_wins_when_longer_and_is_capped() {
 }
 
 fn exponential_policy(jitter: Jitter, base_ms: u64, multiplier: f64, cap_ms: u64, max_attempts: u32) -> Policy {
-    Policy { schedule: Schedule::Exponential(Exponential { base_ms, multiplier, cap_ms }), max_attempts, jitter, max_delay_ms: u64::MAX }
+    Policy {
+        schedule: Schedule::Exponential(Exponential { base_ms, multiplier, cap_ms }),
+        max_attempts,
+        jitter,
+        max_delay_ms: u64::MAX,
+    }
 }
 
 proptest! {

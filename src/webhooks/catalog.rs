@@ -3,7 +3,9 @@
 use ed25519_dalek::SigningKey;
 
 use super::keys::{verification_key, Key, PUBLIC_KEY_PREFIX, SIGNING_KEY_PREFIX, SYMMETRIC_PREFIX};
-use super::{standard_webhooks, stripe, timestamped, HashAlgorithm, HmacScheme, Scheme, SecretProblem, SignatureEncoding};
+use super::{
+    standard_webhooks, stripe, timestamped, HashAlgorithm, HmacScheme, Scheme, SecretProblem, SignatureEncoding,
+};
 use crate::encoding::{base64_encode, hex_lower};
 
 /// A description of one built-in scheme.
@@ -38,7 +40,10 @@ pub struct SigningKeyPair {
 
 impl std::fmt::Debug for SigningKeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKeyPair").field("signing_key", &"<redacted>").field("public_key", &self.public_key).finish()
+        f.debug_struct("SigningKeyPair")
+            .field("signing_key", &"<redacted>")
+            .field("public_key", &self.public_key)
+            .finish()
     }
 }
 
@@ -70,12 +75,8 @@ fn info(
 /// Every built-in scheme, in the order of the WIT variant.
 pub fn schemes() -> Vec<SchemeInfo> {
     use SignatureEncoding::{Base64, Hex};
-    let guide_example = HmacScheme {
-        header: "X-Signature".into(),
-        algorithm: HashAlgorithm::Sha256,
-        encoding: Hex,
-        prefix: None,
-    };
+    let guide_example =
+        HmacScheme { header: "X-Signature".into(), algorithm: HashAlgorithm::Sha256, encoding: Hex, prefix: None };
     vec![
         info("hmac", Scheme::Hmac(guide_example), &["X-Signature"], "{body}", "HMAC-SHA256 / SHA512 / SHA1", Hex, None, UTF8_SECRET),
         info(

@@ -101,9 +101,9 @@ pub(super) fn find_match(keys: &[Key], delivery: &Delivery<'_>) -> Option<usize>
 fn ed25519_matches(public: &VerifyingKey, delivery: &Delivery<'_>, joined: &mut Option<Vec<u8>>) -> bool {
     let message = joined.get_or_insert_with(|| delivery.content.concat());
     delivery.signatures.iter().any(|signature| match signature {
-        Signature::Ed25519(bytes) => Ed25519Signature::from_slice(bytes)
-            .map(|sig| public.verify_strict(message, &sig).is_ok())
-            .unwrap_or(false),
+        Signature::Ed25519(bytes) => {
+            Ed25519Signature::from_slice(bytes).map(|sig| public.verify_strict(message, &sig).is_ok()).unwrap_or(false)
+        }
         Signature::Mac(_) => false,
     })
 }

@@ -19,8 +19,8 @@ mod timestamped;
 use std::borrow::Cow;
 use std::fmt;
 
-pub use crate::types::{Body, Header};
 use crate::limits;
+pub use crate::types::{Body, Header};
 pub use catalog::{new_secret, new_signing_key_pair, public_key, schemes, SchemeInfo, SigningKeyPair};
 
 /// The hash function of a generic HMAC scheme.
@@ -251,7 +251,9 @@ impl fmt::Display for VerifyError {
                 write!(f, "secret #{index} cannot be used: {problem:?}")
             }
             VerifyError::MissingHeader(name) => write!(f, "missing header {name}"),
-            VerifyError::MalformedHeader { name, reason } => write!(f, "malformed header {name}: {reason}"),
+            VerifyError::MalformedHeader { name, reason } => {
+                write!(f, "malformed header {name}: {reason}")
+            }
             VerifyError::MissingUrl => write!(f, "the scheme signs the URL, but none was given"),
             VerifyError::MalformedBody(reason) => write!(f, "malformed body: {reason}"),
             VerifyError::TimestampOutsideTolerance { seconds_outside, direction, tolerance_seconds } => write!(
@@ -268,7 +270,9 @@ impl fmt::Display for VerifyError {
 impl fmt::Display for SignError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SignError::UnusableSecret(problem) => write!(f, "the secret cannot be used: {problem:?}"),
+            SignError::UnusableSecret(problem) => {
+                write!(f, "the secret cannot be used: {problem:?}")
+            }
             SignError::MissingField(field) => write!(f, "the scheme needs the message's {field}"),
             SignError::InvalidField { field, reason } => write!(f, "invalid {field}: {reason}"),
             SignError::MalformedBody(reason) => write!(f, "malformed body: {reason}"),
@@ -321,7 +325,10 @@ impl Scheme {
 
     /// The built-in scheme with this name (`hmac` needs parameters, so it is not found here).
     pub fn from_name(name: &str) -> Option<Scheme> {
-        schemes().into_iter().map(|info| info.scheme).find(|scheme| scheme.name() == name && !matches!(scheme, Scheme::Hmac(_)))
+        schemes()
+            .into_iter()
+            .map(|info| info.scheme)
+            .find(|scheme| scheme.name() == name && !matches!(scheme, Scheme::Hmac(_)))
     }
 }
 
@@ -398,7 +405,12 @@ fn check_message_limits(message: &Message) -> Result<(), LimitExceeded> {
 }
 
 /// Verifies a delivery against a rotation list of secrets; any may match.
-pub fn verify(scheme: &Scheme, secrets: &[String], request: &Request, options: VerifyOptions) -> Result<Verified, VerifyError> {
+pub fn verify(
+    scheme: &Scheme,
+    secrets: &[String],
+    request: &Request,
+    options: VerifyOptions,
+) -> Result<Verified, VerifyError> {
     check_request_limits(secrets, request).map_err(VerifyError::LimitExceeded)?;
     if secrets.is_empty() {
         return Err(VerifyError::NoSecrets);

@@ -5,7 +5,10 @@
 use std::borrow::Cow;
 
 use super::keys::Key;
-use super::{headers, mac, Delivery, HashAlgorithm, Header, Message, Request, Scheme, SignError, Signature, SignatureEncoding, VerifyError};
+use super::{
+    headers, mac, Delivery, HashAlgorithm, Header, Message, Request, Scheme, SignError, Signature, SignatureEncoding,
+    VerifyError,
+};
 use crate::canonical_json;
 use crate::encoding::{base64_decode_strict, base64_encode, hex_decode, hex_lower};
 
@@ -29,7 +32,13 @@ pub(super) struct Spec<'a> {
     pub content: Content,
 }
 
-const fn builtin(header: &'static str, algorithm: HashAlgorithm, encoding: SignatureEncoding, prefix: &'static str, content: Content) -> Spec<'static> {
+const fn builtin(
+    header: &'static str,
+    algorithm: HashAlgorithm,
+    encoding: SignatureEncoding,
+    prefix: &'static str,
+    content: Content,
+) -> Spec<'static> {
     Spec { header, algorithm, encoding, prefix, content }
 }
 
@@ -84,7 +93,9 @@ pub(super) fn parse<'a>(spec: &Spec<'_>, request: &'a Request) -> Result<Deliver
         .strip_prefix(spec.prefix)
         .ok_or_else(|| headers::malformed(spec.header, &format!("expected the prefix {:?}", spec.prefix)))?;
     let decoded = match spec.encoding {
-        SignatureEncoding::Hex => hex_decode(encoded).ok_or_else(|| headers::malformed(spec.header, "signature is not hex")),
+        SignatureEncoding::Hex => {
+            hex_decode(encoded).ok_or_else(|| headers::malformed(spec.header, "signature is not hex"))
+        }
         SignatureEncoding::Base64 => base64_decode_strict(encoded)
             .ok_or_else(|| headers::malformed(spec.header, "signature is not canonical padded base64")),
     }?;

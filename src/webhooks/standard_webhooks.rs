@@ -4,7 +4,10 @@
 use std::borrow::Cow;
 
 use super::keys::{ed25519_sign, Key};
-use super::{check_signed_at, headers, mac, parse_timestamp, Delivery, HashAlgorithm, Header, Message, Request, SignError, Signature, VerifyError};
+use super::{
+    check_signed_at, headers, mac, parse_timestamp, Delivery, HashAlgorithm, Header, Message, Request, SignError,
+    Signature, VerifyError,
+};
 use crate::encoding::{base64_decode_strict, base64_encode};
 
 /// Default replay window, both directions.
@@ -17,7 +20,8 @@ struct HeaderNames {
     signature: &'static str,
 }
 
-const STANDARD: HeaderNames = HeaderNames { id: "webhook-id", timestamp: "webhook-timestamp", signature: "webhook-signature" };
+const STANDARD: HeaderNames =
+    HeaderNames { id: "webhook-id", timestamp: "webhook-timestamp", signature: "webhook-signature" };
 const SVIX: HeaderNames = HeaderNames { id: "svix-id", timestamp: "svix-timestamp", signature: "svix-signature" };
 
 /// Parses the headers: `webhook-*` when `webhook-id` is present, else `svix-*`.
@@ -79,7 +83,9 @@ pub(super) fn sign(key: &Key, message: &Message) -> Result<Vec<Header>, SignErro
     let content: [&[u8]; 5] = [id.as_bytes(), b".", timestamp.as_bytes(), b".", message.body.as_bytes()];
     let signature = match key {
         Key::Mac(secret) => format!("v1,{}", base64_encode(&mac::compute(HashAlgorithm::Sha256, secret, &content))),
-        Key::Ed25519Signing(signing) => format!("v1a,{}", base64_encode(&ed25519_sign(signing, &content))),
+        Key::Ed25519Signing(signing) => {
+            format!("v1a,{}", base64_encode(&ed25519_sign(signing, &content)))
+        }
         Key::Ed25519Public(_) => unreachable!("signing_key refuses public keys"),
     };
     Ok(vec![

@@ -3,7 +3,10 @@
 use std::borrow::Cow;
 
 use super::keys::Key;
-use super::{check_signed_at, headers, mac, parse_timestamp, Delivery, HashAlgorithm, Header, Message, Request, SignError, Signature, VerifyError};
+use super::{
+    check_signed_at, headers, mac, parse_timestamp, Delivery, HashAlgorithm, Header, Message, Request, SignError,
+    Signature, VerifyError,
+};
 use crate::encoding::{hex_decode, hex_lower};
 
 const HEADER: &str = "Stripe-Signature";

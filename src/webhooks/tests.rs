@@ -69,7 +69,12 @@ fn a_reserialised_body_does_not_verify() {
         let secret = secret_for(&scheme);
         let mut request = request_for(&scheme, &secret, JSON_BODY);
         request.body = Body::Text(r#"{"id": "evt_1", "amount": 9900, "note": "café ☃"}"#.into());
-        assert_eq!(verify(&scheme, &[secret], &request, options()), Err(VerifyError::NoMatchingSignature), "{}", scheme.name());
+        assert_eq!(
+            verify(&scheme, &[secret], &request, options()),
+            Err(VerifyError::NoMatchingSignature),
+            "{}",
+            scheme.name()
+        );
     }
 }
 
@@ -118,16 +123,26 @@ fn replay_window_is_checked_both_ways_and_reports_the_distance() {
         let secret = secret_for(&scheme);
         let request = request_for(&scheme, &secret, JSON_BODY);
         let default = schemes().into_iter().find(|i| i.scheme == scheme).unwrap().default_tolerance_seconds.unwrap();
-        let at = |now| verify(&scheme, std::slice::from_ref(&secret), &request, VerifyOptions { now, tolerance_seconds: None });
+        let at = |now| {
+            verify(&scheme, std::slice::from_ref(&secret), &request, VerifyOptions { now, tolerance_seconds: None })
+        };
         assert!(at(NOW + default as i64).is_ok());
         assert!(at(NOW - default as i64).is_ok());
         assert_eq!(
             at(NOW + default as i64 + 7),
-            Err(VerifyError::TimestampOutsideTolerance { seconds_outside: 7, direction: ClockDirection::Past, tolerance_seconds: default })
+            Err(VerifyError::TimestampOutsideTolerance {
+                seconds_outside: 7,
+                direction: ClockDirection::Past,
+                tolerance_seconds: default
+            })
         );
         assert_eq!(
             at(NOW - default as i64 - 1),
-            Err(VerifyError::TimestampOutsideTolerance { seconds_outside: 1, direction: ClockDirection::Future, tolerance_seconds: default })
+            Err(VerifyError::TimestampOutsideTolerance {
+                seconds_outside: 1,
+                direction: ClockDirection::Future,
+                tolerance_seconds: default
+            })
         );
         let wide = VerifyOptions { now: NOW + 3600, tolerance_seconds: Some(3600) };
         assert!(verify(&scheme, std::slice::from_ref(&secret), &request, wide).is_ok());
@@ -138,7 +153,8 @@ fn replay_window_is_checked_both_ways_and_reports_the_distance() {
 fn untimestamped_schemes_ignore_the_clock() {
     let secret = "a-plain-test-secret".to_string();
     let request = request_for(&Scheme::Github, &secret, JSON_BODY);
-    let verified = verify(&Scheme::Github, &[secret], &request, VerifyOptions { now: 0, tolerance_seconds: Some(0) }).unwrap();
+    let verified =
+        verify(&Scheme::Github, &[secret], &request, VerifyOptions { now: 0, tolerance_seconds: Some(0) }).unwrap();
     assert_eq!(verified.signed_at, None);
 }
 
@@ -155,7 +171,10 @@ fn unusable_secrets_are_named_by_index_and_never_echoed() {
         let err = verify(&Scheme::StandardWebhooks, &[SW_SECRET.into(), bad.into()], &request, options()).unwrap_err();
         assert_eq!(err, VerifyError::UnusableSecret { index: 1, problem });
         let shown = format!("{err} {err:?}");
-        assert!(!shown.contains(bad.trim_start_matches("whsec_").trim_start_matches("whpk_")) || bad.len() <= 6, "{shown}");
+        assert!(
+            !shown.contains(bad.trim_start_matches("whsec_").trim_start_matches("whpk_")) || bad.len() <= 6,
+            "{shown}"
+        );
     }
     let err = verify(&Scheme::Stripe, &[String::new()], &request, options()).unwrap_err();
     assert_eq!(err, VerifyError::UnusableSecret { index: 0, problem: SecretProblem::Empty });
@@ -167,7 +186,11 @@ fn stripe_whsec_is_used_raw_and_standard_webhooks_whsec_is_decoded() {
     // The same string must not verify across the two schemes' conventions.
     let stripe_request = request_for(&Scheme::Stripe, SW_SECRET, JSON_BODY);
     let value = stripe_request.headers[0].value.clone();
-    let raw = crate::encoding::hex_lower(&mac::compute(HashAlgorithm::Sha256, SW_SECRET.as_bytes(), &[format!("{NOW}.{JSON_BODY}")]));
+    let raw = crate::encoding::hex_lower(&mac::compute(
+        HashAlgorithm::Sha256,
+        SW_SECRET.as_bytes(),
+        &[format!("{NOW}.{JSON_BODY}")],
+    ));
     assert!(value.ends_with(&raw), "Stripe keys are the UTF-8 of the whole string");
 }
 
@@ -185,7 +208,11 @@ fn every_single_bit_flip_is_rejected() {
             bytes[bit / 8] ^= 1 << (bit % 8);
             let mut request = good.clone();
             request.body = Body::Bytes(bytes.clone());
-            assert!(verify(&scheme, std::slice::from_ref(&secret), &request, options()).is_err(), "{} body bit {bit}", scheme.name());
+            assert!(
+                verify(&scheme, std::slice::from_ref(&secret), &request, options()).is_err(),
+                "{} body bit {bit}",
+                scheme.name()
+            );
             bytes[bit / 8] ^= 1 << (bit % 8);
         }
         for (index, header) in good.headers.iter().enumerate() {
@@ -199,7 +226,12 @@ fn every_single_bit_flip_is_rejected() {
                     // A flip that only changes hex case, or surrounding whitespace, keeps the same bytes.
                     let same_meaning = text.eq_ignore_ascii_case(&header.value) && !header.name.contains("id")
                         || text.trim_matches([' ', '\t']) == header.value;
-                    assert!(result.is_err() || same_meaning, "{} header {} bit {bit}: {text}", scheme.name(), header.name);
+                    assert!(
+                        result.is_err() || same_meaning,
+                        "{} header {} bit {bit}: {text}",
+                        scheme.name(),
+                        header.name
+                    );
                 }
                 value[bit / 8] ^= 1 << (bit % 8);
             }
@@ -212,11 +244,15 @@ fn standard_webhooks_v1a_signs_and_verifies_with_public_key() {
     let pair = new_signing_key_pair(&[7u8; 32]);
     let request = request_for(&Scheme::StandardWebhooks, &pair.signing_key, JSON_BODY);
     assert!(request.headers[2].value.starts_with("v1a,"));
-    let verified = verify(&Scheme::StandardWebhooks, &[SW_SECRET.into(), pair.public_key.clone()], &request, options()).unwrap();
+    let verified =
+        verify(&Scheme::StandardWebhooks, &[SW_SECRET.into(), pair.public_key.clone()], &request, options()).unwrap();
     assert_eq!(verified.secret_index, 1);
     assert_eq!(public_key(&pair.signing_key).unwrap(), pair.public_key);
     assert_eq!(public_key(&pair.public_key), Err(SecretProblem::WrongKeyKind));
-    assert_eq!(sign(&Scheme::StandardWebhooks, &pair.public_key, &message("x")), Err(SignError::UnusableSecret(SecretProblem::WrongKeyKind)));
+    assert_eq!(
+        sign(&Scheme::StandardWebhooks, &pair.public_key, &message("x")),
+        Err(SignError::UnusableSecret(SecretProblem::WrongKeyKind))
+    );
     assert!(!format!("{pair:?}").contains(&pair.signing_key));
     // Mixed v1 and v1a in one header: either key verifies.
     let v1 = request_for(&Scheme::StandardWebhooks, SW_SECRET, JSON_BODY);

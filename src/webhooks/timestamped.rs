@@ -4,7 +4,10 @@
 use std::borrow::Cow;
 
 use super::keys::Key;
-use super::{check_signed_at, headers, mac, parse_timestamp, Delivery, HashAlgorithm, Header, Message, Request, SignError, Signature, VerifyError};
+use super::{
+    check_signed_at, headers, mac, parse_timestamp, Delivery, HashAlgorithm, Header, Message, Request, SignError,
+    Signature, VerifyError,
+};
 use crate::encoding::{hex_decode, hex_lower};
 
 const SLACK_SIGNATURE: &str = "X-Slack-Signature";
@@ -32,10 +35,7 @@ pub(super) fn parse_slack(request: &Request) -> Result<Delivery<'_>, VerifyError
     let signature = headers::require(&request.headers, SLACK_SIGNATURE)?;
     let hex = signature.strip_prefix("v0=").ok_or_else(|| headers::malformed(SLACK_SIGNATURE, "expected v0="))?;
     Ok(Delivery {
-        content: vec![
-            Cow::Owned(format!("v0:{timestamp}:").into_bytes()),
-            Cow::Borrowed(request.body.as_bytes()),
-        ],
+        content: vec![Cow::Owned(format!("v0:{timestamp}:").into_bytes()), Cow::Borrowed(request.body.as_bytes())],
         signatures: vec![decode_hex_signature(SLACK_SIGNATURE, hex)?],
         timestamp: Some(timestamp),
         default_tolerance: SLACK_TOLERANCE,

@@ -7,7 +7,9 @@
 //! - `test`: build, then every test suite (native, clippy, component harness,
 //!   the differential peers).
 //! - `demo`: build, then sign and verify sample webhooks through the component.
-//! - `bench`: build, then measure per-call cost through the component vs native.
+//! - `bench`: build, then measure per-call cost through the component vs native
+//!   and each language package vs its peers; writes `BENCHMARKS.md`.
+//! - `fuzz [seconds]`: every libFuzzer target for a bounded time (`test` runs a 20 s smoke).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,7 +27,11 @@ fn main() -> Result<()> {
         "test" => test(),
         "demo" => demo(),
         "bench" => bench(),
-        _ => bail!("usage: cargo xtask <build|test|demo|bench>"),
+        "fuzz" => {
+            let seconds = std::env::args().nth(2).map(|s| s.parse()).transpose()?.unwrap_or(60);
+            fuzz(seconds)
+        }
+        _ => bail!("usage: cargo xtask <build|test|demo|bench|fuzz [seconds per target]>"),
     }
 }
 
@@ -96,7 +102,9 @@ fn python() -> Result<PathBuf> {
     }
     let wanted = std::fs::read_to_string(&requirements)?;
     if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&requirements))?;
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements))?;
         std::fs::write(&stamp, wanted)?;
     }
     Ok(python)
@@ -150,12 +158,14 @@ fn copy_wit(from: &Path, to: &Path) -> Result<()> {
 
 fn test() -> Result<()> {
     build()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args(["test", "--workspace"]))?;
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     run(cargo().args(["clippy", "--package", "paywit", "--lib", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
     differential()?;
     run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))?;
     run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
+    fuzz(FUZZ_SMOKE_SECONDS)?;
     Ok(())
 }
 
@@ -181,10 +191,157 @@ fn demo() -> Result<()> {
     run(cargo().args(["run", "--quiet", "--package", "paywit-host-tests", "--example", "demo"]))
 }
 
-/// Rust (component vs native), then Node and Python (paywit vs the peers), each measured in one run.
+/// Rust (component vs native), then Node and Python (paywit vs the peers), each
+/// measured in one run; prints the tables and writes them to `BENCHMARKS.md`.
 fn bench() -> Result<()> {
-    build()?;
-    run(cargo().args(["run", "--release", "--quiet", "--package", "paywit-host-tests", "--bin", "bench"]))?;
-    run(Command::new("node").arg("bench/verify.mjs").current_dir(root().join("packages").join("node")))?;
-    run(Command::new(python()?).arg("bench.py").current_dir(root().join("packages").join("python")))
+    let component = build()?;
+    let root = root();
+    let capture = |command: &mut Command| -> Result<String> {
+        eprintln!("xtask: {command:?}");
+        let output = command.output()?;
+        if !output.status.success() {
+            bail!("{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(String::from_utf8(output.stdout)?)
+    };
+    let rust = capture(
+        cargo()
+            .args(["run", "--release", "--quiet", "--package", "paywit-host-tests", "--bin", "bench"])
+            .current_dir(&root),
+    )?;
+    let node = capture(Command::new("node").arg("bench/verify.mjs").current_dir(root.join("packages/node")))?;
+    let python = capture(Command::new(python()?).arg("bench.py").current_dir(root.join("packages/python")))?;
+    let gzip = capture(Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", component.display())))?;
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let report = format!(
+        "# Benchmarks\n\nProduced by `cargo xtask bench` on {cpu} ({cores} cores). Medians of 21-31 batches; \
+         every ratio compares two numbers measured in the same run. Component size after gzip -9: {} bytes.\n\n\
+         ## Rust host (wasmtime 48, component vs native)\n\n{rust}\n## Node.js (paywit vs npm peers)\n\n{node}\n\
+         ## Python (paywit vs PyPI peers)\n\n{python}",
+        gzip.trim()
+    );
+    print!("{report}");
+    std::fs::write(root.join("BENCHMARKS.md"), report)?;
+    Ok(())
+}
+
+/// Seconds per fuzz target in `cargo xtask test` (the smoke run).
+const FUZZ_SMOKE_SECONDS: u64 = 20;
+/// Every libFuzzer target in `fuzz/fuzz_targets/`.
+const FUZZ_TARGETS: &[&str] =
+    &["verify", "parse_key", "retry_after", "fingerprint", "amount", "map_event", "lifecycle"];
+
+/// Runs every libFuzzer target for `seconds` (nightly + cargo-fuzz, installed if
+/// missing), seeded from the conformance vectors; fails on any crash and prints
+/// the executions per target.
+fn fuzz(seconds: u64) -> Result<()> {
+    let root = root();
+    let has_fuzz =
+        Command::new("cargo").args(["fuzz", "--version"]).output().map(|o| o.status.success()).unwrap_or(false);
+    if !has_fuzz {
+        run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    let corpora = root.join("target").join("fuzz-corpus");
+    seed_corpora(&corpora)?;
+    run(Command::new("cargo").args(["+nightly", "fuzz", "build", "--release"]).env_remove("CARGO"))?;
+    let mut total = 0u64;
+    for target in FUZZ_TARGETS {
+        let output = Command::new("cargo")
+            .args(["+nightly", "fuzz", "run", "--release", target])
+            .arg(corpora.join(target))
+            .args(["--", &format!("-max_total_time={seconds}"), "-rss_limit_mb=2048", "-print_final_stats=1"])
+            .env_remove("CARGO")
+            .current_dir(&root)
+            .output()?;
+        let log = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            eprintln!("{log}");
+            bail!("fuzz target {target} failed (see the crash above and fuzz/artifacts/{target}/)");
+        }
+        let runs = log
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix("stat::number_of_executed_units:").map(|n| n.trim().parse::<u64>().unwrap_or(0))
+            })
+            .unwrap_or(0);
+        total += runs;
+        println!("fuzz {target:<12} {runs:>10} executions in {seconds} s, 0 crashes");
+    }
+    println!("fuzz: {total} executions over {} targets, 0 crashes", FUZZ_TARGETS.len());
+    Ok(())
+}
+
+/// Seed corpora from the conformance vectors (bodies, header values, secrets)
+/// plus a few hand-picked inputs per target.
+fn seed_corpora(dir: &Path) -> Result<()> {
+    let root = root();
+    let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();
+    let schemes = [
+        "hmac",
+        "standard-webhooks",
+        "stripe",
+        "github",
+        "shopify",
+        "coinbase-commerce",
+        "btcpay",
+        "razorpay",
+        "slack",
+        "paddle",
+        "square",
+        "nowpayments",
+    ];
+    for file in ["webhook-signatures.json", "webhook-derived.json"] {
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("host-tests/vectors").join(file))?)?;
+        for v in json["vectors"].as_array().into_iter().flatten() {
+            let scheme = v["scheme"].as_str().unwrap_or("");
+            let selector = schemes.iter().position(|s| *s == scheme).unwrap_or(0) as u8;
+            let secret = v["secret"].as_str().or_else(|| v["secrets"][0].as_str()).unwrap_or("");
+            let mut input = vec![selector];
+            input.extend_from_slice(secret.as_bytes());
+            for value in v["headers"].as_object().into_iter().flat_map(|h| h.values()) {
+                input.push(0xff);
+                input.extend_from_slice(value.as_str().unwrap_or("").as_bytes());
+            }
+            input.push(0xff);
+            let body = v["body"].as_str().unwrap_or("");
+            input.extend_from_slice(body.as_bytes());
+            seeds.push(("verify", input));
+            seeds.push(("fingerprint", body.as_bytes().to_vec()));
+        }
+    }
+    for key in ["8b7cfa4d-1e6c-4a12-9a3e-05e3c2b1d7f0", "\"quoted-key\"", "\"a\\\\b\"", "a b"] {
+        seeds.push(("parse_key", key.as_bytes().to_vec()));
+    }
+    for value in
+        ["120", "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "-1"]
+    {
+        seeds.push(("retry_after", value.as_bytes().to_vec()));
+    }
+    for value in ["10000,2500,2500", "1000000000000000000,999999999999999999,1", "007,1.5,-1"] {
+        seeds.push(("amount", value.as_bytes().to_vec()));
+    }
+    for value in [
+        "payment_intent.payment_failed\nrequires_payment_method",
+        "charge:failed\nUNRESOLVED:UNDERPAID",
+        "InvoicePaidAfterExpiration",
+        "payout.paid",
+    ] {
+        seeds.push(("map_event", value.as_bytes().to_vec()));
+    }
+    seeds.push(("lifecycle", vec![0, 6, 5, 4, 3, 2, 1, 0, 6, 3]));
+    for (i, (target, data)) in seeds.iter().enumerate() {
+        let target_dir = dir.join(target);
+        std::fs::create_dir_all(&target_dir)?;
+        std::fs::write(target_dir.join(format!("seed-{i}")), data)?;
+    }
+    Ok(())
 }

@@ -39,7 +39,12 @@ fn main() -> wasmtime::Result<()> {
     for case in &peer_cases {
         let scheme = Scheme::from_name(case["scheme"].as_str().unwrap()).unwrap();
         let secrets = vec![case["secret"].as_str().unwrap().to_string()];
-        let headers: Vec<Header> = case["headers"].as_object().unwrap().iter().map(|(k, v)| Header::new(k.clone(), v.as_str().unwrap())).collect();
+        let headers: Vec<Header> = case["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| Header::new(k.clone(), v.as_str().unwrap()))
+            .collect();
         let body = case["body"].as_str().unwrap();
         let options = VerifyOptions { now: case["now"].as_i64().unwrap(), tolerance_seconds: None };
         let request = Request { headers: headers.clone(), body: Body::Text(body.into()), url: None };
@@ -57,7 +62,10 @@ fn main() -> wasmtime::Result<()> {
             passed += 1;
         } else {
             failed += 1;
-            eprintln!("DISAGREE with {}: {component_ok:?} / native {native_ok:?} / tampered {component_tampered:?}", case["peer"]);
+            eprintln!(
+                "DISAGREE with {}: {component_ok:?} / native {native_ok:?} / tampered {component_tampered:?}",
+                case["peer"]
+            );
         }
     }
     println!("paywit verification of peer signatures: {passed} passed, {failed} failed");
@@ -73,14 +81,27 @@ fn main() -> wasmtime::Result<()> {
     let alphabet: Vec<char> = "abcXYZ019 {}[]\":,./\\\n\t-_é☃€日本😀".chars().collect();
     let mut out = Vec::new();
     for round in 0..2 * CASES {
-        let (scheme, peers) = if round % 2 == 0 { (Scheme::StandardWebhooks, json!(["standardwebhooks", "svix"])) } else { (Scheme::Stripe, json!(["stripe"])) };
-        let secret = paywit.bindings.paywit_gateway_webhooks().call_new_secret(&mut paywit.store, &scheme.clone().conv())?;
+        let (scheme, peers) = if round % 2 == 0 {
+            (Scheme::StandardWebhooks, json!(["standardwebhooks", "svix"]))
+        } else {
+            (Scheme::Stripe, json!(["stripe"]))
+        };
+        let secret =
+            paywit.bindings.paywit_gateway_webhooks().call_new_secret(&mut paywit.store, &scheme.clone().conv())?;
         let len = if next() % 10 == 0 { 0 } else { (next() % 300) as usize };
         let body: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
-        let message = Message { body: Body::Text(body.clone()), id: Some(format!("msg_{:x}", next())), signed_at: now - (next() % 200) as i64, url: None };
+        let message = Message {
+            body: Body::Text(body.clone()),
+            id: Some(format!("msg_{:x}", next())),
+            signed_at: now - (next() % 200) as i64,
+            url: None,
+        };
         let headers = paywit.sign(&scheme, &secret, &message)?.expect("signing");
-        let headers: serde_json::Map<String, Value> = headers.into_iter().map(|h| (h.name, Value::String(h.value))).collect();
-        out.push(json!({ "scheme": scheme.name(), "peers": peers, "secret": secret, "headers": headers, "body": body }));
+        let headers: serde_json::Map<String, Value> =
+            headers.into_iter().map(|h| (h.name, Value::String(h.value))).collect();
+        out.push(
+            json!({ "scheme": scheme.name(), "peers": peers, "secret": secret, "headers": headers, "body": body }),
+        );
     }
     std::fs::write(dir.join("paywit-signed.json"), serde_json::to_string(&out)?)?;
     println!("paywit signed {} cases for the peers", out.len());

@@ -353,12 +353,18 @@ class Export:
         self._args = (ffi.wasmtime_val_raw_t * max(self._slots, 1))()
         self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
 
-    def call_lowered(self, params_ptr: int) -> Any:
-        """Calls with parameters already stored in memory at `params_ptr` (indirect parameters only)."""
-        assert self._indirect_params
+    def call_lowered(self, params_ptr: int, lift: Any) -> Any:
+        """Calls with parameters already stored at `params_ptr` (indirect parameters only) and
+        reads the result with `lift(memory, result_ptr)` before post-return frees it."""
+        assert self._indirect_params and self._indirect_result
         args = self._args
         args[0].i32 = params_ptr if params_ptr < 1 << 31 else params_ptr - (1 << 32)
-        return self._finish(args)
+        call_raw(self._store, self._func, args, self._slots, self._trap)
+        ret = args[0].i32 & 0xFFFFFFFF
+        value = lift(self._mem, ret)
+        if self._post is not None:
+            call_raw(self._store, self._post, args, 1, self._trap)
+        return value
 
     def __call__(self, *values: Any) -> Any:
         mem = self._mem

@@ -67,3 +67,38 @@ def lower(mem: _abi.Memory, scheme: Tuple[str, Any], secrets: Sequence[str], hea
     params = mem.alloc(PARAMS_ALIGN, PARAMS_SIZE)
     mem.write(params, bytes(tuple_))
     return params
+
+
+VERIFY_ERRORS = ("no-secrets", "unusable-secret", "missing-header", "malformed-header", "missing-url", "malformed-body",
+                 "timestamp-outside-tolerance", "no-matching-signature", "limit-exceeded")
+SECRET_PROBLEMS = ("empty", "bad-encoding", "too-short", "too-long", "wrong-key-length", "wrong-key-kind")
+DIRECTIONS = ("past", "future")
+LIMITS = ("body-bytes", "header-count", "header-bytes", "secret-count", "url-bytes", "id-bytes")
+_RESULT = struct.Struct("<B7xIBxxxIIBxxxxxxxq")  # tag, secret-index, message-id (disc, ptr, len), signed-at (disc, value)
+
+
+def lift(mem: _abi.Memory, ret: int) -> Tuple[str, Any]:
+    """Reads verify's result<verified, verify-error> (40 bytes at `ret`) in the ABI value shapes."""
+    raw = mem.read(ret, 40)
+    if raw[0] == 0:
+        _, index, has_id, id_ptr, id_len, has_ts, ts = _RESULT.unpack(raw)
+        message_id = mem.read(id_ptr, id_len).decode() if has_id else None
+        return ("ok", {"secret-index": index, "message-id": message_id, "signed-at": ts if has_ts else None})
+    code = VERIFY_ERRORS[raw[8]]
+    at = 16
+    if code == "unusable-secret":
+        index, problem = struct.unpack_from("<IB", raw, at)
+        return ("err", (code, {"index": index, "problem": SECRET_PROBLEMS[problem]}))
+    if code in ("missing-header", "malformed-body"):
+        ptr, n = _PAIR.unpack_from(raw, at)
+        return ("err", (code, mem.read(ptr, n).decode()))
+    if code == "malformed-header":
+        name_ptr, name_len, reason_ptr, reason_len = struct.unpack_from("<IIII", raw, at)
+        return ("err", (code, {"name": mem.read(name_ptr, name_len).decode(), "reason": mem.read(reason_ptr, reason_len).decode()}))
+    if code == "timestamp-outside-tolerance":
+        seconds, direction, tolerance = struct.unpack_from("<QB3xI", raw, at)
+        return ("err", (code, {"seconds-outside": seconds, "direction": DIRECTIONS[direction], "tolerance-seconds": tolerance}))
+    if code == "limit-exceeded":
+        what, maximum, actual = struct.unpack_from("<B7xQQ", raw, at)
+        return ("err", (code, {"what": LIMITS[what], "max": maximum, "actual": actual}))
+    return ("err", (code, None))

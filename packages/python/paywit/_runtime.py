@@ -96,7 +96,7 @@ def verify(scheme: Tuple[str, Any], secrets: Any, headers: Any, body: Tuple[str,
     """`webhooks.verify` through the hand-lowered fast path."""
     current = instance()
     params = _fast_verify.lower(current.memory, scheme, secrets, headers, body, url, now, tolerance)
-    return current.verify.call_lowered(params)
+    return current.verify.call_lowered(params, _fast_verify.lift)
 
 
 def call(interface: str, name: str, *args: Any) -> Any:
