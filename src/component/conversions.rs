@@ -209,3 +209,75 @@ twins!(variant native::lifecycle::money::RefundError, w::lifecycle::RefundError,
 twins!(record native::lifecycle::money::RefundAllowance, w::lifecycle::RefundAllowance, [amount, remaining_after]);
 twins!(enum native::lifecycle::money::SpeedPolicy, w::lifecycle::SpeedPolicy, [HighSpeed, MediumSpeed, LowMediumSpeed, LowSpeed]);
 twins!(record native::lifecycle::money::ConfirmationStatus, w::lifecycle::ConfirmationProgress, [confirmed, remaining]);
+
+// ---- requests ----
+twins!(record native::requests::OutboundRequest, w::requests::OutboundRequest, [method, path, body, timestamp, nonce]);
+twins!(record native::requests::ApiSecret, w::requests::ApiSecret, [key_id, secret]);
+twins!(record native::requests::InboundRequest, w::requests::InboundRequest, [method, path, headers, body]);
+twins!(record native::requests::VerifiedRequest, w::requests::VerifiedRequest, [key_id, timestamp, nonce]);
+twins!(variant native::requests::RequestError, w::requests::RequestError,
+    units [InvalidNonce, UnusableSecret, UnknownKeyId, ContentMismatch, NoMatchingSignature],
+    payloads [MissingHeader, MalformedHeader, TimestampOutsideTolerance]);
+
+// ---- credentials ----
+twins!(enum native::credentials::KeyKind, w::credentials::KeyKind, [Secret, Publishable, Restricted, WebhookSecret, Unknown]);
+twins!(enum native::credentials::KeyMode, w::credentials::KeyMode, [Live, Test, Unknown]);
+twins!(record native::credentials::KeyInfo, w::credentials::KeyInfo, [provider, kind, mode]);
+twins!(enum native::credentials::KeyPlacement, w::credentials::KeyPlacement,
+    [Browser, Server, TestEnvironment, ProductionEnvironment]);
+twins!(enum native::credentials::PlacementRefusal, w::credentials::PlacementRefusal,
+    [SecretInBrowser, UnrecognisedInBrowser, LiveKeyInTest, TestKeyInProduction]);
+twins!(variant native::credentials::TokenStatus, w::credentials::TokenAdvice, units [], payloads [Use, RefreshNow, Expired]);
+
+// ---- reconciliation ----
+twins!(variant native::reconciliation::PollDecision, w::reconciliation::PollDecision,
+    units [NotNeeded], payloads [PollNow, Wait]);
+twins!(enum native::reconciliation::ItemKind, w::reconciliation::ItemKind,
+    [Charge, Refund, Fee, AdjustmentCredit, AdjustmentDebit]);
+twins!(record native::reconciliation::PayoutItem, w::reconciliation::PayoutItem, [id, kind, amount]);
+twins!(record native::reconciliation::SignedAmount, w::reconciliation::SignedAmount, [negative, amount]);
+twins!(variant native::reconciliation::PayoutMatch, w::reconciliation::PayoutMatch,
+    units [Exact], payloads [PayoutHigher, PayoutLower]);
+twins!(record native::reconciliation::PayoutReport, w::reconciliation::PayoutReport,
+    [items_net, result, missing, unexpected, duplicates]);
+
+impl Conv<w::reconciliation::ReconciliationError> for native::reconciliation::ReconciliationError {
+    fn conv(self) -> w::reconciliation::ReconciliationError {
+        use native::reconciliation::ReconciliationError as N;
+        use w::reconciliation::ReconciliationError as W;
+        match self {
+            N::InvalidPayoutAmount(e) => W::InvalidPayoutAmount(e.conv()),
+            N::InvalidItemAmount(index, e) => W::InvalidItemAmount(w::reconciliation::InvalidItem { index, error: e.conv() }),
+            N::Overflow => W::Overflow,
+        }
+    }
+}
+
+impl Conv<native::reconciliation::ReconciliationError> for w::reconciliation::ReconciliationError {
+    fn conv(self) -> native::reconciliation::ReconciliationError {
+        use native::reconciliation::ReconciliationError as N;
+        use w::reconciliation::ReconciliationError as W;
+        match self {
+            W::InvalidPayoutAmount(e) => N::InvalidPayoutAmount(e.conv()),
+            W::InvalidItemAmount(item) => N::InvalidItemAmount(item.index, item.error.conv()),
+            W::Overflow => N::Overflow,
+        }
+    }
+}
+
+// ---- addresses ----
+twins!(enum native::addresses::Network, w::addresses::Network, [BitcoinMainnet, BitcoinTestnet, Ethereum]);
+twins!(enum native::addresses::AddressKind, w::addresses::AddressKind,
+    [P2pkh, P2sh, WitnessV0KeyHash, WitnessV0ScriptHash, Taproot, WitnessFuture, Ethereum]);
+twins!(record native::addresses::AddressInfo, w::addresses::AddressInfo, [kind, checksummed]);
+twins!(variant native::addresses::AddressError, w::addresses::AddressError,
+    units [Empty, TooLong, MixedCase, BadChecksum, WrongNetwork, InvalidFormat, InvalidProgramLength, InvalidWitnessVersion,
+        InvalidPadding],
+    payloads [InvalidCharacter]);
+
+// ---- alerts ----
+twins!(record native::alerts::Window, w::alerts::Window, [successes, failures]);
+twins!(record native::alerts::AlertRule, w::alerts::AlertRule,
+    [alert_at_basis_points, recover_below_basis_points, min_events, sustained_windows]);
+twins!(enum native::alerts::AlertAction, w::alerts::AlertAction, [Alert, Recover, Nothing]);
+twins!(enum native::alerts::RuleError, w::alerts::RuleError, [NoHysteresis, ThresholdOutOfRange, ZeroWindows]);

@@ -184,3 +184,84 @@ impl w::lifecycle::Guest for Component {
         native::lifecycle::money::required_confirmations(speed.conv(), rbf)
     }
 }
+
+impl w::requests::Guest for Component {
+    fn sign_request(
+        key_id: String,
+        secret: String,
+        request: w::requests::OutboundRequest,
+    ) -> Result<Vec<w::types::Header>, w::requests::RequestError> {
+        native::requests::sign_request(&key_id, &secret, &request.conv()).conv()
+    }
+
+    fn verify_request(
+        secrets: Vec<w::requests::ApiSecret>,
+        request: w::requests::InboundRequest,
+        now: i64,
+        tolerance_seconds: Option<u32>,
+    ) -> Result<w::requests::VerifiedRequest, w::requests::RequestError> {
+        let secrets: Vec<native::requests::ApiSecret> = secrets.conv();
+        native::requests::verify_request(&secrets, &request.conv(), now, tolerance_seconds).conv()
+    }
+}
+
+impl w::credentials::Guest for Component {
+    fn classify_key(key: String) -> w::credentials::KeyInfo {
+        native::credentials::classify_key(&key).conv()
+    }
+
+    fn check_key_placement(
+        key: String,
+        placement: w::credentials::KeyPlacement,
+    ) -> Result<w::credentials::KeyInfo, w::credentials::PlacementRefusal> {
+        native::credentials::check_key_placement(&key, placement.conv()).conv()
+    }
+
+    fn token_status(
+        issued_at: i64,
+        expires_in: u32,
+        now: i64,
+        refresh_skew_seconds: u32,
+    ) -> w::credentials::TokenAdvice {
+        native::credentials::token_status(issued_at, expires_in, now, refresh_skew_seconds).conv()
+    }
+}
+
+impl w::reconciliation::Guest for Component {
+    fn poll_backstop(state: w::lifecycle::State, last_event_at: i64, now: i64) -> w::reconciliation::PollDecision {
+        native::reconciliation::poll_backstop(state.conv(), last_event_at, now).conv()
+    }
+
+    fn reconcile_payout(
+        payout_amount: String,
+        items: Vec<w::reconciliation::PayoutItem>,
+        expected_ids: Vec<String>,
+    ) -> Result<w::reconciliation::PayoutReport, w::reconciliation::ReconciliationError> {
+        let items: Vec<native::reconciliation::PayoutItem> = items.conv();
+        native::reconciliation::reconcile_payout(&payout_amount, &items, &expected_ids).conv()
+    }
+}
+
+impl w::addresses::Guest for Component {
+    fn validate_address(
+        network: w::addresses::Network,
+        address: String,
+    ) -> Result<w::addresses::AddressInfo, w::addresses::AddressError> {
+        native::addresses::validate_address(network.conv(), &address).conv()
+    }
+}
+
+impl w::alerts::Guest for Component {
+    fn default_alert_rule() -> w::alerts::AlertRule {
+        native::alerts::default_alert_rule().conv()
+    }
+
+    fn evaluate_alert(
+        windows: Vec<w::alerts::Window>,
+        alerting: bool,
+        rule: w::alerts::AlertRule,
+    ) -> Result<w::alerts::AlertAction, w::alerts::RuleError> {
+        let windows: Vec<native::alerts::Window> = windows.conv();
+        native::alerts::evaluate_alert(&windows, alerting, &rule.conv()).conv()
+    }
+}

@@ -16,7 +16,7 @@ fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], parts: &[impl AsRef<[u8]>]) -
 }
 
 /// HMAC of the concatenation of `parts` under `key`.
-pub(super) fn compute(algorithm: HashAlgorithm, key: &[u8], parts: &[impl AsRef<[u8]>]) -> Vec<u8> {
+pub(crate) fn compute(algorithm: HashAlgorithm, key: &[u8], parts: &[impl AsRef<[u8]>]) -> Vec<u8> {
     match algorithm {
         HashAlgorithm::Sha256 => run::<Hmac<Sha256>>(key, parts),
         HashAlgorithm::Sha512 => run::<Hmac<Sha512>>(key, parts),

@@ -10,7 +10,7 @@
 mod catalog;
 mod headers;
 mod keys;
-mod mac;
+pub(crate) mod mac;
 mod single_header;
 mod standard_webhooks;
 mod stripe;

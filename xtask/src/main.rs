@@ -237,7 +237,7 @@ fn bench() -> Result<()> {
 const FUZZ_SMOKE_SECONDS: u64 = 20;
 /// Every libFuzzer target in `fuzz/fuzz_targets/`.
 const FUZZ_TARGETS: &[&str] =
-    &["verify", "parse_key", "retry_after", "fingerprint", "amount", "map_event", "lifecycle"];
+    &["verify", "parse_key", "retry_after", "fingerprint", "amount", "map_event", "lifecycle", "address"];
 
 /// Runs every libFuzzer target for `seconds` (nightly + cargo-fuzz, installed if
 /// missing), seeded from the conformance vectors; fails on any crash and prints
@@ -338,6 +338,11 @@ fn seed_corpora(dir: &Path) -> Result<()> {
         seeds.push(("map_event", value.as_bytes().to_vec()));
     }
     seeds.push(("lifecycle", vec![0, 6, 5, 4, 3, 2, 1, 0, 6, 3]));
+    let addresses: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("host-tests/vectors/addresses.json"))?)?;
+    for v in ["valid", "invalid"].iter().flat_map(|list| addresses[*list].as_array().into_iter().flatten()) {
+        seeds.push(("address", v["address"].as_str().unwrap_or("").as_bytes().to_vec()));
+    }
     for (i, (target, data)) in seeds.iter().enumerate() {
         let target_dir = dir.join(target);
         std::fs::create_dir_all(&target_dir)?;
