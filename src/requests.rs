@@ -154,15 +154,9 @@ pub fn sign_request(key_id: &str, secret: &str, request: &OutboundRequest) -> Re
 }
 
 fn header<'a>(headers: &'a [Header], name: &str) -> Result<&'a str, RequestError> {
-    let mut found = None;
-    for h in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
-        let value = h.value.trim_matches([' ', '\t']);
-        if found.is_some_and(|previous| previous != value) {
-            return Err(RequestError::MalformedHeader(name.to_string()));
-        }
-        found = Some(value);
-    }
-    found.ok_or_else(|| RequestError::MissingHeader(name.to_string()))
+    crate::types::find_header(headers, name)
+        .map_err(|_| RequestError::MalformedHeader(name.to_string()))?
+        .ok_or_else(|| RequestError::MissingHeader(name.to_string()))
 }
 
 /// Verifies a signed request against the secrets known for its key id.
@@ -286,6 +280,12 @@ mod tests {
         let mut missing = headers.clone();
         missing.remove(2);
         assert_eq!(check(inbound(missing), 1_700_000_000), Err(RequestError::MissingHeader(NONCE_HEADER.into())));
+        let mut repeated = headers.clone();
+        repeated.push(Header::new("x-paywit-signature", "00"));
+        assert_eq!(
+            check(inbound(repeated), 1_700_000_000),
+            Err(RequestError::MalformedHeader(SIGNATURE_HEADER.into()))
+        );
         let mut bad_ts = headers.clone();
         bad_ts[1].value = "-5".into();
         assert_eq!(check(inbound(bad_ts), 1_700_000_000), Err(RequestError::MalformedHeader(TIMESTAMP_HEADER.into())));

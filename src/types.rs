@@ -34,3 +34,23 @@ impl Body {
         }
     }
 }
+
+/// A header repeated with differing values (see [`find_header`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ConflictingRepeats;
+
+/// The value of header `name` (ASCII case-insensitive), trimmed of surrounding
+/// spaces and tabs. A header repeated with the same value counts once; repeated
+/// with different values it is refused, since an ambiguous security header is
+/// what a smuggling attempt looks like.
+pub(crate) fn find_header<'a>(headers: &'a [Header], name: &str) -> Result<Option<&'a str>, ConflictingRepeats> {
+    let mut found: Option<&'a str> = None;
+    for header in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
+        let value = header.value.trim_matches([' ', '\t']);
+        match found {
+            Some(previous) if previous != value => return Err(ConflictingRepeats),
+            _ => found = Some(value),
+        }
+    }
+    Ok(found)
+}

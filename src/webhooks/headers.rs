@@ -1,28 +1,12 @@
-//! Header lookup: case-insensitive names, deliberate handling of repeats.
-//!
-//! Policy: a header repeated with the *same* value counts once; repeated with
-//! *different* values it is refused as malformed, because an ambiguous
-//! signature header is exactly what a smuggling attack would send. Values are
-//! trimmed of surrounding spaces and tabs (HTTP's optional whitespace).
+//! Header lookup for the schemes, with verify's error type. The policy
+//! (case-insensitive names, trimmed values, conflicting repeats refused) lives
+//! in [`crate::types::find_header`], shared with signed API requests.
 
 use super::{Header, VerifyError};
 
 /// The value of `name`, if present.
 pub(super) fn find<'a>(headers: &'a [Header], name: &str) -> Result<Option<&'a str>, VerifyError> {
-    let mut found: Option<&'a str> = None;
-    for header in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
-        let value = header.value.trim_matches([' ', '\t']);
-        match found {
-            Some(previous) if previous != value => {
-                return Err(VerifyError::MalformedHeader {
-                    name: name.to_string(),
-                    reason: "repeated with different values".to_string(),
-                })
-            }
-            _ => found = Some(value),
-        }
-    }
-    Ok(found)
+    crate::types::find_header(headers, name).map_err(|_| malformed(name, "repeated with different values"))
 }
 
 /// The value of `name`, or a missing-header error.
