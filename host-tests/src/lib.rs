@@ -175,13 +175,29 @@ impl Host {
         self.instantiate_with(RandomSource::Os)
     }
 
-    /// A fresh store and instance with the given random source.
-    pub fn instantiate_with(&self, random: RandomSource) -> Result<Instance> {
+    /// A fresh store with the memory limiter and the given random source.
+    pub fn new_store(&self, random: RandomSource) -> Store<HostState> {
         let limits = MemoryLimiter { limit: STORE_MEMORY_LIMIT, peak: 0, refused: false };
         let mut store = Store::new(&self.engine, HostState { limits, random });
         store.limiter(|state| &mut state.limits);
+        store
+    }
+
+    /// A fresh store and instance with the given random source.
+    pub fn instantiate_with(&self, random: RandomSource) -> Result<Instance> {
+        let mut store = self.new_store(random);
         let bindings = self.pre.instantiate(&mut store)?;
         Ok(Instance { store, bindings })
+    }
+
+    /// A fresh store and an untyped instance, for calls through `Val`s.
+    pub fn instantiate_dynamic(
+        &self,
+        random: RandomSource,
+    ) -> Result<(Store<HostState>, wasmtime::component::Instance)> {
+        let mut store = self.new_store(random);
+        let instance = self.pre.instance_pre().instantiate(&mut store)?;
+        Ok((store, instance))
     }
 }
 
