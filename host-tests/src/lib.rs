@@ -65,7 +65,32 @@ pub enum RandomSource {
     /// The operating system's secure source.
     Os,
     /// A deterministic xorshift stream (for reproducible tests only).
-    Seeded(u64),
+    Seeded(TestRng),
+}
+
+/// A small deterministic xorshift generator for reproducible test inputs
+/// (and the `Seeded` random source). Not for secrets.
+#[derive(Clone, Debug)]
+pub struct TestRng(pub u64);
+
+impl TestRng {
+    /// The next value (the seed must not be 0).
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next_u64() as u8).collect()
+    }
 }
 
 /// Per-store host state.
@@ -83,12 +108,7 @@ impl HostState {
                 getrandom::fill(&mut bytes).expect("the OS random source failed");
                 u64::from_le_bytes(bytes)
             }
-            RandomSource::Seeded(state) => {
-                *state ^= *state << 13;
-                *state ^= *state >> 7;
-                *state ^= *state << 17;
-                *state
-            }
+            RandomSource::Seeded(rng) => rng.next_u64(),
         }
     }
 }

@@ -4,27 +4,12 @@
 //! automatically), mixing random data with inputs shaped like real headers,
 //! secrets, amounts and dates.
 
-use paywit_host_tests::{Host, RandomSource};
+use paywit_host_tests::{Host, RandomSource, TestRng as Rng};
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::Val;
 
 /// Random calls per exported function.
 const ROUNDS: usize = 400;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const STRINGS: &[&str] = &[
     "",
@@ -67,16 +52,16 @@ fn random_val(ty: &Type, rng: &mut Rng, depth: u32) -> Val {
     let edge = |rng: &mut Rng| [0u64, 1, u64::MAX, u64::MAX / 2, 1 << 31, 300][rng.below(6)];
     match ty {
         Type::Bool => Val::Bool(rng.below(2) == 1),
-        Type::U8 => Val::U8(rng.next() as u8),
-        Type::U16 => Val::U16(if rng.below(2) == 0 { edge(rng) as u16 } else { rng.next() as u16 }),
-        Type::U32 => Val::U32(if rng.below(2) == 0 { edge(rng) as u32 } else { rng.next() as u32 }),
-        Type::U64 => Val::U64(if rng.below(2) == 0 { edge(rng) } else { rng.next() }),
-        Type::S32 => Val::S32(rng.next() as i32),
+        Type::U8 => Val::U8(rng.next_u64() as u8),
+        Type::U16 => Val::U16(if rng.below(2) == 0 { edge(rng) as u16 } else { rng.next_u64() as u16 }),
+        Type::U32 => Val::U32(if rng.below(2) == 0 { edge(rng) as u32 } else { rng.next_u64() as u32 }),
+        Type::U64 => Val::U64(if rng.below(2) == 0 { edge(rng) } else { rng.next_u64() }),
+        Type::S32 => Val::S32(rng.next_u64() as i32),
         Type::S64 => Val::S64(match rng.below(4) {
             0 => i64::MIN,
             1 => i64::MAX,
             2 => 1_700_000_000 + (rng.below(1000) as i64 - 500),
-            _ => rng.next() as i64,
+            _ => rng.next_u64() as i64,
         }),
         Type::Float64 => Val::Float64([f64::NAN, f64::INFINITY, -1.0, 0.0, 1.0, 2.5, 1e308][rng.below(7)]),
         Type::String => Val::String(random_string(rng)),
@@ -84,7 +69,7 @@ fn random_val(ty: &Type, rng: &mut Rng, depth: u32) -> Val {
             let element = list.ty();
             let len = if depth > 3 { 0 } else { rng.below(5) };
             if matches!(element, Type::U8) {
-                Val::List((0..rng.below(300)).map(|_| Val::U8(rng.next() as u8)).collect())
+                Val::List((0..rng.below(300)).map(|_| Val::U8(rng.next_u64() as u8)).collect())
             } else {
                 Val::List((0..len).map(|_| random_val(&element, rng, depth + 1)).collect())
             }
@@ -111,7 +96,7 @@ fn random_val(ty: &Type, rng: &mut Rng, depth: u32) -> Val {
 #[test]
 fn random_values_into_every_export_never_trap() {
     let host = Host::new().unwrap();
-    let (mut store, instance) = host.instantiate_dynamic(RandomSource::Seeded(11)).unwrap();
+    let (mut store, instance) = host.instantiate_dynamic(RandomSource::Seeded(Rng(11))).unwrap();
     let mut functions = Vec::new();
     for (interface, item) in host.component().component_type().exports(host.engine()) {
         let ComponentItem::ComponentInstance(exported) = item.ty else { continue };

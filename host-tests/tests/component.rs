@@ -53,7 +53,8 @@ fn oversized_input_is_a_typed_error_and_the_store_keeps_serving() {
 #[test]
 fn garbage_headers_never_trap() {
     let host = Host::new().unwrap();
-    let mut instance = host.instantiate_with(paywit_host_tests::RandomSource::Seeded(7)).unwrap();
+    let mut instance =
+        host.instantiate_with(paywit_host_tests::RandomSource::Seeded(paywit_host_tests::TestRng(7))).unwrap();
     let schemes: Vec<Scheme> = paywit_host_tests::native::webhooks::schemes().into_iter().map(|i| i.scheme).collect();
     let values = [
         "",

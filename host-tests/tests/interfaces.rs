@@ -1,10 +1,10 @@
 //! idempotency, retry and lifecycle through the component vs native.
 
 use paywit_host_tests::native::{idempotency as idem, lifecycle as life, retry as rt, types::Body};
-use paywit_host_tests::{w, Conv, Host, Instance, RandomSource};
+use paywit_host_tests::{w, Conv, Host, Instance, RandomSource, TestRng};
 
 fn instance() -> Instance {
-    Host::new().unwrap().instantiate_with(RandomSource::Seeded(42)).unwrap()
+    Host::new().unwrap().instantiate_with(RandomSource::Seeded(TestRng(42))).unwrap()
 }
 
 #[test]

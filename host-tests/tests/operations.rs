@@ -3,10 +3,10 @@
 
 use paywit_host_tests::native::types::{Body, Header};
 use paywit_host_tests::native::{addresses, alerts, credentials, lifecycle, reconciliation, requests};
-use paywit_host_tests::{Conv, Host, Instance, RandomSource};
+use paywit_host_tests::{Conv, Host, Instance, RandomSource, TestRng};
 
 fn instance() -> Instance {
-    Host::new().unwrap().instantiate_with(RandomSource::Seeded(3)).unwrap()
+    Host::new().unwrap().instantiate_with(RandomSource::Seeded(TestRng(3))).unwrap()
 }
 
 #[test]

@@ -3,26 +3,13 @@
 
 use paywit_host_tests::native::types::Body;
 use paywit_host_tests::native::webhooks::{self, Message, Request, VerifyOptions};
-use paywit_host_tests::{Conv, Host, RandomSource};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
+use paywit_host_tests::{Conv, Host, RandomSource, TestRng};
 
 #[test]
 fn sign_and_verify_agree_with_native_for_every_scheme() {
     let host = Host::new().unwrap();
-    let mut instance = host.instantiate_with(RandomSource::Seeded(1)).unwrap();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut instance = host.instantiate_with(RandomSource::Seeded(TestRng(1))).unwrap();
+    let mut rng = TestRng(0x9e37_79b9_7f4a_7c15);
     let mut cases = 0;
     for info in webhooks::schemes() {
         for round in 0..40 {
@@ -32,18 +19,22 @@ fn sign_and_verify_agree_with_native_for_every_scheme() {
             } else {
                 webhooks::new_secret(&info.scheme, &seed)
             };
-            let len = (rng.next() % 300) as usize;
+            let len = (rng.next_u64() % 300) as usize;
             let body = if info.name == "nowpayments" {
-                Body::Text(format!("{{\"payment_id\":{},\"note\":\"caf\u{e9} {}\"}}", rng.next(), rng.next() % 1000))
+                Body::Text(format!(
+                    "{{\"payment_id\":{},\"note\":\"caf\u{e9} {}\"}}",
+                    rng.next_u64(),
+                    rng.next_u64() % 1000
+                ))
             } else if round % 2 == 0 {
                 Body::Bytes(rng.bytes(len))
             } else {
                 Body::Text(String::from_utf8_lossy(&rng.bytes(len)).into_owned())
             };
-            let now = 1_600_000_000 + (rng.next() % 100_000_000) as i64;
+            let now = 1_600_000_000 + (rng.next_u64() % 100_000_000) as i64;
             let message = Message {
                 body: body.clone(),
-                id: Some(format!("msg_{}", rng.next())),
+                id: Some(format!("msg_{}", rng.next_u64())),
                 signed_at: now,
                 url: Some("https://example.com/h".into()),
             };
@@ -54,7 +45,7 @@ fn sign_and_verify_agree_with_native_for_every_scheme() {
             let request = Request { headers, body, url: message.url.clone() };
             let verify_secret =
                 if secret.starts_with("whsk_") { webhooks::public_key(&secret).unwrap() } else { secret.clone() };
-            let skew = (rng.next() % 700) as i64 - 350;
+            let skew = (rng.next_u64() % 700) as i64 - 350;
             let options = VerifyOptions { now: now + skew, tolerance_seconds: None };
             let native = webhooks::verify(&info.scheme, std::slice::from_ref(&verify_secret), &request, options);
             let component = instance.verify(&info.scheme, &[verify_secret], &request, options).unwrap();

@@ -9,7 +9,7 @@ use paywit_host_tests::native::types::Body;
 use paywit_host_tests::native::webhooks::{
     self, HashAlgorithm, HmacScheme, Message, Request, Scheme, SignatureEncoding, VerifyOptions,
 };
-use paywit_host_tests::{component_path, engine, Conv, Host, RandomSource};
+use paywit_host_tests::{component_path, engine, Conv, Host, RandomSource, TestRng};
 use wasmtime::component::Component;
 
 /// Median nanoseconds per call of `f`, over `batches` batches sized to ~5 ms.
@@ -60,7 +60,7 @@ fn main() -> wasmtime::Result<()> {
     let deserialize = start.elapsed();
     let host = Host::from_component(engine, component)?;
     let instantiate = median_ns(|| {
-        let _ = black_box(host.instantiate_with(RandomSource::Seeded(1)).unwrap());
+        let _ = black_box(host.instantiate_with(RandomSource::Seeded(TestRng(1))).unwrap());
     });
     let mut instance = host.instantiate()?;
 
