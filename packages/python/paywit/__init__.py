@@ -219,17 +219,6 @@ def _body(body: Body) -> Tuple[str, Any]:
     raise TypeError("body must be str or bytes: the raw body exactly as received")
 
 
-def _headers(headers: HeadersLike) -> List[Dict[str, str]]:
-    items = headers.items() if hasattr(headers, "items") else headers
-    out = []
-    for name, value in items:  # type: ignore[misc]
-        if isinstance(value, (list, tuple)):
-            out.extend({"name": str(name), "value": str(v)} for v in value)
-        else:
-            out.append({"name": str(name), "value": str(value)})
-    return out
-
-
 def _relevant(scheme: Tuple[str, Any], headers: HeadersLike) -> List[Tuple[str, str]]:
     """(name, value) pairs of only the headers the scheme reads (the others cannot change the answer)."""
     names = {scheme[1]["header"].lower()} if scheme[0] == "hmac" else _SCHEME_HEADERS[scheme[0]]
