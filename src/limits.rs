@@ -5,7 +5,7 @@
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Most headers accepted in one request.
 pub const MAX_HEADER_COUNT: usize = 256;
-/// Longest single header (name plus value): 16 KiB.
+/// Longest single header (name plus value, surrounding spaces and tabs not counted): 16 KiB.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Most secrets accepted in one rotation list.
 pub const MAX_SECRET_COUNT: usize = 16;

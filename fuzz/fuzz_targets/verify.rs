@@ -1,7 +1,9 @@
 //! `webhooks::verify` on arbitrary headers, bodies and secrets, for every scheme.
 //! Invariants: it never panics; it never accepts unless the secret really
 //! signs (the same request fails under a different secret); no error text or
-//! Debug output contains a secret.
+//! Debug output contains a secret; `verify-fields` with the same headers as a
+//! field block gives the same answer; any parsed field block re-renders to
+//! itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -57,5 +59,18 @@ fuzz_target!(|data: &[u8]| {
             assert!(!shown.contains(&secret), "an error shows the secret: {shown}");
         }
         Err(_) => {}
+    }
+
+    if request.headers.iter().all(|h| !h.value.contains(['\r', '\n'])) {
+        let block: String = request.headers.iter().map(|h| format!("{}: {}\r\n", h.name, h.value)).collect();
+        let by_fields =
+            webhooks::verify_fields(scheme, &[secret.clone()], &block, request.body.clone(), request.url.clone(), options);
+        assert_eq!(by_fields, result, "verify-fields and verify disagree");
+    }
+
+    let raw = String::from_utf8_lossy(rest);
+    if let Ok(parsed) = webhooks::parse_field_block(&raw) {
+        let rendered: String = parsed.iter().map(|h| format!("{}: {}\n", h.name, h.value)).collect();
+        assert_eq!(webhooks::parse_field_block(&rendered).as_ref(), Ok(&parsed), "a parsed block re-renders to itself");
     }
 });

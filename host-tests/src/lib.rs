@@ -250,6 +250,30 @@ impl Instance {
         Ok(answer.conv())
     }
 
+    /// `webhooks.verify-fields` through the component, converted to native types.
+    pub fn verify_fields(
+        &mut self,
+        scheme: &native::webhooks::Scheme,
+        secrets: &[String],
+        fields: &str,
+        body: &native::types::Body,
+        url: Option<&str>,
+        options: native::webhooks::VerifyOptions,
+    ) -> Result<Result<native::webhooks::Verified, native::webhooks::VerifyError>> {
+        let scheme: w::webhooks::Scheme = scheme.clone().conv();
+        let body: w::types::Body = body.clone().conv();
+        let answer = self.bindings.paywit_gateway_webhooks().call_verify_fields(
+            &mut self.store,
+            &scheme,
+            secrets,
+            fields,
+            &body,
+            url,
+            options.conv(),
+        )?;
+        Ok(answer.conv())
+    }
+
     /// `webhooks.sign` through the component, converted to native types.
     pub fn sign(
         &mut self,

@@ -44,6 +44,18 @@ fn oversized_input_is_a_typed_error_and_the_store_keeps_serving() {
     let huge_secrets = vec!["k".to_string(); 100_000];
     let error = instance.verify(&Scheme::Github, &huge_secrets, &huge_header, options).unwrap().unwrap_err();
     assert_eq!(error.code(), "limit-exceeded");
+    let huge_block = format!("X-Hub-Signature-256: {}", "a".repeat(64 * 1024 * 1024));
+    let error = instance
+        .verify_fields(&Scheme::Github, &secrets, &huge_block, &Body::Text("{}".into()), None, options)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(error.code(), "limit-exceeded");
+    let many_lines = "a: b\n".repeat(1 << 20);
+    let error = instance
+        .verify_fields(&Scheme::Github, &secrets, &many_lines, &Body::Text("{}".into()), None, options)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(error.code(), "limit-exceeded");
     // Same store, still serving:
     let empty = Request { headers: vec![], body: Body::Text(String::new()), url: None };
     let error = instance.verify(&Scheme::Github, &secrets, &empty, options).unwrap().unwrap_err();

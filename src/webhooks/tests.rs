@@ -341,3 +341,81 @@ fn new_secrets_have_the_scheme_format_and_work() {
     assert_eq!(Scheme::from_name("stripe"), Some(Scheme::Stripe));
     assert_eq!(Scheme::from_name("hmac"), None);
 }
+
+#[test]
+fn field_blocks_parse_like_header_lists() {
+    let parsed =
+        parse_field_block("Webhook-Id: msg_1\r\nwebhook-timestamp:\t 1700000000 \r\n\r\nX-Empty:\nLast: lf only")
+            .unwrap();
+    assert_eq!(
+        parsed,
+        vec![
+            Header::new("Webhook-Id", "msg_1"),
+            Header::new("webhook-timestamp", "1700000000"),
+            Header::new("X-Empty", ""),
+            Header::new("Last", "lf only"),
+        ]
+    );
+    assert_eq!(parse_field_block("").unwrap(), vec![]);
+    // A colon inside the value belongs to the value.
+    assert_eq!(parse_field_block("a: b:c").unwrap(), vec![Header::new("a", "b:c")]);
+}
+
+#[test]
+fn malformed_field_blocks_name_the_line_and_never_its_contents() {
+    let cases = [
+        ("a: 1\r\n folded", 2, "folded"),
+        ("a: 1\r\nb: x\ry", 2, "carriage return"),
+        ("no colon here", 1, "no ':'"),
+        (": empty name", 1, "not an HTTP token"),
+        ("bad name: v", 1, "not an HTTP token"),
+        ("\r\n\r\nsecret-looking-value", 3, "no ':'"),
+    ];
+    for (block, line, reason) in cases {
+        match parse_field_block(block) {
+            Err(VerifyError::MalformedHeader { name, reason: got }) => {
+                assert_eq!(name, "", "{block:?}");
+                assert!(got.starts_with(&format!("field line {line}:")), "{block:?}: {got}");
+                assert!(got.contains(reason), "{block:?}: {got}");
+                assert!(!got.contains("secret-looking") && !got.contains("folded\"") && !got.contains("here"));
+            }
+            other => panic!("{block:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn field_blocks_obey_the_header_limits() {
+    let many = "a: b\r\n".repeat(limits::MAX_HEADER_COUNT + 1);
+    match parse_field_block(&many) {
+        Err(VerifyError::LimitExceeded(l)) => {
+            assert_eq!((l.what, l.actual), (Limit::HeaderCount, limits::MAX_HEADER_COUNT as u64 + 1))
+        }
+        other => panic!("{other:?}"),
+    }
+    let long = format!("X-Hub-Signature-256: {}", "a".repeat(limits::MAX_HEADER_BYTES));
+    let options = VerifyOptions { now: 0, tolerance_seconds: None };
+    match verify_fields(&Scheme::Github, &["k".into()], &long, Body::Text("{}".into()), None, options) {
+        Err(VerifyError::LimitExceeded(l)) => assert_eq!(l.what, Limit::HeaderBytes),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn verify_fields_answers_like_verify() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_string();
+    let message =
+        Message { body: Body::Text("{\"a\":1}".into()), id: Some("msg_1".into()), signed_at: 1000, url: None };
+    let headers = sign(&Scheme::StandardWebhooks, &secret, &message).unwrap();
+    let block: String = headers.iter().map(|h| format!("{}: {}\r\n", h.name, h.value)).collect();
+    let request = Request { headers, body: message.body.clone(), url: None };
+    for now in [1000, 1300, 1301, 699] {
+        let options = VerifyOptions { now, tolerance_seconds: None };
+        let secrets = [secret.clone()];
+        assert_eq!(
+            verify_fields(&Scheme::StandardWebhooks, &secrets, &block, message.body.clone(), None, options),
+            verify(&Scheme::StandardWebhooks, &secrets, &request, options),
+            "now = {now}"
+        );
+    }
+}

@@ -32,17 +32,10 @@ async function coreBytes() {
 }
 
 let exports;
+// The core module imports only get-random-u64 (see src/component/mod.rs).
 const imports = {
   'wasi:random/random@0.2.0': {
     'get-random-u64': () => globalThis.crypto.getRandomValues(new BigUint64Array(1))[0],
-    'get-random-bytes': (len, retptr) => {
-      const n = Number(len);
-      const ptr = exports.cabi_realloc(0, 0, 1, n);
-      globalThis.crypto.getRandomValues(new Uint8Array(exports.memory.buffer, ptr, n));
-      const view = new DataView(exports.memory.buffer);
-      view.setUint32(retptr, ptr, true);
-      view.setUint32(retptr + 4, n, true);
-    },
   },
 };
 ({ exports } = (await WebAssembly.instantiate(await WebAssembly.compile(await coreBytes()), imports)));

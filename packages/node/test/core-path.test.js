@@ -48,3 +48,23 @@ test('core path equals glue path on every vector, mutated variants and limit cas
   assert.deepEqual(verifyCore({ tag: 'github' }, ['k'], huge, { now: 0n }), viaGlue({ tag: 'github' }, ['k'], huge, { now: 0n }));
   assert.ok(compared > 700, `compared ${compared}`);
 });
+
+test('verify-fields (headers as one field block) answers like verify on every vector', () => {
+  let compared = 0;
+  for (const v of vectors) {
+    const headers = Object.entries(v.headers).map(([name, value]) => ({ name, value }));
+    const block = headers.map((h) => `${h.name}: ${h.value}\r\n`).join('');
+    const body = { tag: 'text', val: v.body };
+    const options = { now: BigInt(v.now ?? 0), toleranceSeconds: v.tolerance };
+    let fields;
+    try {
+      fields = { ok: webhooks.verifyFields(schemeOf(v), secretsOf(v), block, body, v.url, options) };
+    } catch (e) {
+      if (e.payload === undefined) throw e;
+      fields = { err: e.payload };
+    }
+    assert.deepEqual(fields, viaGlue(schemeOf(v), secretsOf(v), { headers, body, url: v.url }, options), v.name);
+    compared += 1;
+  }
+  assert.equal(compared, vectors.length);
+});

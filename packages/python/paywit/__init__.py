@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import _runtime
+from . import _fast_verify, _runtime
 
 __all__ = [
     "Scheme", "HmacScheme", "Verified", "SchemeInfo", "SigningKeyPair",
@@ -219,27 +219,16 @@ def _body(body: Body) -> Tuple[str, Any]:
     raise TypeError("body must be str or bytes: the raw body exactly as received")
 
 
-def _relevant(scheme: Tuple[str, Any], headers: HeadersLike) -> List[Tuple[str, str]]:
-    """(name, value) pairs of only the headers the scheme reads (the others cannot change the answer)."""
-    names = {scheme[1]["header"].lower()} if scheme[0] == "hmac" else _SCHEME_HEADERS[scheme[0]]
+def _header_pairs(headers: HeadersLike) -> List[Tuple[str, str]]:
+    """(name, value) pairs from a mapping, a multi-dict or pairs; list values
+    become repeated headers and bytes (ASGI raw headers) are read as Latin-1."""
     items = headers.items() if hasattr(headers, "items") else headers
-    out = []
+    out: List[Tuple[str, str]] = []
     for name, value in items:  # type: ignore[misc]
-        if str(name).lower() in names:
-            if isinstance(value, (list, tuple)):
-                out.extend((str(name), str(v)) for v in value)
-            else:
-                out.append((str(name), str(value)))
+        name = name.decode("latin-1") if isinstance(name, (bytes, bytearray)) else str(name)
+        for v in value if isinstance(value, (list, tuple)) else (value,):
+            out.append((name, v.decode("latin-1") if isinstance(v, (bytes, bytearray)) else str(v)))
     return out
-
-
-_SCHEME_HEADERS = {
-    "standard-webhooks": {"webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature"},
-    "stripe": {"stripe-signature"}, "github": {"x-hub-signature-256"}, "shopify": {"x-shopify-hmac-sha256"},
-    "coinbase-commerce": {"x-cc-webhook-signature"}, "btcpay": {"btcpay-sig"}, "razorpay": {"x-razorpay-signature"},
-    "slack": {"x-slack-signature", "x-slack-request-timestamp"}, "paddle": {"paddle-signature"},
-    "square": {"x-square-hmacsha256-signature"}, "nowpayments": {"x-nowpayments-sig"},
-}
 
 
 def verify_webhook(scheme: SchemeLike, secrets: Union[str, Sequence[str]], headers: HeadersLike, body: Body, *,
@@ -252,10 +241,19 @@ def verify_webhook(scheme: SchemeLike, secrets: Union[str, Sequence[str]], heade
     """
     wit_scheme = _scheme(scheme)
     kind, data = _body(body)
-    encoded = (kind, data.encode("utf-8") if kind == "text" else data)
     secret_list = [secrets] if isinstance(secrets, str) else list(secrets)
-    result = _runtime.verify(wit_scheme, secret_list, _relevant(wit_scheme, headers), encoded, url,
-                             int(time.time()) if now is None else int(now), tolerance)
+    at = int(time.time()) if now is None else int(now)
+    block = _fast_verify.field_block(headers)
+    if block is None:
+        block = _fast_verify.field_block(_header_pairs(headers))
+    result = None
+    if block is not None:
+        encoded = (kind, data.encode("utf-8") if kind == "text" else data)
+        result = _runtime.verify_fields(wit_scheme, secret_list, block, encoded, url, at, tolerance)
+    if result is None or _fast_verify.is_field_block_error(result):
+        # A header a field block cannot carry exactly: the general path.
+        request = {"headers": [{"name": n, "value": v} for n, v in _header_pairs(headers)], "body": (kind, data), "url": url}
+        result = _runtime.call("webhooks", "verify", wit_scheme, secret_list, request, {"now": at, "tolerance-seconds": tolerance})
     ok = _unwrap(result, lambda code: _VERIFY_ERRORS.get(code, WebhookVerificationError))
     return Verified(ok["secret-index"], ok["message-id"], ok["signed-at"])
 

@@ -26,10 +26,13 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from wasmtime import _ffi as ffi
+from wasmtime import _bindings, _ffi as ffi
 from wasmtime import component as wc
 
 MAX_FLAT_PARAMS = 16
+# The ctypes function itself, without wasmtime-py's Python wrapper frame
+# (wasmtime is pinned, see requirements; falls back to the public wrapper).
+_call_unchecked = getattr(_bindings, "_wasmtime_func_call_unchecked", ffi.wasmtime_func_call_unchecked)
 
 _INT_FORMATS = {"bool": "<B", "u8": "<B", "s8": "<b", "u16": "<H", "s16": "<h", "u32": "<I", "s32": "<i",
                 "u64": "<Q", "s64": "<q", "f32": "<f", "f64": "<d", "char": "<I"}
@@ -138,34 +141,42 @@ class Memory:
         self._context = store._context()
         self._realloc_ref = ctypes.byref(realloc._func)
         self._args = (ffi.wasmtime_val_raw_t * 4)()
+        # Element objects cached once: indexing a ctypes array builds a new one each time.
+        self._arg0, self._arg2, self._arg3 = self._args[0], self._args[2], self._args[3]
+        self._args[1].i32 = 0  # cabi_realloc's old size: always 0, and results only use slot 0
         self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
         self._trap_ref = ctypes.byref(self._trap)
         ptr = ffi.wasmtime_memory_data(self._context, ctypes.byref(memory._memory))
         self.base = ctypes.addressof(ptr.contents)
+        # A view over the whole 32-bit address space: slicing it is far cheaper
+        # than a ctypes call per copy. Only addresses the guest allocated (or
+        # returned) are ever touched, so the unmapped tail is never accessed.
+        self._view = memoryview((ctypes.c_ubyte * (1 << 32)).from_address(self.base)).cast("B")
 
     def alloc(self, align: int, size: int) -> int:
         """`cabi_realloc(0, 0, align, size)`: fresh guest memory the callee will own."""
-        args = self._args
-        args[0].i32 = 0
-        args[1].i32 = 0
-        args[2].i32 = align
-        args[3].i32 = size
-        error = ffi.wasmtime_func_call_unchecked(self._context, self._realloc_ref, args, 4, self._trap_ref)
+        if size > 0x7FFFFFFF:
+            raise ComponentMemoryError(f"an input of {size} bytes does not fit the component's 32-bit memory")
+        self._arg0.i32 = 0
+        self._arg2.i32 = align
+        self._arg3.i32 = size
+        error = _call_unchecked(self._context, self._realloc_ref, self._args, 4, self._trap_ref)
         if error or self._trap:
             raise ComponentTrap("cabi_realloc failed: the component is out of memory")
-        return args[0].i32 & 0xFFFFFFFF
+        return self._arg0.i32 & 0xFFFFFFFF
 
     def put(self, data: bytes) -> int:
         """Copies `data` into fresh guest memory; returns its address."""
-        ptr = self.alloc(1, len(data))
-        ctypes.memmove(self.base + ptr, data, len(data))
+        n = len(data)
+        ptr = self.alloc(1, n)
+        self._view[ptr:ptr + n] = data
         return ptr
 
     def write(self, ptr: int, data: bytes) -> None:
-        ctypes.memmove(self.base + ptr, data, len(data))
+        self._view[ptr:ptr + len(data)] = data
 
     def read(self, ptr: int, size: int) -> bytes:
-        return ctypes.string_at(self.base + ptr, size)
+        return self._view[ptr:ptr + size].tobytes()
 
     def pack(self, fmt: str, ptr: int, value: Any) -> None:
         self.write(ptr, struct.pack(fmt, value))
@@ -178,8 +189,12 @@ class ComponentTrap(RuntimeError):
     """The component trapped. paywit never traps on input, so this is a bug."""
 
 
+class ComponentMemoryError(MemoryError):
+    """An input too large for the component's linear memory (over 2 GiB)."""
+
+
 def call_raw(store: Any, func: Any, args: Any, count: int, trap: Any) -> None:
-    error = ffi.wasmtime_func_call_unchecked(store._context(), ctypes.byref(func._func), args, count, ctypes.byref(trap))
+    error = _call_unchecked(store._context(), ctypes.byref(func._func), args, count, ctypes.byref(trap))
     if error or trap:
         raise ComponentTrap("the paywit component trapped; please report this input")
 
@@ -352,18 +367,24 @@ class Export:
         self._slots = max(len(self._flat_params), 1 if result else 0)
         self._args = (ffi.wasmtime_val_raw_t * max(self._slots, 1))()
         self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
+        # What every call passes, built once.
+        self._context = store_._context()
+        self._func_ref = ctypes.byref(func._func)
+        self._post_ref = ctypes.byref(post._func) if post is not None else None
+        self._trap_ref = ctypes.byref(self._trap)
 
     def call_lowered(self, params_ptr: int, lift: Any) -> Any:
         """Calls with parameters already stored at `params_ptr` (indirect parameters only) and
         reads the result with `lift(memory, result_ptr)` before post-return frees it."""
-        assert self._indirect_params and self._indirect_result
         args = self._args
-        args[0].i32 = params_ptr if params_ptr < 1 << 31 else params_ptr - (1 << 32)
-        call_raw(self._store, self._func, args, self._slots, self._trap)
-        ret = args[0].i32 & 0xFFFFFFFF
-        value = lift(self._mem, ret)
-        if self._post is not None:
-            call_raw(self._store, self._post, args, 1, self._trap)
+        first = args[0]
+        first.i32 = params_ptr if params_ptr < 1 << 31 else params_ptr - (1 << 32)
+        if _call_unchecked(self._context, self._func_ref, args, self._slots, self._trap_ref) or self._trap:
+            raise ComponentTrap("the paywit component trapped; please report this input")
+        value = lift(self._mem, first.i32 & 0xFFFFFFFF)
+        if self._post_ref is not None:
+            if _call_unchecked(self._context, self._post_ref, args, 1, self._trap_ref) or self._trap:
+                raise ComponentTrap("the paywit component trapped in post-return; please report this")
         return value
 
     def __call__(self, *values: Any) -> Any:

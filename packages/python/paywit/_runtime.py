@@ -41,20 +41,14 @@ class _Instance:
         self._process = process
         self.store = wasmtime.Store(process.engine)
         linker = wasmtime.Linker(process.engine)
-        i32, i64 = wasmtime.ValType.i32(), wasmtime.ValType.i64()
-        linker.define_func(_RANDOM, "get-random-bytes", wasmtime.FuncType([i64, i32], []), self._random_bytes)
-        linker.define_func(_RANDOM, "get-random-u64", wasmtime.FuncType([], [i64]), self._random_u64)
+        # The core module imports only get-random-u64 (see src/component/mod.rs).
+        linker.define_func(_RANDOM, "get-random-u64", wasmtime.FuncType([], [wasmtime.ValType.i64()]), self._random_u64)
         instance = linker.instantiate(self.store, process.module)
         self._exports = instance.exports(self.store)
         self.memory = _abi.Memory(self.store, self._exports["memory"], self._exports["cabi_realloc"])
         self._calls: Dict[Tuple[str, str], _abi.Export] = {}
-        self.verify = self.export("webhooks", "verify")
-        _fast_verify.check_layout(process.signatures["paywit:gateway/webhooks@0.1.0"]["verify"][0])
-
-    def _random_bytes(self, length: int, retptr: int) -> None:
-        data = os.urandom(length)
-        ptr = self.memory.put(data)
-        self.memory.write(retptr & 0xFFFFFFFF, ptr.to_bytes(4, "little") + len(data).to_bytes(4, "little"))
+        self.verify_fields = self.export("webhooks", "verify-fields")
+        _fast_verify.check_layout(process.signatures["paywit:gateway/webhooks@0.1.0"]["verify-fields"][0])
 
     @staticmethod
     def _random_u64() -> int:
@@ -91,12 +85,12 @@ def instance() -> _Instance:
     return current
 
 
-def verify(scheme: Tuple[str, Any], secrets: Any, headers: Any, body: Tuple[str, bytes], url: Optional[str], now: int,
-           tolerance: Optional[int]) -> Any:
-    """`webhooks.verify` through the hand-lowered fast path."""
+def verify_fields(scheme: Tuple[str, Any], secrets: Any, fields: str, body: Tuple[str, bytes], url: Optional[str],
+                  now: int, tolerance: Optional[int]) -> Any:
+    """`webhooks.verify-fields` through the hand-lowered fast path."""
     current = instance()
-    params = _fast_verify.lower(current.memory, scheme, secrets, headers, body, url, now, tolerance)
-    return current.verify.call_lowered(params, _fast_verify.lift)
+    params = _fast_verify.lower(current.memory, scheme, secrets, fields, body, url, now, tolerance)
+    return current.verify_fields.call_lowered(params, _fast_verify.lift)
 
 
 def call(interface: str, name: str, *args: Any) -> Any:
