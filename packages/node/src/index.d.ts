@@ -48,6 +48,23 @@ export class IdempotencyKeyError extends PaywitError {}
 export class PolicyError extends PaywitError {}
 export class AmountError extends PaywitError {}
 export class RefundError extends PaywitError {}
+export class RequestVerificationError extends PaywitError {
+  readonly code: 'missing-header' | 'malformed-header' | 'invalid-nonce' | 'unusable-secret' | 'unknown-key-id'
+    | 'content-mismatch' | 'timestamp-outside-tolerance' | 'no-matching-signature';
+}
+export class KeyPlacementError extends PaywitError {
+  readonly code: 'secret-in-browser' | 'unrecognised-in-browser' | 'live-key-in-test' | 'test-key-in-production';
+}
+export class ReconciliationError extends PaywitError {
+  readonly code: 'invalid-payout-amount' | 'invalid-item-amount' | 'overflow';
+}
+export class AddressError extends PaywitError {
+  readonly code: 'empty' | 'too-long' | 'invalid-character' | 'mixed-case' | 'bad-checksum' | 'wrong-network'
+    | 'invalid-format' | 'invalid-program-length' | 'invalid-witness-version' | 'invalid-padding';
+}
+export class AlertRuleError extends PaywitError {
+  readonly code: 'no-hysteresis' | 'threshold-out-of-range' | 'zero-windows';
+}
 
 export interface Verified { secretIndex: number; messageId?: string; signedAt?: number; }
 export interface VerifyOptions {
@@ -122,3 +139,41 @@ export function assessPayment(expected: string, received: string, tolerance?: { 
 export function refundable(captured: string, alreadyRefunded: string, requested: string): { amount: string; remainingAfter: string };
 export function confirmationStatus(confirmations: number, required: number): { confirmed: boolean; remaining: number };
 export function requiredConfirmations(speed: 'high-speed' | 'medium-speed' | 'low-medium-speed' | 'low-speed', rbf?: boolean): number;
+
+/** A shared secret for signed API requests; several may share one key id (rotation). */
+export interface ApiSecret { keyId: string; secret: string; }
+export interface VerifiedRequest { keyId: string; timestamp: number; nonce: string; }
+export function signRequest(keyId: string, secret: string, request: { method: string; path: string; body?: BodyLike; timestamp?: number; nonce?: string }): Record<string, string>;
+export function verifyRequest(secrets: ApiSecret[] | Record<string, string>, request: { method: string; path: string; headers: HeadersLike; body: BodyLike; now?: number; toleranceSeconds?: number }): VerifiedRequest;
+
+export type KeyPlacement = 'browser' | 'server' | 'test-environment' | 'production-environment';
+export interface KeyInfo { provider: string; kind: 'secret' | 'publishable' | 'restricted' | 'webhook-secret' | 'unknown'; mode: 'live' | 'test' | 'unknown'; }
+export function classifyKey(key: string): KeyInfo;
+export function checkKeyPlacement(key: string, placement: KeyPlacement): KeyInfo;
+export function tokenStatus(issuedAt: number, expiresIn: number, options?: { now?: number; refreshSkewSeconds?: number }): { action: 'use' | 'refresh-now' | 'expired'; seconds: number };
+
+export type PollDecision = { action: 'not-needed' } | { action: 'poll-now' | 'wait'; seconds: number };
+export interface PayoutItem { id: string; kind: 'charge' | 'refund' | 'fee' | 'adjustment-credit' | 'adjustment-debit'; amount: string; }
+export interface PayoutReport {
+  /** Credits minus debits, signed ("-120" when debits win). */
+  itemsNet: string;
+  match: 'exact' | 'payout-higher' | 'payout-lower';
+  difference?: string;
+  missing: string[];
+  unexpected: string[];
+  duplicates: string[];
+}
+export function pollBackstop(state: State, lastEventAt: number, options?: { now?: number }): PollDecision;
+export function reconcilePayout(payoutAmount: string, items: PayoutItem[], expectedIds?: string[]): PayoutReport;
+
+export type Network = 'bitcoin-mainnet' | 'bitcoin-testnet' | 'ethereum';
+export interface AddressInfo {
+  kind: 'p2pkh' | 'p2sh' | 'witness-v0-key-hash' | 'witness-v0-script-hash' | 'taproot' | 'witness-future' | 'ethereum';
+  checksummed: boolean;
+}
+export function validateAddress(network: Network, address: string): AddressInfo;
+
+export interface Window { successes: number; failures: number; }
+export interface AlertRule { alertAtBasisPoints: number; recoverBelowBasisPoints: number; minEvents: number; sustainedWindows: number; }
+export function defaultAlertRule(): AlertRule;
+export function evaluateAlert(windows: Window[], alerting: boolean, rule?: AlertRule): 'alert' | 'recover' | 'nothing';

@@ -4,7 +4,7 @@
 // `Headers` for headers, numbers instead of BigInt where the value is safe,
 // and typed error classes instead of raw `ComponentError` payloads.
 
-import { webhooks, idempotency, retry, lifecycle } from '../gen/paywit.js';
+import { webhooks, idempotency, retry, lifecycle, requests, credentials, reconciliation, addresses, alerts } from '../gen/paywit.js';
 import { verifyCore } from './core-verify.js';
 
 // ---------- errors ----------
@@ -49,6 +49,16 @@ export class PolicyError extends PaywitError {}
 export class AmountError extends PaywitError {}
 /** A refund is not possible. */
 export class RefundError extends PaywitError {}
+/** A signed API request was refused or could not be signed. */
+export class RequestVerificationError extends PaywitError {}
+/** A key must not be used where it is placed. */
+export class KeyPlacementError extends PaywitError {}
+/** A payout could not be reconciled. */
+export class ReconciliationError extends PaywitError {}
+/** An address is not valid for the network. */
+export class AddressError extends PaywitError {}
+/** An alert rule is inconsistent. */
+export class AlertRuleError extends PaywitError {}
 
 const VERIFY_ERRORS = {
   'no-secrets': NoSecretsError,
@@ -324,4 +334,94 @@ export function confirmationStatus(confirmations, required) {
 /** Confirmations a BTCPay-style speed policy requires. */
 export function requiredConfirmations(speed, rbf = false) {
   return lifecycle.requiredConfirmations(speed, rbf);
+}
+
+// ---------- signed API requests ----------
+
+/**
+ * Signs an outbound API request; returns the five X-Paywit-* headers to add.
+ * `nonce` defaults to a fresh UUID from the component's random source.
+ */
+export function signRequest(keyId, secret, { method, path, body = '', timestamp = nowSeconds(), nonce = newIdempotencyKey() }) {
+  const request = { method, path, body: bodyValue(body), timestamp: toBig(timestamp), nonce };
+  const headers = call(() => requests.signRequest(keyId, secret, request), () => RequestVerificationError);
+  return Object.fromEntries(headers.map((h) => [h.name, h.value]));
+}
+
+/**
+ * Verifies an inbound signed API request. `secrets`: `[{keyId, secret}]` or
+ * `{keyId: secret}`. The caller must still refuse a reused nonce.
+ */
+export function verifyRequest(secrets, { method, path, headers, body, now = nowSeconds(), toleranceSeconds }) {
+  const list = Array.isArray(secrets) ? secrets : Object.entries(secrets).map(([keyId, secret]) => ({ keyId, secret }));
+  const request = { method, path, headers: headerList(headers), body: bodyValue(body) };
+  return plain(call(() => requests.verifyRequest(list, request, toBig(now), toleranceSeconds), () => RequestVerificationError));
+}
+
+// ---------- credentials ----------
+
+/** What a gateway key is (`{provider, kind, mode}`), from its published prefix; never contains the key. */
+export function classifyKey(key) {
+  return credentials.classifyKey(key);
+}
+
+/** Returns what the key is if it may be used at `placement`; throws `KeyPlacementError` if not. */
+export function checkKeyPlacement(key, placement) {
+  return call(() => credentials.checkKeyPlacement(key, placement), () => KeyPlacementError);
+}
+
+/**
+ * Whether to use or refresh an OAuth access token: `{action: 'use', seconds}` (refresh in),
+ * `{action: 'refresh-now', seconds}` (expires in) or `{action: 'expired', seconds}` (ago).
+ */
+export function tokenStatus(issuedAt, expiresIn, { now = nowSeconds(), refreshSkewSeconds = 60 } = {}) {
+  const advice = credentials.tokenStatus(toBig(issuedAt), expiresIn, toBig(now), refreshSkewSeconds);
+  return { action: advice.tag, seconds: Number(advice.val) };
+}
+
+// ---------- reconciliation ----------
+
+/**
+ * The polling backstop for an object whose webhooks may be lost:
+ * `{action: 'not-needed'}`, `{action: 'poll-now', seconds}` or `{action: 'wait', seconds}`.
+ */
+export function pollBackstop(state, lastEventAt, { now = nowSeconds() } = {}) {
+  const decision = reconciliation.pollBackstop(stateIn(state), toBig(lastEventAt), toBig(now));
+  return decision.val === undefined ? { action: decision.tag } : { action: decision.tag, seconds: Number(decision.val) };
+}
+
+/**
+ * Checks a payout against its items `[{id, kind, amount}]` (and, if given, the
+ * ids expected in it): `{itemsNet, match, difference?, missing, unexpected, duplicates}`.
+ */
+export function reconcilePayout(payoutAmount, items, expectedIds = []) {
+  const report = call(() => reconciliation.reconcilePayout(payoutAmount, items, expectedIds), () => ReconciliationError);
+  const { itemsNet, result, missing, unexpected, duplicates } = report;
+  return {
+    itemsNet: (itemsNet.negative ? '-' : '') + itemsNet.amount,
+    match: result.tag,
+    ...(result.val === undefined ? {} : { difference: result.val }),
+    missing,
+    unexpected,
+    duplicates,
+  };
+}
+
+// ---------- addresses ----------
+
+/** Validates a crypto refund address for `network`: `{kind, checksummed}`, or throws `AddressError`. */
+export function validateAddress(network, address) {
+  return call(() => addresses.validateAddress(network, address), () => AddressError);
+}
+
+// ---------- alerts ----------
+
+/** Alert at 5 %, recover below 2 %, at least 20 events, 3 windows in a row. */
+export function defaultAlertRule() {
+  return alerts.defaultAlertRule();
+}
+
+/** Evaluates the windows `[{successes, failures}]` (oldest first): 'alert', 'recover' or 'nothing'. */
+export function evaluateAlert(windows, alerting, rule = defaultAlertRule()) {
+  return call(() => alerts.evaluateAlert(windows, alerting, rule), () => AlertRuleError);
 }

@@ -31,6 +31,12 @@ __all__ = [
     "MalformedHeaderError", "MissingUrlError", "MalformedBodyError", "TimestampOutsideToleranceError",
     "NoMatchingSignatureError", "LimitExceededError", "WebhookSigningError", "IdempotencyKeyError",
     "PolicyError", "AmountError", "RefundError",
+    "ApiSecret", "VerifiedRequest", "sign_request", "verify_request", "RequestVerificationError",
+    "KeyKind", "KeyMode", "KeyPlacement", "KeyInfo", "TokenAdvice", "classify_key", "check_key_placement",
+    "token_status", "KeyPlacementError",
+    "ItemKind", "PollDecision", "PayoutItem", "PayoutReport", "poll_backstop", "reconcile_payout", "ReconciliationError",
+    "Network", "AddressInfo", "validate_address", "AddressError",
+    "Window", "AlertRule", "AlertAction", "default_alert_rule", "evaluate_alert", "AlertRuleError",
 ]
 
 Body = Union[str, bytes, bytearray, memoryview]
@@ -592,3 +598,258 @@ def confirmation_status(confirmations: int, required: int) -> Tuple[bool, int]:
 def required_confirmations(speed: str, rbf: bool = False) -> int:
     """Confirmations a BTCPay-style speed policy requires (high-speed, medium-speed, low-medium-speed, low-speed)."""
     return _runtime.call("lifecycle", "required-confirmations", speed, rbf)
+
+
+# ---------- signed API requests ----------
+
+class RequestVerificationError(PaywitError):
+    """A signed API request was refused, or could not be signed; `code` is the WIT case."""
+
+
+@dataclass(frozen=True)
+class ApiSecret:
+    """A shared secret for HMAC-signed API requests, named by its key id (several may share one id: rotation)."""
+    key_id: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"ApiSecret(key_id={self.key_id!r}, secret='<redacted>')"
+
+
+@dataclass(frozen=True)
+class VerifiedRequest:
+    """A request that verified: who signed it, when, and the nonce to check for reuse."""
+    key_id: str
+    timestamp: int
+    nonce: str
+
+
+def sign_request(key_id: str, secret: str, *, method: str, path: str, body: Body = b"", timestamp: Optional[int] = None,
+                 nonce: Optional[str] = None) -> Dict[str, str]:
+    """Signs an outbound API request; returns the five X-Paywit-* headers to add.
+    `nonce` defaults to a fresh UUID from the component's random source."""
+    request = {"method": method, "path": path, "body": _body(body),
+               "timestamp": int(time.time()) if timestamp is None else int(timestamp),
+               "nonce": new_idempotency_key() if nonce is None else nonce}
+    headers = _unwrap(_runtime.call("requests", "sign-request", key_id, secret, request), RequestVerificationError)
+    return {h["name"]: h["value"] for h in headers}
+
+
+def verify_request(secrets: Union[Sequence[ApiSecret], Mapping[str, str]], *, method: str, path: str,
+                   headers: HeadersLike, body: Body, now: Optional[int] = None,
+                   tolerance: Optional[int] = None) -> VerifiedRequest:
+    """Verifies an inbound signed API request. `secrets` is a list of ApiSecret or a
+    {key_id: secret} mapping. The caller must still refuse a reused nonce."""
+    items = [ApiSecret(k, v) for k, v in secrets.items()] if isinstance(secrets, Mapping) else list(secrets)
+    request = {"method": method, "path": path, "body": _body(body),
+               "headers": [{"name": n, "value": v} for n, v in _header_pairs(headers)]}
+    value = _unwrap(_runtime.call("requests", "verify-request", [{"key-id": s.key_id, "secret": s.secret} for s in items],
+                                  request, int(time.time()) if now is None else int(now), tolerance),
+                    RequestVerificationError)
+    return VerifiedRequest(value["key-id"], value["timestamp"], value["nonce"])
+
+
+# ---------- credentials ----------
+
+class KeyKind(str, enum.Enum):
+    """What a gateway key is for."""
+    SECRET = "secret"
+    PUBLISHABLE = "publishable"
+    RESTRICTED = "restricted"
+    WEBHOOK_SECRET = "webhook-secret"
+    UNKNOWN = "unknown"
+
+
+class KeyMode(str, enum.Enum):
+    """Live or test key."""
+    LIVE = "live"
+    TEST = "test"
+    UNKNOWN = "unknown"
+
+
+class KeyPlacement(str, enum.Enum):
+    """Where a key is about to be used."""
+    BROWSER = "browser"
+    SERVER = "server"
+    TEST_ENVIRONMENT = "test-environment"
+    PRODUCTION_ENVIRONMENT = "production-environment"
+
+
+class KeyPlacementError(PaywitError):
+    """A key must not be used where it is placed; `code`: secret-in-browser,
+    unrecognised-in-browser, live-key-in-test or test-key-in-production."""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What a key is, from its published prefix. Never contains the key."""
+    provider: str
+    kind: KeyKind
+    mode: KeyMode
+
+
+@dataclass(frozen=True)
+class TokenAdvice:
+    """What to do with an access token: `action` is "use" (refresh in `seconds`),
+    "refresh-now" (expires in `seconds`) or "expired" (`seconds` ago)."""
+    action: str
+    seconds: int
+
+
+def _key_info(value: Dict[str, Any]) -> KeyInfo:
+    return KeyInfo(value["provider"], KeyKind(value["kind"]), KeyMode(value["mode"]))
+
+
+def classify_key(key: str) -> KeyInfo:
+    """Classifies a gateway key (Stripe, Adyen, Square, ... prefixes) without keeping or showing it."""
+    return _key_info(_runtime.call("credentials", "classify-key", key))
+
+
+def check_key_placement(key: str, placement: Union[KeyPlacement, str]) -> KeyInfo:
+    """Returns what the key is if it may be used there; raises KeyPlacementError if not."""
+    tag, value = _runtime.call("credentials", "check-key-placement", key, KeyPlacement(placement).value)
+    if tag == "err":
+        raise KeyPlacementError(value)
+    return _key_info(value)
+
+
+def token_status(issued_at: int, expires_in: int, *, now: Optional[int] = None, refresh_skew: int = 60) -> TokenAdvice:
+    """Whether to use or refresh an OAuth access token issued at `issued_at` for `expires_in` seconds."""
+    tag, seconds = _runtime.call("credentials", "token-status", int(issued_at), int(expires_in),
+                                 int(time.time()) if now is None else int(now), int(refresh_skew))
+    return TokenAdvice(tag, seconds)
+
+
+# ---------- reconciliation ----------
+
+class ReconciliationError(PaywitError):
+    """A payout could not be reconciled: invalid-payout-amount, invalid-item-amount
+    (`details["index"]` names the item) or overflow."""
+
+
+class ItemKind(str, enum.Enum):
+    """How an item moves a payout: charges and credits add, the rest subtract."""
+    CHARGE = "charge"
+    REFUND = "refund"
+    FEE = "fee"
+    ADJUSTMENT_CREDIT = "adjustment-credit"
+    ADJUSTMENT_DEBIT = "adjustment-debit"
+
+
+@dataclass(frozen=True)
+class PollDecision:
+    """The polling backstop: `action` is "not-needed", "poll-now" (then look again
+    after `seconds`) or "wait" (`seconds` until the next look)."""
+    action: str
+    seconds: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class PayoutItem:
+    """One balance transaction of a payout; `amount` in atomic units (digits only)."""
+    id: str
+    kind: ItemKind
+    amount: str
+
+
+@dataclass(frozen=True)
+class PayoutReport:
+    """The reconciliation of one payout. `items_net` is signed ("-120" when debits
+    win); `match` is "exact", "payout-higher" or "payout-lower" by `difference`."""
+    items_net: str
+    match: str
+    difference: Optional[str]
+    missing: List[str]
+    unexpected: List[str]
+    duplicates: List[str]
+
+
+def poll_backstop(state: State, last_event_at: int, *, now: Optional[int] = None) -> PollDecision:
+    """Whether to poll the gateway for an object whose webhooks may have been lost."""
+    tag, seconds = _runtime.call("reconciliation", "poll-backstop", (state.kind, state.status), int(last_event_at),
+                                 int(time.time()) if now is None else int(now))
+    return PollDecision(tag, seconds)
+
+
+def reconcile_payout(payout_amount: str, items: Sequence[PayoutItem], expected_ids: Sequence[str] = ()) -> PayoutReport:
+    """Checks a payout against its items (and, if given, the ids expected in it)."""
+    wit_items = [{"id": i.id, "kind": ItemKind(i.kind).value, "amount": i.amount} for i in items]
+    report = _unwrap(_runtime.call("reconciliation", "reconcile-payout", payout_amount, wit_items, list(expected_ids)),
+                     ReconciliationError)
+    net = report["items-net"]
+    match, difference = report["result"]
+    return PayoutReport(("-" if net["negative"] else "") + net["amount"], match, difference, report["missing"],
+                        report["unexpected"], report["duplicates"])
+
+
+# ---------- addresses ----------
+
+class AddressError(PaywitError):
+    """An address is not valid for the network; `code` is the WIT case (bad-checksum,
+    wrong-network, invalid-character with the position in `details`, ...)."""
+
+
+class Network(str, enum.Enum):
+    """A network a refund address must belong to."""
+    BITCOIN_MAINNET = "bitcoin-mainnet"
+    BITCOIN_TESTNET = "bitcoin-testnet"
+    ETHEREUM = "ethereum"
+
+
+@dataclass(frozen=True)
+class AddressInfo:
+    """A valid address: its kind (p2pkh, p2sh, witness-v0-key-hash, ..., taproot,
+    ethereum) and whether its case carries a checksum (EIP-55)."""
+    kind: str
+    checksummed: bool
+
+
+def validate_address(network: Union[Network, str], address: str) -> AddressInfo:
+    """Validates a crypto refund address for `network`; raises AddressError."""
+    value = _unwrap(_runtime.call("addresses", "validate-address", Network(network).value, address), AddressError)
+    return AddressInfo(value["kind"], value["checksummed"])
+
+
+# ---------- alerts ----------
+
+class AlertRuleError(PaywitError):
+    """An alert rule is inconsistent: no-hysteresis, threshold-out-of-range or zero-windows."""
+
+
+class AlertAction(str, enum.Enum):
+    """What the failure-rate alert should do now."""
+    ALERT = "alert"
+    RECOVER = "recover"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Webhook deliveries in one time window."""
+    successes: int
+    failures: int
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """Alert at `alert_at_basis_points` failures, recover below `recover_below_basis_points`,
+    counting windows with at least `min_events`, `sustained_windows` in a row."""
+    alert_at_basis_points: int
+    recover_below_basis_points: int
+    min_events: int
+    sustained_windows: int
+
+
+def default_alert_rule() -> AlertRule:
+    """Alert at 5 %, recover below 2 %, at least 20 events, 3 windows in a row."""
+    r = _runtime.call("alerts", "default-alert-rule")
+    return AlertRule(r["alert-at-basis-points"], r["recover-below-basis-points"], r["min-events"], r["sustained-windows"])
+
+
+def evaluate_alert(windows: Sequence[Window], alerting: bool, rule: Optional[AlertRule] = None) -> AlertAction:
+    """Evaluates the windows (oldest first), given whether an alert is raised now."""
+    r = rule or default_alert_rule()
+    wit_rule = {"alert-at-basis-points": r.alert_at_basis_points, "recover-below-basis-points": r.recover_below_basis_points,
+                "min-events": r.min_events, "sustained-windows": r.sustained_windows}
+    wit_windows = [{"successes": w.successes, "failures": w.failures} for w in windows]
+    return AlertAction(_unwrap(_runtime.call("alerts", "evaluate-alert", wit_windows, bool(alerting), wit_rule), AlertRuleError))
