@@ -132,7 +132,11 @@ fn instantiation(c: &mut Criterion) {
     let mut group = c.benchmark_group("instantiate");
     // A fresh store (with its memory limiter) and instance from the InstancePre,
     // memory from the pooling allocator; dropping both returns the slot.
-    group.bench_function("store-and-instance", |b| {
+    group
+        .bench_function("instance", |b| b.iter(|| host.instantiate_dynamic(RandomSource::Seeded(TestRng(1))).unwrap()));
+    // The same, plus what bindgen's typed bindings do on top: look up and type-check
+    // every one of the ~40 exported functions eagerly.
+    group.bench_function("instance-with-bindings", |b| {
         b.iter(|| host.instantiate_with(RandomSource::Seeded(TestRng(1))).unwrap())
     });
     group.finish();

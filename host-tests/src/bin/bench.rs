@@ -62,15 +62,17 @@ fn main() -> wasmtime::Result<()> {
     };
 
     println!(
-        "| component | size | compile (Cranelift) | deserialize (precompiled) | instantiate (InstancePre + pooling) |"
+        "| component | size | compile (Cranelift) | deserialize (precompiled) | instantiate (InstancePre + pooling) \
+         | instantiate + bindgen typed exports |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|");
     println!(
-        "| target/paywit.wasm | {} bytes | {:.0} ms | {:.2} ms | {} |",
+        "| target/paywit.wasm | {} bytes | {:.0} ms | {:.2} ms | {} | {} |",
         bytes.len(),
         compile.as_secs_f64() * 1e3,
         deserialize.as_secs_f64() * 1e3,
-        show(get("instantiate/store-and-instance")?)
+        show(get("instantiate/instance")?),
+        show(get("instantiate/instance-with-bindings")?)
     );
     println!();
     println!("| call | body | native | component | ratio |");
