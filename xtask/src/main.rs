@@ -226,7 +226,7 @@ fn bench() -> Result<()> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let report = format!(
         "# Benchmarks\n\nProduced by `cargo xtask bench` on {cpu} ({cores} cores). Rust host: criterion medians \
-         (30 samples over 2 s each, `host-tests/benches/component.rs`); Node and Python: medians of 21 batches. \
+         (30 samples over 2 s each, `host-tests/benches/component.rs`); Node and Python: medians of 21-31 interleaved rounds (each round times every call once). \
          Every ratio compares two numbers measured in the same run. Component size after gzip -9: {} bytes.\n\n\
          ## Rust host (wasmtime 48, component vs native)\n\n{rust}\n## Node.js (paywit vs npm peers)\n\n{node}\n\
          ## Python (paywit vs PyPI peers)\n\n{python}",
