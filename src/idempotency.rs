@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use crate::canonical_json;
 use crate::encoding::hex_lower;
-use crate::types::Body;
+use crate::types::{trim_ows, Body};
 
 /// Longest key accepted (Stripe's limit).
 pub const MAX_KEY_LENGTH: usize = 255;
@@ -119,7 +119,7 @@ pub fn new_key(random: [u8; 16]) -> String {
 /// parsed key always re-parses to itself (a key starting with `"` would read
 /// back as an sf-string).
 pub fn parse_key(header_value: &str) -> Result<String, KeyError> {
-    let value = header_value.trim_matches([' ', '\t']);
+    let value = trim_ows(header_value);
     let key = match value.strip_prefix('"') {
         Some(quoted) => unquote(quoted)?,
         None => value.to_string(),

@@ -35,6 +35,12 @@ impl Body {
     }
 }
 
+/// A header value without the optional whitespace (spaces and tabs, RFC 9110
+/// `OWS`) around it: the one trimming rule for every header paywit reads.
+pub(crate) fn trim_ows(value: &str) -> &str {
+    value.trim_matches([' ', '\t'])
+}
+
 /// A header repeated with differing values (see [`find_header`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ConflictingRepeats;
@@ -46,7 +52,7 @@ pub(crate) struct ConflictingRepeats;
 pub(crate) fn find_header<'a>(headers: &'a [Header], name: &str) -> Result<Option<&'a str>, ConflictingRepeats> {
     let mut found: Option<&'a str> = None;
     for header in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
-        let value = header.value.trim_matches([' ', '\t']);
+        let value = trim_ows(&header.value);
         match found {
             Some(previous) if previous != value => return Err(ConflictingRepeats),
             _ => found = Some(value),

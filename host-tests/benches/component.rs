@@ -16,7 +16,7 @@ use paywit_host_tests::native::{idempotency, retry};
 use paywit_host_tests::{Conv, Host, RandomSource, TestRng};
 
 /// The verify cases of the table: name, scheme, secret.
-pub fn verify_cases() -> Vec<(&'static str, Scheme, &'static str)> {
+fn verify_cases() -> Vec<(&'static str, Scheme, &'static str)> {
     let guide_hmac = Scheme::Hmac(HmacScheme {
         header: "X-Signature".into(),
         algorithm: HashAlgorithm::Sha256,

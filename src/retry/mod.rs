@@ -153,7 +153,7 @@ pub const MAX_RETRY_AFTER_SECONDS: u64 = 7 * 24 * 3600;
 /// HTTP-date (a date in the past means 0). `None` for garbage, negatives, or
 /// more than 7 days.
 pub fn parse_retry_after(value: &str, now: i64) -> Option<u64> {
-    let value = value.trim_matches([' ', '\t']);
+    let value = crate::types::trim_ows(value);
     let seconds = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         value.parse::<u64>().ok()?
     } else {

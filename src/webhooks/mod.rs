@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::limits;
+use crate::types::trim_ows;
 pub use crate::types::{Body, Header};
 pub use catalog::{new_secret, new_signing_key_pair, public_key, schemes, SchemeInfo, SigningKeyPair};
 
@@ -377,7 +378,7 @@ fn check_request_limits(secrets: &[String], request: &Request) -> Result<(), Lim
     }
     // Measured on the trimmed value, as lookups see it, so that a header list
     // and the same headers as a field block hit the limit identically.
-    let header_bytes = |h: &Header| h.name.len() + h.value.trim_matches([' ', '\t']).len();
+    let header_bytes = |h: &Header| h.name.len() + trim_ows(&h.value).len();
     if let Some(header) = request.headers.iter().find(|h| header_bytes(h) > limits::MAX_HEADER_BYTES) {
         return Err(limit_error(Limit::HeaderBytes, limits::MAX_HEADER_BYTES, header_bytes(header)));
     }
@@ -487,7 +488,7 @@ pub fn parse_field_block(fields: &str) -> Result<Vec<Header>, VerifyError> {
         if name.is_empty() || !name.bytes().all(is_token_byte) {
             return Err(bad("the field name is empty or not an HTTP token"));
         }
-        parsed.push(Header::new(name, value.trim_matches([' ', '\t'])));
+        parsed.push(Header::new(name, trim_ows(value)));
     }
     Ok(parsed)
 }
