@@ -249,16 +249,19 @@ def verify_webhook(scheme: SchemeLike, secrets: Union[str, Sequence[str]], heade
     kind, data = _body(body)
     secret_list = [secrets] if isinstance(secrets, str) else list(secrets)
     at = int(time.time()) if now is None else int(now)
+    pairs = None  # normalised only when the headers are not plain str pairs
     block = _fast_verify.field_block(headers)
     if block is None:
-        block = _fast_verify.field_block(_header_pairs(headers))
+        pairs = _header_pairs(headers)
+        block = _fast_verify.field_block(pairs)
     result = None
     if block is not None:
         encoded = (kind, data.encode("utf-8") if kind == "text" else data)
         result = _runtime.verify_fields(wit_scheme, secret_list, block, encoded, url, at, tolerance)
     if result is None or _fast_verify.is_field_block_error(result):
         # A header a field block cannot carry exactly: the general path.
-        request = {"headers": [{"name": n, "value": v} for n, v in _header_pairs(headers)], "body": (kind, data), "url": url}
+        pairs = pairs if pairs is not None else _header_pairs(headers)
+        request = {"headers": [{"name": n, "value": v} for n, v in pairs], "body": (kind, data), "url": url}
         result = _runtime.call("webhooks", "verify", wit_scheme, secret_list, request, {"now": at, "tolerance-seconds": tolerance})
     ok = _unwrap(result, lambda code: _VERIFY_ERRORS.get(code, WebhookVerificationError))
     return Verified(ok["secret-index"], ok["message-id"], ok["signed-at"])

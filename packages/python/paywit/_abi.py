@@ -193,12 +193,6 @@ class ComponentMemoryError(MemoryError):
     """An input too large for the component's linear memory (over 2 GiB)."""
 
 
-def call_raw(store: Any, func: Any, args: Any, count: int, trap: Any) -> None:
-    error = _call_unchecked(store._context(), ctypes.byref(func._func), args, count, ctypes.byref(trap))
-    if error or trap:
-        raise ComponentTrap("the paywit component trapped; please report this input")
-
-
 # ---------- lowering (Python -> memory / flat values) ----------
 
 def _case_index(t: Type, value: Any) -> Tuple[int, Any]:
@@ -352,9 +346,6 @@ class Export:
 
     def __init__(self, mem: Memory, store_: Any, func: Any, post: Optional[Any], params: List[Type], result: Optional[Type]):
         self._mem = mem
-        self._store = store_
-        self._func = func
-        self._post = post
         self._params = params
         self._result = result
         flat_params = [ft for p in params for ft in p.flat]
@@ -376,16 +367,8 @@ class Export:
     def call_lowered(self, params_ptr: int, lift: Any) -> Any:
         """Calls with parameters already stored at `params_ptr` (indirect parameters only) and
         reads the result with `lift(memory, result_ptr)` before post-return frees it."""
-        args = self._args
-        first = args[0]
-        first.i32 = params_ptr if params_ptr < 1 << 31 else params_ptr - (1 << 32)
-        if _call_unchecked(self._context, self._func_ref, args, self._slots, self._trap_ref) or self._trap:
-            raise ComponentTrap("the paywit component trapped; please report this input")
-        value = lift(self._mem, first.i32 & 0xFFFFFFFF)
-        if self._post_ref is not None:
-            if _call_unchecked(self._context, self._post_ref, args, 1, self._trap_ref) or self._trap:
-                raise ComponentTrap("the paywit component trapped in post-return; please report this")
-        return value
+        self._args[0].i32 = params_ptr if params_ptr < 1 << 31 else params_ptr - (1 << 32)
+        return self._finish(lift)
 
     def __call__(self, *values: Any) -> Any:
         mem = self._mem
@@ -402,21 +385,26 @@ class Export:
         args = self._args
         for i, (ft, v) in enumerate(zip(self._flat_params, flats)):
             set_raw(args[i], ft, v)
-        return self._finish(args)
+        return self._finish(None)
 
-    def _finish(self, args: Any) -> Any:
-        mem = self._mem
-        call_raw(self._store, self._func, args, self._slots, self._trap)
+    def _finish(self, lift: Optional[Any]) -> Any:
+        """Calls with the arguments in place; lifts the result (with `lift`, or the
+        generic `load`) and runs post-return, which takes the result pointer left
+        in the first slot."""
+        self._invoke(self._func_ref, self._slots, "the paywit component trapped; please report this input")
         if self._result is None:
             return None
-        if self._indirect_result:
-            ret = args[0].i32 & 0xFFFFFFFF
-            value = load(mem, self._result, ret)
-            if self._post is not None:
-                args[0].i32 = ret if ret < 1 << 31 else ret - (1 << 32)
-                call_raw(self._store, self._post, args, 1, self._trap)
-            return value
-        return lift_flat_scalar(self._result, args[0])
+        if not self._indirect_result:
+            return lift_flat_scalar(self._result, self._args[0])
+        ret = self._args[0].i32 & 0xFFFFFFFF
+        value = lift(self._mem, ret) if lift is not None else load(self._mem, self._result, ret)
+        if self._post_ref is not None:
+            self._invoke(self._post_ref, 1, "the paywit component trapped in post-return; please report this")
+        return value
+
+    def _invoke(self, func_ref: Any, count: int, trapped: str) -> None:
+        if _call_unchecked(self._context, func_ref, self._args, count, self._trap_ref) or self._trap:
+            raise ComponentTrap(trapped)
 
 
 def _tuple_layout(params: List[Type]) -> Tuple[int, int, List[int]]:
