@@ -4,10 +4,14 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STAN
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 
-/// Standard alphabet, padding optional (for secrets, which some dashboards show unpadded).
-const STANDARD_PADDING_OPTIONAL: GeneralPurpose = GeneralPurpose::new(
+/// Standard alphabet as the reference libraries read a pasted secret: padding
+/// optional, and non-zero trailing bits of the last character ignored (Python's
+/// `b64decode(secret + "==")` and the JavaScript and Go references do the same).
+const SECRET_BASE64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
 );
 
 /// Lowercase hex of `bytes`.
@@ -50,9 +54,11 @@ pub fn base64_decode_strict(text: &str) -> Option<Vec<u8>> {
     STANDARD.decode(text).ok()
 }
 
-/// Standard base64 with or without padding (still canonical trailing bits).
+/// Standard base64 for secrets: with or without padding, trailing bits ignored.
+/// Lenient on purpose: a secret is pasted by an operator, not sent by an
+/// attacker, and refusing what the reference libraries accept breaks rotation.
 pub fn base64_decode_secret(text: &str) -> Option<Vec<u8>> {
-    STANDARD_PADDING_OPTIONAL.decode(text).ok()
+    SECRET_BASE64.decode(text).ok()
 }
 
 #[cfg(test)]
@@ -73,5 +79,16 @@ mod tests {
         assert_eq!(base64_decode_strict("AR=="), None, "non-canonical trailing bits");
         assert_eq!(base64_decode_strict("AQ"), None, "padding required");
         assert_eq!(base64_decode_secret("AQ"), Some(vec![1]));
+    }
+
+    #[test]
+    fn secrets_decode_as_the_reference_libraries_do() {
+        // The Standard Webhooks reference suites' "needs one padding" secret has non-zero trailing bits.
+        let lenient = base64_decode_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS").unwrap();
+        assert_eq!(lenient, base64_decode_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaQ=").unwrap());
+        assert_eq!(lenient.len(), 23);
+        assert_eq!(base64_decode_secret("AR=="), Some(vec![1]));
+        assert_eq!(base64_decode_secret("A"), None, "a lone character is never valid");
+        assert_eq!(base64_decode_secret("AQ=a"), None, "padding in the middle");
     }
 }

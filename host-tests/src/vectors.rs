@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::native::types::{Body, Header};
-use crate::native::webhooks::{HashAlgorithm, HmacScheme, Request, Scheme, SignatureEncoding, VerifyOptions};
+use crate::native::webhooks::{HashAlgorithm, HmacScheme, Request, Scheme, SignatureEncoding, Verified, VerifyOptions};
 
 /// One conformance vector.
 pub struct Vector {
@@ -23,6 +23,8 @@ pub struct Vector {
     pub error: Option<String>,
     /// Whether it comes from the published file (not derived here).
     pub published: bool,
+    /// For a valid vector, what it verifies to (from `derive.py`).
+    pub expect: Option<Verified>,
 }
 
 /// The vector files, published first.
@@ -31,6 +33,9 @@ pub const FILES: &[&str] = &["webhook-signatures.json", "webhook-derived.json"];
 /// Every vector of every file.
 pub fn load_all() -> Vec<Vector> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    let derived: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(FILES[1])).expect("derived file"))
+        .expect("derived JSON");
+    let published_expected = &derived["published_expected"];
     FILES
         .iter()
         .flat_map(|file| {
@@ -40,13 +45,18 @@ pub fn load_all() -> Vec<Vector> {
                 .as_array()
                 .expect("vectors array")
                 .iter()
-                .map(|v| parse(v, *file == FILES[0]))
+                .map(|v| {
+                    let published = *file == FILES[0];
+                    let expect =
+                        if published { &published_expected[v["name"].as_str().unwrap()] } else { &v["expect"] };
+                    parse(v, published, expect)
+                })
                 .collect::<Vec<_>>()
         })
         .collect()
 }
 
-fn parse(v: &Value, published: bool) -> Vector {
+fn parse(v: &Value, published: bool, expect: &Value) -> Vector {
     let text = |key: &str| v[key].as_str().map(str::to_string);
     let scheme_name = text("scheme").expect("scheme");
     let scheme = if scheme_name == "hmac" {
@@ -89,5 +99,10 @@ fn parse(v: &Value, published: bool) -> Vector {
         valid: v["valid"].as_bool().unwrap(),
         error: text("error"),
         published,
+        expect: expect.as_object().map(|e| Verified {
+            secret_index: e["secret_index"].as_u64().expect("secret_index") as u32,
+            message_id: e["message_id"].as_str().map(str::to_string),
+            signed_at: e["signed_at"].as_i64(),
+        }),
     }
 }

@@ -16,6 +16,9 @@ fn every_vector_passes_natively_and_through_the_component() {
         let component = instance.verify(&v.scheme, &v.secrets, &v.request, v.options).unwrap();
         assert_eq!(native, component, "{}: native and component disagree", v.name);
         assert_eq!(native.is_ok(), v.valid, "{}: {native:?}", v.name);
+        if v.valid {
+            assert_eq!(native.as_ref().ok(), v.expect.as_ref(), "{}: what it verified to", v.name);
+        }
         if let (Err(error), Some(code)) = (&native, &v.error) {
             assert_eq!(error.code(), code, "{}", v.name);
         }

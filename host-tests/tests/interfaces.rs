@@ -171,13 +171,8 @@ fn lifecycle_converges_through_the_component() {
         }
     }
     // Folding through the component over shuffled event lists gives the native fold.
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = paywit_host_tests::TestRng(0x2545_f491_4f6c_dd1d);
+    let mut next = || rng.next_u64();
     let kinds: Vec<Vec<life::State>> =
         (0..5u8).map(|k| all.iter().copied().filter(|s| kind(s) == k).collect()).collect();
     for _ in 0..300 {

@@ -6,7 +6,7 @@ independent of paywit's Rust code), from each gateway's published construction.
 Deterministic: run it and commit `webhook-derived.json`; the conformance tests
 of every host read both that file and the published `webhook-signatures.json`.
 """
-import base64, hashlib, hmac, json, pathlib
+import base64, hashlib, hmac, json, pathlib, sys
 
 def mac(alg, key, msg):
     return hmac.new(key, msg, getattr(hashlib, alg)).digest()
@@ -17,14 +17,32 @@ BODY = '{"id":"evt_1","type":"payment.succeeded","amount":9900,"note":"caf\u00e9
 TS = 1700000000
 vectors = []
 
-def add(name, scheme, secrets, headers, body=BODY, valid=True, error=None, now=None, tolerance=None, url=None, hmac_scheme=None):
+def expected(scheme, headers, secret_index=0):
+    """What a valid vector must verify to: the matching secret's index, the
+    signed message id and the signed time, read from the construction."""
+    h = {k.lower(): v for k, v in headers.items()}
+    message_id = signed_at = None
+    if scheme == "standard-webhooks":
+        message_id = h.get("webhook-id", h.get("svix-id"))
+        signed_at = int(h.get("webhook-timestamp", h.get("svix-timestamp")))
+    elif scheme == "stripe":
+        signed_at = int(next(p[2:] for p in h["stripe-signature"].split(",") if p.startswith("t=")))
+    elif scheme == "slack":
+        signed_at = int(h["x-slack-request-timestamp"])
+    elif scheme == "paddle":
+        signed_at = int(next(p[3:] for p in h["paddle-signature"].split(";") if p.startswith("ts=")))
+    return {"secret_index": secret_index, "message_id": message_id, "signed_at": signed_at}
+
+def add(name, scheme, secrets, headers, body=BODY, valid=True, error=None, now=None, tolerance=None, url=None, hmac_scheme=None,
+        secret_index=0, source="derived with Python hmac from the published construction"):
     v = {"name": name, "scheme": scheme, "secrets": secrets, "headers": headers, "body": body, "valid": valid}
+    if valid: v["expect"] = expected(scheme, headers, secret_index)
     if error: v["error"] = error
     if now is not None: v["now"] = now
     if tolerance is not None: v["tolerance"] = tolerance
     if url is not None: v["url"] = url
     if hmac_scheme is not None: v["hmac"] = hmac_scheme
-    v["source"] = "derived with Python hmac from the published construction"
+    v["source"] = source
     vectors.append(v)
 
 # Standard Webhooks v1: rotation, svix names, several signatures, stale and future.
@@ -33,7 +51,7 @@ sw_old = "whsec_" + b64(b"0123456789abcdef0123456789abcdef")
 def sw_sig(key, mid, ts, body): return "v1," + b64(mac("sha256", key, f"{mid}.{ts}.{body}".encode()))
 sig = sw_sig(sw_key, "msg_derived", TS, BODY)
 hdr = {"webhook-id": "msg_derived", "webhook-timestamp": str(TS), "webhook-signature": sig}
-add("sw-rotation-second-secret", "standard-webhooks", [sw_old, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], hdr, now=TS)
+add("sw-rotation-second-secret", "standard-webhooks", [sw_old, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], hdr, now=TS, secret_index=1)
 add("sw-svix-headers", "standard-webhooks", ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
     {"svix-id": "msg_derived", "svix-timestamp": str(TS), "svix-signature": sig}, now=TS)
 add("sw-several-signatures", "standard-webhooks", ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
@@ -87,6 +105,65 @@ add("hmac-sha512-base64-prefix", "hmac", [secret], {"X-Sig": "sha512=" + b64(mac
 add("hmac-sha1-hex", "hmac", [secret], {"X-Sig-1": mac("sha1", secret.encode(), BODY.encode()).hex()},
     hmac_scheme={"header": "X-Sig-1", "algorithm": "sha1", "encoding": "hex", "prefix": None})
 
-out = {"about": "Vectors derived from published constructions (see derive.py); same shape as webhook-signatures.json, with `secrets` lists.", "vectors": vectors}
-pathlib.Path(__file__).with_name("webhook-derived.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
-print(f"{len(vectors)} derived vectors")
+# The Standard Webhooks reference libraries' own test suites (Python, JavaScript,
+# Go), as vectors: their secret spellings (unpadded, one and two padding
+# characters missing, with and without whsec_), and their error cases. Keys are
+# decoded as the Python reference does: b64decode(secret + "==").
+REF = "case from the Standard Webhooks reference test suites (Python, JavaScript, Go)"
+ref_id, ref_ts, ref_body = "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}'
+def ref_key(secret): return base64.b64decode(secret.removeprefix("whsec_") + "==")
+def ref_headers(secret, ts=ref_ts, **changes):
+    h = {"webhook-id": ref_id, "webhook-timestamp": str(ts), "webhook-signature": sw_sig(ref_key(secret), ref_id, ts, ref_body)}
+    for name, value in changes.items():
+        name = name.replace("_", "-")
+        if value is None: h.pop(name)
+        else: h[name] = value
+    return h
+ref_secret = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+for label, secret in [("no-padding", ref_secret), ("one-padding-missing", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS"),
+                      ("two-padding-missing", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr")]:
+    for prefix in ("", "whsec_"):
+        add(f"ref-secret-{label}{'-prefixed' if prefix else ''}", "standard-webhooks", [prefix + secret], ref_headers(secret),
+            body=ref_body, now=ref_ts, source=REF)
+assert ref_headers(ref_secret)["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", "the reference sign test"
+for secret in ("", "whsec_"):
+    add(f"ref-empty-secret-{secret or 'bare'}", "standard-webhooks", [secret], ref_headers(ref_secret), body=ref_body, now=ref_ts,
+        valid=False, error="unusable-secret", source=REF)
+for name, changes, error in [
+    ("missing-id", {"webhook_id": None}, "missing-header"),
+    ("missing-timestamp", {"webhook_timestamp": None}, "missing-header"),
+    ("missing-signature", {"webhook_signature": None}, "missing-header"),
+    ("invalid-timestamp", {"webhook_timestamp": "hello"}, "malformed-header"),
+    ("invalid-signature", {"webhook_signature": "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="}, "no-matching-signature"),
+    ("partial-signature", {"webhook_signature": "v1,"}, None),
+    ("partial-signature-8", {"webhook_signature": ref_headers(ref_secret)["webhook-signature"][:8]}, None),
+    ("garbage-signature", {"webhook_signature": "v1,dawfeoifkpqwoekfpqoekf"}, None),
+    ("other-timestamp", {"webhook_timestamp": "946684800"}, "no-matching-signature"),
+]:
+    add(f"ref-{name}", "standard-webhooks", [ref_secret], ref_headers(ref_secret, **changes), body=ref_body, now=ref_ts,
+        tolerance=None if name != "other-timestamp" else 2**32 - 1, valid=False, error=error, source=REF)
+multi = " ".join(["v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=", "v2,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=",
+                  ref_headers(ref_secret)["webhook-signature"], "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="])
+add("ref-multi-signature", "standard-webhooks", [ref_secret], ref_headers(ref_secret, webhook_signature=multi), body=ref_body, now=ref_ts, source=REF)
+add("ref-old-timestamp", "standard-webhooks", [ref_secret], ref_headers(ref_secret, ref_ts - 301), body=ref_body, now=ref_ts,
+    valid=False, error="timestamp-outside-tolerance", source=REF)
+add("ref-new-timestamp", "standard-webhooks", [ref_secret], ref_headers(ref_secret, ref_ts + 301), body=ref_body, now=ref_ts,
+    valid=False, error="timestamp-outside-tolerance", source=REF)
+add("ref-old-timestamp-wide-tolerance", "standard-webhooks", [ref_secret], ref_headers(ref_secret, ref_ts - 301), body=ref_body,
+    now=ref_ts, tolerance=3600, source=REF)
+
+published = json.loads(pathlib.Path(__file__).with_name("webhook-signatures.json").read_text())["vectors"]
+published_expected = {v["name"]: expected(v["scheme"], v["headers"]) for v in published if v["valid"]}
+out = {"about": "Vectors derived from published constructions (see derive.py); same shape as webhook-signatures.json, with "
+                "`secrets` lists. `expect` (and `published_expected` for the published file) is what a valid vector verifies to.",
+       "published_expected": published_expected, "vectors": vectors}
+target = pathlib.Path(__file__).with_name("webhook-derived.json")
+text = json.dumps(out, indent=1, ensure_ascii=False) + "\n"
+if "--check" in sys.argv:
+    # CI: the committed file must be exactly what this script derives.
+    if target.read_text() != text:
+        sys.exit(f"{target.name} differs from what derive.py derives: run `python3 {__file__}` and commit the result")
+    print(f"{target.name}: {len(vectors)} derived vectors, up to date")
+else:
+    target.write_text(text)
+    print(f"{len(vectors)} derived vectors")

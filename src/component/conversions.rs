@@ -6,7 +6,8 @@
 // wasmtime `bindgen!` host types). Both generators give the same Rust names to
 // the same WIT items, so one mapping serves both sides of the boundary and
 // cannot drift. The includer must bring `native` (the paywit crate) and `w`
-// (a module with `types`, `webhooks`, `idempotency`, `retry`, `lifecycle`)
+// (a module with every exported interface: `types`, `webhooks`, `idempotency`, `retry`,
+// `lifecycle`, `requests`, `credentials`, `reconciliation`, `addresses`, `alerts`)
 // into scope.
 
 /// A conversion between a native type and its WIT binding twin.
@@ -92,13 +93,19 @@ impl Conv<w::webhooks::VerifyError> for native::webhooks::VerifyError {
         use w::webhooks::VerifyError as W;
         match self {
             N::NoSecrets => W::NoSecrets,
-            N::UnusableSecret { index, problem } => W::UnusableSecret(w::webhooks::UnusableSecret { index, problem: problem.conv() }),
+            N::UnusableSecret { index, problem } => {
+                W::UnusableSecret(w::webhooks::UnusableSecret { index, problem: problem.conv() })
+            }
             N::MissingHeader(name) => W::MissingHeader(name),
             N::MalformedHeader { name, reason } => W::MalformedHeader(w::webhooks::MalformedHeader { name, reason }),
             N::MissingUrl => W::MissingUrl,
             N::MalformedBody(reason) => W::MalformedBody(reason),
             N::TimestampOutsideTolerance { seconds_outside, direction, tolerance_seconds } => {
-                W::TimestampOutsideTolerance(w::webhooks::TimestampSkew { seconds_outside, direction: direction.conv(), tolerance_seconds })
+                W::TimestampOutsideTolerance(w::webhooks::TimestampSkew {
+                    seconds_outside,
+                    direction: direction.conv(),
+                    tolerance_seconds,
+                })
             }
             N::NoMatchingSignature => W::NoMatchingSignature,
             N::LimitExceeded(limit) => W::LimitExceeded(limit.conv()),
@@ -247,7 +254,9 @@ impl Conv<w::reconciliation::ReconciliationError> for native::reconciliation::Re
         use w::reconciliation::ReconciliationError as W;
         match self {
             N::InvalidPayoutAmount(e) => W::InvalidPayoutAmount(e.conv()),
-            N::InvalidItemAmount(index, e) => W::InvalidItemAmount(w::reconciliation::InvalidItem { index, error: e.conv() }),
+            N::InvalidItemAmount(index, e) => {
+                W::InvalidItemAmount(w::reconciliation::InvalidItem { index, error: e.conv() })
+            }
             N::Overflow => W::Overflow,
         }
     }

@@ -77,7 +77,8 @@ pub fn schemes() -> Vec<SchemeInfo> {
     use SignatureEncoding::{Base64, Hex};
     let guide_example =
         HmacScheme { header: "X-Signature".into(), algorithm: HashAlgorithm::Sha256, encoding: Hex, prefix: None };
-    vec![
+    // An array, not `vec![]`: rustfmt formats array literals but not macro arguments.
+    let all = [
         info("hmac", Scheme::Hmac(guide_example), &["X-Signature"], "{body}", "HMAC-SHA256 / SHA512 / SHA1", Hex, None, UTF8_SECRET),
         info(
             "standard-webhooks",
@@ -135,7 +136,8 @@ pub fn schemes() -> Vec<SchemeInfo> {
             None,
             UTF8_SECRET,
         ),
-    ]
+    ];
+    all.into()
 }
 
 /// A fresh secret for `scheme` made from 32 random bytes: `whsec_` + base64

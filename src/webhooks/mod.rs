@@ -365,14 +365,23 @@ fn limit_error(what: Limit, max: usize, actual: usize) -> LimitExceeded {
     LimitExceeded { what, max: max as u64, actual: actual as u64 }
 }
 
-fn check_request_limits(secrets: &[String], request: &Request) -> Result<(), LimitExceeded> {
+/// The limits checked before the headers are looked at, first by `verify` and
+/// `verify-fields` alike, so both answer the same whichever input is too large.
+fn check_secret_and_body_limits(secrets: &[String], body: &Body) -> Result<(), LimitExceeded> {
     if secrets.len() > limits::MAX_SECRET_COUNT {
         return Err(limit_error(Limit::SecretCount, limits::MAX_SECRET_COUNT, secrets.len()));
     }
-    let body_len = request.body.as_bytes().len();
+    let body_len = body.as_bytes().len();
     if body_len > limits::MAX_BODY_BYTES {
         return Err(limit_error(Limit::BodyBytes, limits::MAX_BODY_BYTES, body_len));
     }
+    Ok(())
+}
+
+/// Every input limit of `verify`, in the one documented order: secret count,
+/// body bytes, header count, header bytes, URL bytes.
+fn check_request_limits(secrets: &[String], request: &Request) -> Result<(), LimitExceeded> {
+    check_secret_and_body_limits(secrets, &request.body)?;
     if request.headers.len() > limits::MAX_HEADER_COUNT {
         return Err(limit_error(Limit::HeaderCount, limits::MAX_HEADER_COUNT, request.headers.len()));
     }
@@ -454,6 +463,7 @@ pub fn verify_fields(
     url: Option<String>,
     options: VerifyOptions,
 ) -> Result<Verified, VerifyError> {
+    check_secret_and_body_limits(secrets, &body).map_err(VerifyError::LimitExceeded)?;
     let headers = parse_field_block(fields)?;
     verify(scheme, secrets, &Request { headers, body, url }, options)
 }

@@ -71,13 +71,8 @@ fn main() -> wasmtime::Result<()> {
     println!("paywit verification of peer signatures: {passed} passed, {failed} failed");
 
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
-    let mut seed = now as u64 | 1;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = paywit_host_tests::TestRng(now as u64 | 1);
+    let mut next = move || rng.next_u64();
     let alphabet: Vec<char> = "abcXYZ019 {}[]\":,./\\\n\t-_é☃€日本😀".chars().collect();
     let mut out = Vec::new();
     for round in 0..2 * CASES {

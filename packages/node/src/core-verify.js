@@ -1,27 +1,72 @@
-// The fast path for `webhooks.verify`: a small hand-written canonical-ABI
-// binding that calls the component's own core module directly.
+// The fast path for `webhooks.verify-fields`: a small hand-written
+// canonical-ABI binding that calls the component's own core module directly.
 //
 // Why: jco's generated glue sets up async-task bookkeeping on every call,
-// which costs far more than the verification itself. `verify` is the function
-// a webhook handler calls on every request, so it gets this direct path; every
-// other function goes through the jco glue. Both run the same core module
-// (gen/paywit.core.wasm, extracted from target/paywit.wasm by jco), and the
-// test suite checks that both paths give identical answers on every vector.
+// which costs far more than the verification itself. A webhook handler
+// verifies on every request, so that call gets this direct path; every other
+// function goes through the jco glue. Both run the same core module
+// (gen/paywit.core.wasm, extracted from target/paywit.wasm by jco). It calls
+// `verify-fields` (the headers as one field block, as the Python package
+// does): one string for all headers instead of two per header.
 //
-// Layouts below follow the Component Model canonical ABI for the WIT in
-// wit/webhooks.wit; if that WIT changes, `cargo xtask test` fails here first.
+// No offset or case table is written here: `LAYOUT` reads them from
+// gen/abi.js (wit-parser's layouts of the WIT), so a WIT change moves them or
+// fails at load, and the tests compare this path with jco's glue.
+
+import { caseOf, check, field, signature } from './abi.js';
+import { InvalidArgumentError } from './errors.js';
 
 const CORE_URL = new URL('../gen/paywit.core.wasm', import.meta.url);
-const VERIFY = 'paywit:gateway/webhooks@0.1.0#verify';
-const POST_VERIFY = 'cabi_post_paywit:gateway/webhooks@0.1.0#verify';
+const VERIFY = 'paywit:gateway/webhooks@0.1.0#verify-fields';
+const POST_VERIFY = `cabi_post_${VERIFY}`;
 
-const SCHEMES = ['hmac', 'standard-webhooks', 'stripe', 'github', 'shopify', 'coinbase-commerce', 'btcpay', 'razorpay', 'slack', 'paddle', 'square', 'nowpayments'];
-const HASHES = ['sha256', 'sha512', 'sha1'];
-const ENCODINGS = ['hex', 'base64'];
-const VERIFY_ERRORS = ['no-secrets', 'unusable-secret', 'missing-header', 'malformed-header', 'missing-url', 'malformed-body', 'timestamp-outside-tolerance', 'no-matching-signature', 'limit-exceeded'];
-const SECRET_PROBLEMS = ['empty', 'bad-encoding', 'too-short', 'too-long', 'wrong-key-length', 'wrong-key-kind'];
-const DIRECTIONS = ['past', 'future'];
-const LIMITS = ['body-bytes', 'header-count', 'header-bytes', 'secret-count', 'url-bytes', 'id-bytes'];
+/** Where verify-fields' parameters and result live. */
+export const LAYOUT = (() => {
+  const fn = signature('webhooks', 'verify-fields');
+  const at = Object.fromEntries(fn.params.map((p, i) => [p.name, fn.params_tuple.offsets[i]]));
+  const type = Object.fromEntries(fn.params.map((p) => [p.name, p.type]));
+  const hmac = caseOf(type.scheme, 'hmac').type;
+  const hmacAt = at.scheme + type.scheme.payload_offset;
+  const prefix = field(hmac, 'prefix');
+  const options = type.options;
+  const tolerance = field(options, 'tolerance-seconds');
+  const result = fn.result;
+  const ok = result.ok;
+  const messageId = field(ok, 'message-id');
+  const signedAt = field(ok, 'signed-at');
+  return {
+    size: fn.params_tuple.size,
+    align: fn.params_tuple.align,
+    schemeAt: at.scheme,
+    schemes: type.scheme.cases.map((c) => c.name),
+    hmacHeaderAt: hmacAt + field(hmac, 'header').offset,
+    hmacAlgorithmAt: hmacAt + field(hmac, 'algorithm').offset,
+    algorithms: field(hmac, 'algorithm').type.names,
+    hmacEncodingAt: hmacAt + field(hmac, 'encoding').offset,
+    encodings: field(hmac, 'encoding').type.names,
+    hmacPrefixAt: hmacAt + prefix.offset,
+    hmacPrefixPayload: hmacAt + prefix.offset + prefix.type.payload_offset,
+    secretsAt: at.secrets,
+    fieldsAt: at.fields,
+    bodyAt: at.body,
+    bodyPayload: at.body + type.body.payload_offset,
+    bodyCases: { text: caseOf(type.body, 'text').index, bytes: caseOf(type.body, 'bytes').index },
+    urlAt: at.url,
+    urlPayload: at.url + type.url.payload_offset,
+    nowAt: at.options + field(options, 'now').offset,
+    toleranceAt: at.options + tolerance.offset,
+    tolerancePayload: at.options + tolerance.offset + tolerance.type.payload_offset,
+    toleranceType: tolerance.type,
+    nowType: field(options, 'now').type,
+    resultPayload: result.payload_offset,
+    secretIndexAt: result.payload_offset + field(ok, 'secret-index').offset,
+    messageIdAt: result.payload_offset + messageId.offset,
+    messageIdPayload: result.payload_offset + messageId.offset + messageId.type.payload_offset,
+    signedAtAt: result.payload_offset + signedAt.offset,
+    signedAtPayload: result.payload_offset + signedAt.offset + signedAt.type.payload_offset,
+    error: result.err,
+  };
+})();
 
 async function coreBytes() {
   if (typeof process !== 'undefined' && process.versions?.node) {
@@ -67,87 +112,91 @@ function text(s) {
   return [ptr, written];
 }
 
-function readString(view, at) {
-  const ptr = view.getUint32(at, true);
-  const len = view.getUint32(at + 4, true);
-  return decoder.decode(new Uint8Array(exports.memory.buffer, ptr, len));
+/** Reads a value of WIT type `ty` at `at` in jco's shapes (the error payloads). */
+function load(view, ty, at) {
+  switch (ty.kind) {
+    case 'u8': case 'bool': return ty.kind === 'bool' ? view.getUint8(at) !== 0 : view.getUint8(at);
+    case 'u32': return view.getUint32(at, true);
+    case 's64': return view.getBigInt64(at, true);
+    case 'u64': return view.getBigUint64(at, true);
+    case 'string': return decoder.decode(new Uint8Array(exports.memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
+    case 'enum': return ty.names[view.getUint8(at)];
+    case 'record': return Object.fromEntries(ty.fields.map((f) => [f.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase()), load(view, f.type, at + f.offset)]));
+    case 'variant': {
+      const found = ty.cases[view.getUint8(at)];
+      return found.type ? { tag: found.name, val: load(view, found.type, at + ty.payload_offset) } : { tag: found.name };
+    }
+    default: throw new Error(`paywit's fast path cannot read a ${ty.kind}`);
+  }
 }
 
 /**
- * Calls `verify` on the core module. Arguments use jco's value shapes
- * ({tag, val} variants, BigInt `now`); returns {ok} or {err} with the same
- * shapes jco would give.
+ * Calls `verify-fields` on the core module. Arguments use jco's value shapes
+ * ({tag, val} variants, `now` a number or BigInt); returns {ok} or {err} with
+ * the shapes jco would give. Every argument is checked before the first
+ * allocation in the guest.
  */
-export function verifyCore(scheme, secrets, request, options) {
-  // 1. Allocate and fill every string first (allocation may grow memory).
-  const schemeIndex = SCHEMES.indexOf(scheme.tag);
-  if (schemeIndex < 0) throw new TypeError(`unknown scheme ${JSON.stringify(scheme.tag)}`);
+export function verifyFieldsCore(scheme, secrets, fields, body, url, options) {
+  const L = LAYOUT;
+  const schemeIndex = L.schemes.indexOf(scheme?.tag);
+  if (schemeIndex < 0) throw new InvalidArgumentError('scheme', `must be one of ${L.schemes.join(', ')}`, scheme?.tag);
   const hmac = scheme.tag === 'hmac' ? scheme.val : undefined;
-  if (hmac && (HASHES.indexOf(hmac.algorithm) < 0 || ENCODINGS.indexOf(hmac.encoding) < 0)) {
-    throw new TypeError('hmac scheme needs algorithm sha256|sha512|sha1 and encoding hex|base64');
+  const algorithm = hmac && L.algorithms.indexOf(hmac.algorithm);
+  const encoding = hmac && L.encodings.indexOf(hmac.encoding);
+  if (hmac && (algorithm < 0 || encoding < 0 || typeof hmac.header !== 'string' || (hmac.prefix != null && typeof hmac.prefix !== 'string'))) {
+    throw new InvalidArgumentError('scheme.hmac', `needs a header, algorithm ${L.algorithms.join('|')} and encoding ${L.encodings.join('|')}`);
   }
+  if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === 'string')) throw new TypeError('secrets must be a string or an array of strings');
+  if (typeof fields !== 'string') throw new TypeError('fields must be a string');
+  if (body?.tag === 'text' ? typeof body.val !== 'string' : !(body?.val instanceof Uint8Array)) throw new TypeError('body must be a string or bytes');
+  if (url != null && typeof url !== 'string') throw new TypeError('url must be a string');
+  const now = check(L.nowType, options.now, 'now');
+  const tolerance = check(L.toleranceType, options.toleranceSeconds, 'toleranceSeconds');
+
+  // 1. Allocate and fill every string (allocation may grow memory).
   const hmacHeader = hmac && text(hmac.header);
-  const hmacPrefix = hmac && hmac.prefix !== undefined ? text(hmac.prefix) : undefined;
+  const hmacPrefix = hmac && hmac.prefix != null ? text(hmac.prefix) : undefined;
   const secretSlices = secrets.map(text);
-  const headerSlices = request.headers.map((h) => [text(h.name), text(h.value)]);
-  const body = request.body.tag === 'text' ? text(request.body.val) : put(request.body.val);
-  const url = request.url !== undefined ? text(request.url) : undefined;
+  const fieldBlock = text(fields);
+  const bodySlice = body.tag === 'text' ? text(body.val) : put(body.val);
+  const urlSlice = url != null ? text(url) : undefined;
   const secretList = exports.cabi_realloc(0, 0, 4, 8 * secretSlices.length);
-  const headerList = exports.cabi_realloc(0, 0, 4, 16 * headerSlices.length);
-  const params = exports.cabi_realloc(0, 0, 8, 88);
+  const params = exports.cabi_realloc(0, 0, L.align, L.size);
 
-  // 2. Write the params tuple (scheme @0, secrets @28, request @36, options @72).
+  // 2. Write the parameter tuple.
   const view = new DataView(exports.memory.buffer);
+  new Uint8Array(exports.memory.buffer, params, L.size).fill(0);
   secretSlices.forEach(([ptr, len], i) => { view.setUint32(secretList + 8 * i, ptr, true); view.setUint32(secretList + 8 * i + 4, len, true); });
-  headerSlices.forEach(([[np, nl], [vp, vl]], i) => {
-    const at = headerList + 16 * i;
-    view.setUint32(at, np, true); view.setUint32(at + 4, nl, true); view.setUint32(at + 8, vp, true); view.setUint32(at + 12, vl, true);
-  });
-  view.setUint8(params, schemeIndex);
+  const pair = (at, [ptr, len]) => { view.setUint32(params + at, ptr, true); view.setUint32(params + at + 4, len, true); };
+  view.setUint8(params + L.schemeAt, schemeIndex);
   if (hmac) {
-    view.setUint32(params + 4, hmacHeader[0], true); view.setUint32(params + 8, hmacHeader[1], true);
-    view.setUint8(params + 12, HASHES.indexOf(hmac.algorithm));
-    view.setUint8(params + 13, ENCODINGS.indexOf(hmac.encoding));
-    view.setUint8(params + 16, hmacPrefix ? 1 : 0);
-    if (hmacPrefix) { view.setUint32(params + 20, hmacPrefix[0], true); view.setUint32(params + 24, hmacPrefix[1], true); }
+    pair(L.hmacHeaderAt, hmacHeader);
+    view.setUint8(params + L.hmacAlgorithmAt, algorithm);
+    view.setUint8(params + L.hmacEncodingAt, encoding);
+    if (hmacPrefix) { view.setUint8(params + L.hmacPrefixAt, 1); pair(L.hmacPrefixPayload, hmacPrefix); }
   }
-  view.setUint32(params + 28, secretList, true); view.setUint32(params + 32, secretSlices.length, true);
-  view.setUint32(params + 36, headerList, true); view.setUint32(params + 40, headerSlices.length, true);
-  view.setUint8(params + 44, request.body.tag === 'text' ? 0 : 1);
-  view.setUint32(params + 48, body[0], true); view.setUint32(params + 52, body[1], true);
-  view.setUint8(params + 56, url ? 1 : 0);
-  if (url) { view.setUint32(params + 60, url[0], true); view.setUint32(params + 64, url[1], true); }
-  view.setBigInt64(params + 72, BigInt(options.now), true);
-  view.setUint8(params + 80, options.toleranceSeconds !== undefined ? 1 : 0);
-  if (options.toleranceSeconds !== undefined) view.setUint32(params + 84, options.toleranceSeconds >>> 0, true);
+  pair(L.secretsAt, [secretList, secretSlices.length]);
+  pair(L.fieldsAt, fieldBlock);
+  view.setUint8(params + L.bodyAt, L.bodyCases[body.tag]);
+  pair(L.bodyPayload, bodySlice);
+  if (urlSlice) { view.setUint8(params + L.urlAt, 1); pair(L.urlPayload, urlSlice); }
+  view.setBigInt64(params + L.nowAt, now, true);
+  if (tolerance !== undefined) { view.setUint8(params + L.toleranceAt, 1); view.setUint32(params + L.tolerancePayload, tolerance, true); }
 
-  // 3. Call, read the result<verified, verify-error> at the returned pointer, free it.
+  // 3. Call, read the result at the returned pointer, free it.
   const ret = exports[VERIFY](params);
   const out = new DataView(exports.memory.buffer);
   let result;
   if (out.getUint8(ret) === 0) {
     result = {
       ok: {
-        secretIndex: out.getUint32(ret + 8, true),
-        messageId: out.getUint8(ret + 12) ? readString(out, ret + 16) : undefined,
-        signedAt: out.getUint8(ret + 24) ? out.getBigInt64(ret + 32, true) : undefined,
+        secretIndex: out.getUint32(ret + L.secretIndexAt, true),
+        messageId: out.getUint8(ret + L.messageIdAt) ? load(out, { kind: 'string' }, ret + L.messageIdPayload) : undefined,
+        signedAt: out.getUint8(ret + L.signedAtAt) ? out.getBigInt64(ret + L.signedAtPayload, true) : undefined,
       },
     };
   } else {
-    const tag = VERIFY_ERRORS[out.getUint8(ret + 8)];
-    const at = ret + 16;
-    let val;
-    switch (tag) {
-      case 'unusable-secret': val = { index: out.getUint32(at, true), problem: SECRET_PROBLEMS[out.getUint8(at + 4)] }; break;
-      case 'missing-header': case 'malformed-body': val = readString(out, at); break;
-      case 'malformed-header': val = { name: readString(out, at), reason: readString(out, at + 8) }; break;
-      case 'timestamp-outside-tolerance':
-        val = { secondsOutside: out.getBigUint64(at, true), direction: DIRECTIONS[out.getUint8(at + 8)], toleranceSeconds: out.getUint32(at + 12, true) };
-        break;
-      case 'limit-exceeded': val = { what: LIMITS[out.getUint8(at)], max: out.getBigUint64(at + 8, true), actual: out.getBigUint64(at + 16, true) }; break;
-      default: val = undefined;
-    }
-    result = { err: val === undefined ? { tag } : { tag, val } };
+    result = { err: load(out, L.error, ret + L.resultPayload) };
   }
   exports[POST_VERIFY](ret);
   return result;

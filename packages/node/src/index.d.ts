@@ -24,6 +24,11 @@ export class PaywitError extends Error {
   readonly code: string;
   readonly details: unknown;
 }
+/** An argument outside its WIT type's range or shape, refused before it reaches the component. */
+export class InvalidArgumentError extends PaywitError {
+  readonly code: 'invalid-argument';
+  readonly details: { argument: string; rule: string; got: string };
+}
 export class WebhookVerificationError extends PaywitError {
   readonly code: 'no-secrets' | 'unusable-secret' | 'missing-header' | 'malformed-header' | 'missing-url'
     | 'malformed-body' | 'timestamp-outside-tolerance' | 'no-matching-signature' | 'limit-exceeded';

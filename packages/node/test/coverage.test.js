@@ -30,3 +30,11 @@ test('every component export has a public wrapper', () => {
     for (const wrapper of Object.values(table)) assert.equal(typeof paywit[wrapper], 'function', wrapper);
   }
 });
+
+test('every public export is declared in index.d.ts', async () => {
+  const { readFileSync } = await import('node:fs');
+  const declarations = readFileSync(new URL('../src/index.d.ts', import.meta.url), 'utf8');
+  const declared = new Set([...declarations.matchAll(/export (?:declare )?(?:function|const|class|type|interface) (\w+)/g)].map((m) => m[1]));
+  const missing = Object.keys(paywit).filter((name) => !declared.has(name));
+  assert.deepEqual(missing, [], `add these to src/index.d.ts: ${missing.join(', ')}`);
+});

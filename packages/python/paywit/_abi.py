@@ -29,6 +29,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from wasmtime import _bindings, _ffi as ffi
 from wasmtime import component as wc
 
+from .errors import InvalidArgumentError
+
 MAX_FLAT_PARAMS = 16
 # The ctypes function itself, without wasmtime-py's Python wrapper frame
 # (wasmtime is pinned, see requirements; falls back to the public wrapper).
@@ -139,6 +141,7 @@ class Memory:
     def __init__(self, store: Any, memory: Any, realloc: Any) -> None:
         self._store = store
         self._context = store._context()
+        self._memory_ref = ctypes.byref(memory._memory)
         self._realloc_ref = ctypes.byref(realloc._func)
         self._args = (ffi.wasmtime_val_raw_t * 4)()
         # Element objects cached once: indexing a ctypes array builds a new one each time.
@@ -146,12 +149,24 @@ class Memory:
         self._args[1].i32 = 0  # cabi_realloc's old size: always 0, and results only use slot 0
         self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
         self._trap_ref = ctypes.byref(self._trap)
-        ptr = ffi.wasmtime_memory_data(self._context, ctypes.byref(memory._memory))
+        ptr = ffi.wasmtime_memory_data(self._context, self._memory_ref)
         self.base = ctypes.addressof(ptr.contents)
         # A view over the whole 32-bit address space: slicing it is far cheaper
-        # than a ctypes call per copy. Only addresses the guest allocated (or
-        # returned) are ever touched, so the unmapped tail is never accessed.
+        # than a ctypes call per copy. Every access is bounds-checked against the
+        # memory's current size first (`_check`), so an address the guest got
+        # wrong raises instead of reading unmapped host memory.
         self._view = memoryview((ctypes.c_ubyte * (1 << 32)).from_address(self.base)).cast("B")
+        self.size = 0
+        self.refresh_size()
+
+    def refresh_size(self) -> int:
+        """The memory's current size in bytes (it only grows)."""
+        self.size = ffi.wasmtime_memory_data_size(self._context, self._memory_ref)
+        return self.size
+
+    def _check(self, ptr: int, n: int) -> None:
+        if ptr < 0 or n < 0 or (ptr + n > self.size and ptr + n > self.refresh_size()):
+            raise ComponentTrap(f"the component gave an address outside its memory ({ptr}+{n} > {self.size})")
 
     def alloc(self, align: int, size: int) -> int:
         """`cabi_realloc(0, 0, align, size)`: fresh guest memory the callee will own."""
@@ -162,6 +177,7 @@ class Memory:
         self._arg3.i32 = size
         error = _call_unchecked(self._context, self._realloc_ref, self._args, 4, self._trap_ref)
         if error or self._trap:
+            clear_trap(self._trap, error)
             raise ComponentTrap("cabi_realloc failed: the component is out of memory")
         return self._arg0.i32 & 0xFFFFFFFF
 
@@ -169,13 +185,18 @@ class Memory:
         """Copies `data` into fresh guest memory; returns its address."""
         n = len(data)
         ptr = self.alloc(1, n)
-        self._view[ptr:ptr + n] = data
+        self.write(ptr, data)
         return ptr
 
     def write(self, ptr: int, data: bytes) -> None:
-        self._view[ptr:ptr + len(data)] = data
+        n = len(data)
+        if ptr + n > self.size:
+            self._check(ptr, n)
+        self._view[ptr:ptr + n] = data
 
     def read(self, ptr: int, size: int) -> bytes:
+        if ptr + size > self.size or size < 0:
+            self._check(ptr, size)
         return self._view[ptr:ptr + size].tobytes()
 
     def pack(self, fmt: str, ptr: int, value: Any) -> None:
@@ -186,11 +207,92 @@ class Memory:
 
 
 class ComponentTrap(RuntimeError):
-    """The component trapped. paywit never traps on input, so this is a bug."""
+    """The component trapped (or gave an address outside its memory). paywit
+    never traps on input, so this is a bug; the thread's instance is replaced."""
+
+
+def clear_trap(trap: Any, error: Any) -> None:
+    """Frees a trap (and an error) that a call reported and resets the out-pointer
+    to NULL: wasmtime writes it only when a call traps, so a stale one would make
+    every later call on this instance look like a trap."""
+    if trap:
+        ffi.wasm_trap_delete(trap)
+    if error:
+        ffi.wasmtime_error_delete(error)
+    ctypes.memset(ctypes.addressof(trap), 0, ctypes.sizeof(trap))
 
 
 class ComponentMemoryError(MemoryError):
     """An input too large for the component's linear memory (over 2 GiB)."""
+
+
+# ---------- validation (before any guest allocation) ----------
+
+_RANGES = {"u8": (0, 2**8 - 1), "u16": (0, 2**16 - 1), "u32": (0, 2**32 - 1), "u64": (0, 2**64 - 1),
+           "s8": (-2**7, 2**7 - 1), "s16": (-2**15, 2**15 - 1), "s32": (-2**31, 2**31 - 1), "s64": (-2**63, 2**63 - 1)}
+
+
+def validate(t: Type, value: Any, path: str) -> Any:
+    """`value` checked against `t` (and one-shot iterables materialised), or an
+    InvalidArgumentError / TypeError naming `path`. Lowering a checked value
+    cannot fail, so no guest allocation is ever left behind by a bad argument."""
+    kind = t.kind
+    if kind in _RANGES:
+        low, high = _RANGES[kind]
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            return value
+        raise InvalidArgumentError(path, f"must be an integer in {kind} range {low}..{high}", value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise TypeError(f"{path} must be a bool")
+    if kind in ("f32", "f64"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        raise TypeError(f"{path} must be a number")
+    if kind == "char":
+        if isinstance(value, str) and len(value) == 1 and not 0xD800 <= ord(value) <= 0xDFFF:
+            return value
+        raise TypeError(f"{path} must be one Unicode scalar value")
+    if kind == "string":
+        if isinstance(value, str):
+            value.encode("utf-8")  # a lone surrogate cannot cross: UnicodeEncodeError here, not mid-lowering
+            return value
+        raise TypeError(f"{path} must be a str")
+    if kind == "list":
+        element = t.element
+        assert element is not None
+        if element.kind == "u8":
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                return bytes(value)
+            raise TypeError(f"{path} must be bytes")
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"{path} must be a list")
+        return [validate(element, item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if kind == "record":
+        if not isinstance(value, dict):
+            raise TypeError(f"{path} must be a record (dict)")
+        missing = [name for name, _ in t.fields if name not in value]
+        if missing:
+            raise TypeError(f"{path} lacks {missing}")
+        return {name: validate(f, value[name], f"{path}.{name}") for name, f in t.fields}
+    if kind == "enum":
+        if value in t.names:
+            return value
+        raise InvalidArgumentError(path, f"must be one of {t.names}", value)
+    if kind == "option":
+        return None if value is None else validate(t.cases[1][1], value, path)  # type: ignore[arg-type]
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise TypeError(f"{path} must be a (case, payload) pair")
+    tag, payload = value
+    for name, case in t.cases:
+        if name == tag:
+            if case is None:
+                if payload is not None:
+                    raise TypeError(f"{path}: case {tag!r} has no payload")
+                return (tag, None)
+            return (tag, validate(case, payload, f"{path}.{tag}"))
+    raise InvalidArgumentError(path, f"must be one of the cases {[n for n, _ in t.cases]}", None)
 
 
 # ---------- lowering (Python -> memory / flat values) ----------
@@ -278,7 +380,7 @@ def _coerce(value: Any, source: str, target: str) -> Any:
         return bits
     if source == "f64":
         return struct.unpack("<q", struct.pack("<d", value))[0]
-    return value  # i32 into an i64 slot: zero-extended
+    return value & 0xFFFFFFFF  # i32 into an i64 slot: zero-extended, as the canonical ABI's join does
 
 
 def set_raw(slot: Any, flat_type: str, value: Any) -> None:
@@ -344,9 +446,11 @@ def lift_flat_scalar(t: Type, raw: Any) -> Any:
 class Export:
     """One exported function, called through the canonical ABI."""
 
-    def __init__(self, mem: Memory, store_: Any, func: Any, post: Optional[Any], params: List[Type], result: Optional[Type]):
+    def __init__(self, mem: Memory, store_: Any, func: Any, post: Optional[Any], params: List[Type], result: Optional[Type],
+                 names: Optional[List[str]] = None):
         self._mem = mem
         self._params = params
+        self._names = names or [f"argument {i + 1}" for i in range(len(params))]
         self._result = result
         flat_params = [ft for p in params for ft in p.flat]
         self._indirect_params = len(flat_params) > MAX_FLAT_PARAMS
@@ -371,6 +475,11 @@ class Export:
         return self._finish(lift)
 
     def __call__(self, *values: Any) -> Any:
+        if len(values) != len(self._params):
+            raise TypeError(f"expected {len(self._params)} arguments, got {len(values)}")
+        # Every value is checked before the first guest allocation: a host-side
+        # exception half-way through lowering would leak what was allocated.
+        values = tuple(validate(t, value, name) for t, value, name in zip(self._params, values, self._names))
         mem = self._mem
         if self._indirect_params:
             size, align, offsets = self._tuple
@@ -403,7 +512,9 @@ class Export:
         return value
 
     def _invoke(self, func_ref: Any, count: int, trapped: str) -> None:
-        if _call_unchecked(self._context, func_ref, self._args, count, self._trap_ref) or self._trap:
+        error = _call_unchecked(self._context, func_ref, self._args, count, self._trap_ref)
+        if error or self._trap:
+            clear_trap(self._trap, error)
             raise ComponentTrap(trapped)
 
 
@@ -439,9 +550,17 @@ def core_module_bytes(component: bytes) -> bytes:
     raise ValueError("the component embeds no core module")
 
 
-def signatures(component: Any, engine: Any) -> Dict[str, Dict[str, Tuple[List[Type], Optional[Type]]]]:
-    """Every exported interface's functions as (parameter types, result type)."""
-    out: Dict[str, Dict[str, Tuple[List[Type], Optional[Type]]]] = {}
+@dataclass
+class Signature:
+    """One exported function's parameter names and types and its result type."""
+    names: List[str]
+    params: List[Type]
+    result: Optional[Type]
+
+
+def signatures(component: Any, engine: Any) -> Dict[str, Dict[str, Signature]]:
+    """Every exported interface's functions, from the component's own types."""
+    out: Dict[str, Dict[str, Signature]] = {}
     for interface, extern in component.type.exports(engine).items():
         item = extern.ty
         if not isinstance(item, wc.ComponentInstanceType):
@@ -451,6 +570,7 @@ def signatures(component: Any, engine: Any) -> Dict[str, Dict[str, Tuple[List[Ty
             func = func_extern.ty
             if isinstance(func, wc.FuncType):
                 result = func.result
-                funcs[name] = ([from_wasmtime(t) for _, t in func.params], from_wasmtime(result) if result is not None else None)
+                funcs[name] = Signature([n for n, _ in func.params], [from_wasmtime(t) for _, t in func.params],
+                                        from_wasmtime(result) if result is not None else None)
         out[interface] = funcs
     return out

@@ -16,9 +16,16 @@ import wasmtime
 from wasmtime import component as wc
 
 from . import _abi, _fast_verify
+from ._common import _int
 
 COMPONENT_PATH = Path(os.environ.get("PAYWIT_WASM", Path(__file__).with_name("paywit.wasm")))
 _RANDOM = "wasi:random/random@0.2.0"
+_WEBHOOKS = "paywit:gateway/webhooks@0.1.0"
+# Each instance's linear memory may grow to this much (as in the Rust harness)...
+MEMORY_LIMIT = 256 << 20
+# ...and an instance left bigger than this by one large input is dropped after
+# that call, so one large delivery does not keep its memory for the thread's life.
+RETAIN_LIMIT = 32 << 20
 
 
 class _Process:
@@ -32,6 +39,8 @@ class _Process:
         self.engine = wasmtime.Engine(config)
         self.signatures = _abi.signatures(wc.Component(self.engine, component_bytes), self.engine)
         self.module = wasmtime.Module(self.engine, _abi.core_module_bytes(component_bytes))
+        self.verify_layout = _fast_verify.Layout(self.signatures[_WEBHOOKS]["verify-fields"])
+        self.verify_lift = _fast_verify.lifter(self.verify_layout)
 
 
 class _Instance:
@@ -40,6 +49,7 @@ class _Instance:
     def __init__(self, process: _Process) -> None:
         self._process = process
         self.store = wasmtime.Store(process.engine)
+        self.store.set_limits(memory_size=MEMORY_LIMIT)
         linker = wasmtime.Linker(process.engine)
         # The core module imports only get-random-u64 (see src/component/mod.rs).
         linker.define_func(_RANDOM, "get-random-u64", wasmtime.FuncType([], [wasmtime.ValType.i64()]), self._random_u64)
@@ -48,7 +58,6 @@ class _Instance:
         self.memory = _abi.Memory(self.store, self._exports["memory"], self._exports["cabi_realloc"])
         self._calls: Dict[Tuple[str, str], _abi.Export] = {}
         self.verify_fields = self.export("webhooks", "verify-fields")
-        _fast_verify.check_layout(process.signatures["paywit:gateway/webhooks@0.1.0"]["verify-fields"][0])
 
     @staticmethod
     def _random_u64() -> int:
@@ -60,10 +69,11 @@ class _Instance:
         call = self._calls.get(key)
         if call is None:
             qualified = f"paywit:gateway/{interface}@0.1.0"
-            params, result = self._process.signatures[qualified][name]
+            signature = self._process.signatures[qualified][name]
             core_name = f"{qualified}#{name}"
             post: Optional[Any] = self._exports.get(f"cabi_post_{core_name}")
-            call = _abi.Export(self.memory, self.store, self._exports[core_name], post, params, result)
+            call = _abi.Export(self.memory, self.store, self._exports[core_name], post, signature.params, signature.result,
+                               signature.names)
             self._calls[key] = call
         return call
 
@@ -85,14 +95,34 @@ def instance() -> _Instance:
     return current
 
 
+def _discard() -> None:
+    """Drops this thread's instance; the next call makes a fresh one."""
+    _local.instance = None
+
+
 def verify_fields(scheme: Tuple[str, Any], secrets: Any, fields: str, body: Tuple[str, bytes], url: Optional[str],
                   now: int, tolerance: Optional[int]) -> Any:
     """`webhooks.verify-fields` through the hand-lowered fast path."""
+    _int("now", now, "s64")
+    if tolerance is not None:
+        _int("tolerance", tolerance, "u32")
     current = instance()
-    params = _fast_verify.lower(current.memory, scheme, secrets, fields, body, url, now, tolerance)
-    return current.verify_fields.call_lowered(params, _fast_verify.lift)
+    process = current._process
+    try:
+        params = _fast_verify.lower(process.verify_layout, current.memory, scheme, secrets, fields, body, url, now, tolerance)
+        return current.verify_fields.call_lowered(params, process.verify_lift)
+    except _abi.ComponentTrap:
+        _discard()  # a trap leaves the instance in an unknown state
+        raise
+    finally:
+        if len(body[1]) + len(fields) > RETAIN_LIMIT // 2 and current.memory.refresh_size() > RETAIN_LIMIT:
+            _discard()
 
 
 def call(interface: str, name: str, *args: Any) -> Any:
     """Calls `interface.name` on this thread's instance."""
-    return instance().export(interface, name)(*args)
+    try:
+        return instance().export(interface, name)(*args)
+    except _abi.ComponentTrap:
+        _discard()
+        raise

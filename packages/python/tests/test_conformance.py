@@ -24,8 +24,10 @@ def secrets_of(v):
 def test_vector(v):
     kwargs = dict(now=v.get("now", 0), tolerance=v.get("tolerance"), url=v.get("url"))
     if v["valid"]:
-        assert paywit.verify_webhook(scheme_of(v), secrets_of(v), v["headers"], v["body"], **kwargs).secret_index >= 0
-        assert paywit.verify_webhook(scheme_of(v), secrets_of(v), list(v["headers"].items()), v["body"].encode(), **kwargs)
+        expect = v["expect"]
+        wanted = paywit.Verified(expect["secret_index"], expect["message_id"], expect["signed_at"])
+        assert paywit.verify_webhook(scheme_of(v), secrets_of(v), v["headers"], v["body"], **kwargs) == wanted
+        assert paywit.verify_webhook(scheme_of(v), secrets_of(v), list(v["headers"].items()), v["body"].encode(), **kwargs) == wanted
     else:
         with pytest.raises(paywit.WebhookVerificationError) as info:
             paywit.verify_webhook(scheme_of(v), secrets_of(v), v["headers"], v["body"], **kwargs)
