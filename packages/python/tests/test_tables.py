@@ -1,4 +1,5 @@
-"""The same tables as the Rust harness, through the Python package."""
+"""The Python wrappers' shapes over every interface (the expected answers themselves
+are the shared tables in host-tests/tables, run by test_shared_tables.py)."""
 import itertools
 import re
 import threading
@@ -64,16 +65,11 @@ def test_idempotency():
         paywit.decide(key, None, fp, policy=paywit.KeyPolicy(retention_seconds=5))
 
 
+# The guide's whole retry table is host-tests/tables/retry.json (run by every host);
+# these rows check the wrapper's shapes (dataclass in, enum and bools out).
 GUIDE_ROWS = [
-    (paywit.Failure(status=400), paywit.Category.INVALID_REQUEST, False),
     (paywit.Failure(status=402, error_code="card_declined"), paywit.Category.PAYMENT_DECLINED, False),
-    (paywit.Failure(status=409), paywit.Category.IDEMPOTENCY_CONFLICT, False),
-    (paywit.Failure(status=429), paywit.Category.RATE_LIMITED, True),
-    (paywit.Failure(status=503), paywit.Category.SERVER_ERROR, True),
     (paywit.Failure(transport=paywit.TransportError.CONNECTION_RESET), paywit.Category.TRANSPORT, True),
-    (paywit.Failure(transport=paywit.TransportError.DNS), paywit.Category.TRANSPORT, True),
-    (paywit.Failure(status=409, error_code="lock_timeout"), paywit.Category.IDEMPOTENCY_CONFLICT, True),
-    (paywit.Failure(status=503, should_retry="false"), paywit.Category.SERVER_ERROR, False),
 ]
 
 
