@@ -29,6 +29,7 @@ pub mod conversions {
 }
 pub use conversions::Conv;
 
+pub mod edge;
 pub mod vectors;
 
 /// The most linear memory one store may use: 256 MiB (room for a 64 MiB hostile

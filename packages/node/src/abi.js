@@ -5,6 +5,7 @@
 
 import manifest from '../gen/abi.js';
 import { InvalidArgumentError } from './errors.js';
+import { runtime } from './runtime.js';
 
 export { manifest };
 
@@ -85,14 +86,18 @@ export function check(ty, value, path) {
 
 /**
  * The jco bindings of one interface with every function's arguments checked
- * first: `checked('webhooks', gen.webhooks).sign(...)`.
+ * first: `checked('webhooks').sign(...)`. The glue is looked up on first use,
+ * so the entry point (index.js or edge.js) installs the component first.
  */
-export function checked(iface, bindings) {
+export function checked(iface) {
   const out = {};
   for (const [name, fn] of Object.entries(manifest.interfaces[iface])) {
-    const glue = bindings[camel(name)];
-    if (typeof glue !== 'function') throw new Error(`the jco bindings lack ${iface}.${name}: rebuild the package`);
-    out[camel(name)] = (...args) => glue(...fn.params.map((p, i) => check(p.type, args[i], camel(p.name))));
+    let glue;
+    out[camel(name)] = (...args) => {
+      glue ??= runtime().glue[iface][camel(name)];
+      if (typeof glue !== 'function') throw new Error(`the jco bindings lack ${iface}.${name}: rebuild the package`);
+      return glue(...fn.params.map((p, i) => check(p.type, args[i], camel(p.name))));
+    };
   }
   return out;
 }

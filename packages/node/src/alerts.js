@@ -1,12 +1,11 @@
 // paywit:gateway/alerts (wit/alerts.wit).
 
-import { alerts as bindings } from '../gen/paywit.js';
 import { checked } from './abi.js';
 import { AlertRuleError } from './errors.js';
 import { call } from './shapes.js';
 
 /** The jco bindings of alerts, every argument checked against the WIT first. */
-const alerts = checked('alerts', bindings);
+const alerts = checked('alerts');
 
 /** Alert at 5 %, recover below 2 %, at least 20 events, 3 windows in a row. */
 export function defaultAlertRule() {

@@ -15,8 +15,8 @@
 
 import { caseOf, check, field, signature } from './abi.js';
 import { InvalidArgumentError } from './errors.js';
+import { runtime } from './runtime.js';
 
-const CORE_URL = new URL('../gen/paywit.core.wasm', import.meta.url);
 const VERIFY = 'paywit:gateway/webhooks@0.1.0#verify-fields';
 const POST_VERIFY = `cabi_post_${VERIFY}`;
 
@@ -68,22 +68,15 @@ export const LAYOUT = (() => {
   };
 })();
 
-async function coreBytes() {
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const { readFile } = await import('node:fs/promises');
-    return readFile(CORE_URL);
-  }
-  return new Uint8Array(await (await fetch(CORE_URL)).arrayBuffer());
-}
-
+// A second instance of the core module for the fast path; it imports only
+// get-random-u64 (see src/component/mod.rs).
 let exports;
-// The core module imports only get-random-u64 (see src/component/mod.rs).
-const imports = {
-  'wasi:random/random@0.2.0': {
-    'get-random-u64': () => globalThis.crypto.getRandomValues(new BigUint64Array(1))[0],
-  },
-};
-({ exports } = (await WebAssembly.instantiate(await WebAssembly.compile(await coreBytes()), imports)));
+function core() {
+  exports ??= new WebAssembly.Instance(runtime().module, {
+    'wasi:random/random@0.2.0': { 'get-random-u64': () => globalThis.crypto.getRandomValues(new BigUint64Array(1))[0] },
+  }).exports;
+  return exports;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -153,6 +146,7 @@ export function verifyFieldsCore(scheme, secrets, fields, body, url, options) {
   const now = check(L.nowType, options.now, 'now');
   const tolerance = check(L.toleranceType, options.toleranceSeconds, 'toleranceSeconds');
 
+  core();
   // 1. Allocate and fill every string (allocation may grow memory).
   const hmacHeader = hmac && text(hmac.header);
   const hmacPrefix = hmac && hmac.prefix != null ? text(hmac.prefix) : undefined;

@@ -1,12 +1,11 @@
 // paywit:gateway/credentials (wit/credentials.wit).
 
-import { credentials as bindings } from '../gen/paywit.js';
 import { checked } from './abi.js';
 import { KeyPlacementError } from './errors.js';
 import { call, nowSeconds } from './shapes.js';
 
 /** The jco bindings of credentials, every argument checked against the WIT first. */
-const credentials = checked('credentials', bindings);
+const credentials = checked('credentials');
 
 /** What a gateway key is (`{provider, kind, mode}`), from its published prefix; never contains the key. */
 export function classifyKey(key) {

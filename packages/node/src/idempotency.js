@@ -1,12 +1,11 @@
 // paywit:gateway/idempotency (wit/idempotency.wit).
 
-import { idempotency as bindings } from '../gen/paywit.js';
 import { checked } from './abi.js';
 import { IdempotencyKeyError, PolicyError } from './errors.js';
 import { call, nowSeconds, bodyValue } from './shapes.js';
 
 /** The jco bindings of idempotency, every argument checked against the WIT first. */
-const idempotency = checked('idempotency', bindings);
+const idempotency = checked('idempotency');
 
 /** A fresh UUIDv4 idempotency key. */
 export function newIdempotencyKey() {

@@ -5,14 +5,9 @@
 // and typed error classes instead of raw \`ComponentError\` payloads. One module
 // per WIT interface (src/<interface>.js), plus errors.js; every argument is
 // checked against the WIT types (abi.js) before it reaches the component.
+// This entry loads the component from the package's files (Node.js, Deno);
+// src/edge.js is the entry for runtimes that import wasm as a module.
 
-export * from './errors.js';
-export * from './webhooks.js';
-export * from './idempotency.js';
-export * from './retry.js';
-export * from './lifecycle.js';
-export * from './requests.js';
-export * from './credentials.js';
-export * from './reconciliation.js';
-export * from './addresses.js';
-export * from './alerts.js';
+import './runtime-node.js';
+
+export * from './api.js';

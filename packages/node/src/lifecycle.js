@@ -1,12 +1,11 @@
 // paywit:gateway/lifecycle (wit/lifecycle.wit).
 
-import { lifecycle as bindings } from '../gen/paywit.js';
 import { checked } from './abi.js';
 import { AmountError, RefundError } from './errors.js';
 import { call, stateIn, stateOut } from './shapes.js';
 
 /** The jco bindings of lifecycle, every argument checked against the WIT first. */
-const lifecycle = checked('lifecycle', bindings);
+const lifecycle = checked('lifecycle');
 
 
 /**

@@ -1,12 +1,11 @@
 // paywit:gateway/reconciliation (wit/reconciliation.wit).
 
-import { reconciliation as bindings } from '../gen/paywit.js';
 import { checked } from './abi.js';
 import { ReconciliationError } from './errors.js';
 import { call, nowSeconds, stateIn } from './shapes.js';
 
 /** The jco bindings of reconciliation, every argument checked against the WIT first. */
-const reconciliation = checked('reconciliation', bindings);
+const reconciliation = checked('reconciliation');
 
 /**
  * The polling backstop for an object whose webhooks may be lost:

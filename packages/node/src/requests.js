@@ -1,13 +1,12 @@
 // paywit:gateway/requests (wit/requests.wit).
 
-import { requests as bindings } from '../gen/paywit.js';
 import { checked } from './abi.js';
 import { RequestVerificationError } from './errors.js';
 import { plain, call, nowSeconds, bodyValue, headerList } from './shapes.js';
 import { newIdempotencyKey } from './idempotency.js';
 
 /** The jco bindings of requests, every argument checked against the WIT first. */
-const requests = checked('requests', bindings);
+const requests = checked('requests');
 
 /**
  * Signs an outbound API request; returns the five X-Paywit-* headers to add.

@@ -1,12 +1,11 @@
 // paywit:gateway/retry (wit/retry.wit).
 
-import { retry as bindings } from '../gen/paywit.js';
 import { checked } from './abi.js';
 import { PolicyError } from './errors.js';
 import { plain, call, nowSeconds } from './shapes.js';
 
 /** The jco bindings of retry, every argument checked against the WIT first. */
-const retry = checked('retry', bindings);
+const retry = checked('retry');
 
 function failureIn(failure) {
   return { ...failure };

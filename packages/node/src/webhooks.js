@@ -1,13 +1,12 @@
 // paywit:gateway/webhooks (wit/webhooks.wit).
 
-import { webhooks as bindings } from '../gen/paywit.js';
 import { checked } from './abi.js';
 import { WebhookVerificationError, NoSecretsError, UnusableSecretError, MissingHeaderError, MalformedHeaderError, MissingUrlError, MalformedBodyError, TimestampOutsideToleranceError, NoMatchingSignatureError, LimitExceededError, WebhookSigningError } from './errors.js';
 import { plain, describe, call, nowSeconds, schemeValue, schemeOut, bodyValue, headerList, fieldBlock, isFieldBlockError } from './shapes.js';
 import { verifyFieldsCore } from './core-verify.js';
 
 /** The jco bindings of webhooks, every argument checked against the WIT first. */
-const webhooks = checked('webhooks', bindings);
+const webhooks = checked('webhooks');
 
 const VERIFY_ERRORS = {
   'no-secrets': NoSecretsError,

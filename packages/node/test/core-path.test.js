@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { webhooks } from '../gen/paywit.js';
+import '../src/index.js';
+import { runtime } from '../src/runtime.js';
 import { verifyFieldsCore, LAYOUT } from '../src/core-verify.js';
 import { fieldBlock, isFieldBlockError } from '../src/shapes.js';
 
@@ -21,6 +22,7 @@ function viaGlue(scheme, secrets, request, options) {
   }
 }
 
+const { webhooks } = runtime().glue;
 const fast = (scheme, secrets, request, options) => verifyFieldsCore(scheme, secrets, fieldBlock(request.headers), request.body, request.url, options);
 const schemeOf = (v) => (v.scheme === 'hmac' ? { tag: 'hmac', val: { ...v.hmac, prefix: v.hmac.prefix ?? undefined } } : { tag: v.scheme });
 const secretsOf = (v) => v.secrets ?? (v.signing_key_seed_base64 ? [`whsk_${v.signing_key_seed_base64}`] : [v.secret]);

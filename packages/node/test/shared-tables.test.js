@@ -4,8 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import * as gen from '../gen/paywit.js';
+import '../src/index.js';
 import { manifest } from '../src/abi.js';
+import { runtime } from '../src/runtime.js';
+
+const gen = runtime().glue;
 
 const dir = new URL('../../../host-tests/tables/', import.meta.url);
 const camel = (name) => name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());

@@ -1,0 +1,328 @@
+//! A webhook ingress for any `wasi:http` host (`wasmtime serve`, Spin, wasmCloud,
+//! `jco serve`): the integration guide's "verify, answer fast, process
+//! elsewhere" at the edge.
+//!
+//! Per request: POST only (405); the raw body read with a cap (413); verified
+//! with paywit against every configured secret (401 on any signature, header or
+//! timestamp error, with no detail; 500 on a configuration error, said on
+//! stderr without the secret); then forwarded once to the upstream with the
+//! gateway's headers, an `Idempotency-Key` (the message or event id) and
+//! paywit's signed-request headers, so the upstream can trust that the edge
+//! verified it. 200 only when the upstream answered 2xx, 503 otherwise, so the
+//! gateway redelivers.
+//!
+//! Configuration, from `wasi:cli/environment` (see the README for why):
+//! `PAYWIT_SCHEME` (a built-in scheme name), `PAYWIT_SECRETS` (comma-separated,
+//! for rotation), `PAYWIT_UPSTREAM_URL` (`http://host:port/path`),
+//! `PAYWIT_UPSTREAM_KEY_ID` and `PAYWIT_UPSTREAM_SECRET` (the signed-request
+//! key), optional `PAYWIT_BODY_LIMIT` (bytes, default 1 MiB), `PAYWIT_TOLERANCE`
+//! (seconds) and `PAYWIT_URL` (the public URL, for schemes that sign it).
+#![cfg(target_arch = "wasm32")]
+
+wit_bindgen::generate!({
+    path: "wit",
+    world: "paywit:edge-ingress/ingress",
+    generate_all,
+});
+
+use exports::wasi::http::incoming_handler::Guest;
+use paywit::gateway::{idempotency, requests, retry, types as pw, webhooks};
+use wasi::http::outgoing_handler;
+use wasi::http::types::{
+    ErrorCode, Fields, IncomingRequest, Method, OutgoingBody, OutgoingRequest, OutgoingResponse, ResponseOutparam,
+    Scheme as HttpScheme,
+};
+
+/// The default body cap: gateways send a few KiB.
+const DEFAULT_BODY_LIMIT: u64 = 1 << 20;
+/// Request headers not passed on: hop-by-hop, or set again for the upstream.
+const NOT_FORWARDED: &[&str] =
+    &["host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade", "idempotency-key"];
+
+struct Ingress;
+
+impl Guest for Ingress {
+    fn handle(request: IncomingRequest, out: ResponseOutparam) {
+        let (status, extra) = match serve(request) {
+            Ok(outcome) => outcome,
+            Err(Refusal(status)) => (status, Vec::new()),
+        };
+        respond(out, status, &extra);
+    }
+}
+
+export!(Ingress);
+
+/// A request answered without forwarding, with its status.
+struct Refusal(u16);
+
+/// HTTP fields as wasi:http carries them: (name, value bytes).
+type FieldList = Vec<(String, Vec<u8>)>;
+
+/// The answer to the gateway: a status and extra response headers.
+type Answer = Result<(u16, FieldList), Refusal>;
+
+/// The ingress's settings, read from the environment on each request (an
+/// instance serves one request in `wasmtime serve`).
+struct Config {
+    scheme: webhooks::Scheme,
+    secrets: Vec<String>,
+    upstream: Upstream,
+    key_id: String,
+    key_secret: String,
+    body_limit: u64,
+    tolerance: Option<u32>,
+    url: Option<String>,
+}
+
+struct Upstream {
+    scheme: HttpScheme,
+    authority: String,
+    path: String,
+}
+
+/// Logs a configuration problem on stderr (never a secret) and refuses with 500.
+fn misconfigured(what: &str) -> Refusal {
+    log(&format!("paywit ingress: configuration error: {what}"));
+    Refusal(500)
+}
+
+fn log(line: &str) {
+    let stderr = wasi::cli::stderr::get_stderr();
+    let _ = stderr.blocking_write_and_flush(format!("{line}\n").as_bytes());
+}
+
+fn config() -> Result<Config, Refusal> {
+    let env: Vec<(String, String)> = wasi::cli::environment::get_environment();
+    let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+    let scheme_name = var("PAYWIT_SCHEME").ok_or_else(|| misconfigured("PAYWIT_SCHEME is not set"))?;
+    let scheme = scheme_named(&scheme_name)
+        .ok_or_else(|| misconfigured(&format!("PAYWIT_SCHEME {scheme_name:?} is not a built-in scheme")))?;
+    let secrets: Vec<String> = var("PAYWIT_SECRETS")
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+        .unwrap_or_default();
+    let upstream_url = var("PAYWIT_UPSTREAM_URL").ok_or_else(|| misconfigured("PAYWIT_UPSTREAM_URL is not set"))?;
+    let upstream =
+        parse_url(&upstream_url).ok_or_else(|| misconfigured("PAYWIT_UPSTREAM_URL is not an http(s) URL"))?;
+    let key_id = var("PAYWIT_UPSTREAM_KEY_ID").ok_or_else(|| misconfigured("PAYWIT_UPSTREAM_KEY_ID is not set"))?;
+    let key_secret = var("PAYWIT_UPSTREAM_SECRET").ok_or_else(|| misconfigured("PAYWIT_UPSTREAM_SECRET is not set"))?;
+    let number = |name: &str| -> Result<Option<u64>, Refusal> {
+        var(name).map(|v| v.parse::<u64>().map_err(|_| misconfigured(&format!("{name} is not a number")))).transpose()
+    };
+    let body_limit = number("PAYWIT_BODY_LIMIT")?.unwrap_or(DEFAULT_BODY_LIMIT);
+    let tolerance = number("PAYWIT_TOLERANCE")?
+        .map(|t| u32::try_from(t).map_err(|_| misconfigured("PAYWIT_TOLERANCE is too large")))
+        .transpose()?;
+    Ok(Config { scheme, secrets, upstream, key_id, key_secret, body_limit, tolerance, url: var("PAYWIT_URL") })
+}
+
+fn scheme_named(name: &str) -> Option<webhooks::Scheme> {
+    use webhooks::Scheme as S;
+    Some(match name {
+        "standard-webhooks" => S::StandardWebhooks,
+        "stripe" => S::Stripe,
+        "github" => S::Github,
+        "shopify" => S::Shopify,
+        "coinbase-commerce" => S::CoinbaseCommerce,
+        "btcpay" => S::Btcpay,
+        "razorpay" => S::Razorpay,
+        "slack" => S::Slack,
+        "paddle" => S::Paddle,
+        "square" => S::Square,
+        "nowpayments" => S::Nowpayments,
+        _ => return None,
+    })
+}
+
+fn parse_url(url: &str) -> Option<Upstream> {
+    let (scheme, rest) = if let Some(rest) = url.strip_prefix("http://") {
+        (HttpScheme::Http, rest)
+    } else {
+        (HttpScheme::Https, url.strip_prefix("https://")?)
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
+    (!authority.is_empty()).then(|| Upstream { scheme, authority: authority.to_string(), path })
+}
+
+/// Reads the body as raw bytes, refusing with 413 past `limit`.
+fn read_body(request: &IncomingRequest, limit: u64) -> Result<Vec<u8>, Refusal> {
+    let declared = request.headers().get("content-length");
+    if let Some(length) = declared.first().and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok()) {
+        if length > limit {
+            return Err(Refusal(413));
+        }
+    }
+    let body = request.consume().map_err(|_| Refusal(400))?;
+    let stream = body.stream().map_err(|_| Refusal(400))?;
+    let mut bytes = Vec::new();
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() as u64 > limit {
+                    return Err(Refusal(413));
+                }
+            }
+            Err(wasi::io::streams::StreamError::Closed) => break,
+            Err(_) => return Err(Refusal(400)),
+        }
+    }
+    drop(stream);
+    Ok(bytes)
+}
+
+fn serve(request: IncomingRequest) -> Answer {
+    if !matches!(request.method(), Method::Post) {
+        return Ok((405, vec![("allow".into(), b"POST".to_vec())]));
+    }
+    let config = config()?;
+    let body = read_body(&request, config.body_limit)?;
+    let headers: FieldList = request.headers().entries();
+    // Headers that are not UTF-8 cannot carry a signature; they are left out of verification.
+    let pw_headers: Vec<pw::Header> = headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some(pw::Header { name: name.clone(), value: String::from_utf8(value.clone()).ok()? })
+        })
+        .collect();
+    let now = wasi::clocks::wall_clock::now().seconds as i64;
+    let delivery =
+        webhooks::Request { headers: pw_headers, body: pw::Body::Bytes(body.clone()), url: config.url.clone() };
+    let options = webhooks::VerifyOptions { now, tolerance_seconds: config.tolerance };
+    let verified = match webhooks::verify(&config.scheme, &config.secrets, &delivery, options) {
+        Ok(verified) => verified,
+        Err(webhooks::VerifyError::NoSecrets) => return Err(misconfigured("PAYWIT_SECRETS is empty")),
+        Err(webhooks::VerifyError::UnusableSecret(unusable)) => {
+            return Err(misconfigured(&format!(
+                "secret {} of PAYWIT_SECRETS is unusable ({:?})",
+                unusable.index, unusable.problem
+            )))
+        }
+        // Signature, header, timestamp and limit errors: the sender is not trusted; say nothing more.
+        Err(_) => return Err(Refusal(401)),
+    };
+    let key = idempotency_key(&verified, &headers, &body, &config.upstream.path);
+    forward(&config, &headers, body, &key, now)
+}
+
+/// The delivery's id: the signed message id, a gateway's delivery-id header, the
+/// JSON body's top-level `id`, or else the body's fingerprint.
+fn idempotency_key(verified: &webhooks::Verified, headers: &[(String, Vec<u8>)], body: &[u8], path: &str) -> String {
+    if let Some(id) = &verified.message_id {
+        return id.clone();
+    }
+    for name in ["x-github-delivery", "x-shopify-webhook-id", "x-razorpay-event-id"] {
+        if let Some((_, value)) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            if let Ok(id) = std::str::from_utf8(value) {
+                return id.to_string();
+            }
+        }
+    }
+    if let Ok(serde_json::Value::Object(event)) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(serde_json::Value::String(id)) = event.get("id") {
+            return id.clone();
+        }
+    }
+    idempotency::fingerprint("POST", path, &pw::Body::Bytes(body.to_vec()))
+}
+
+/// Sends the verified delivery upstream once; 200 on 2xx, else 503.
+fn forward(config: &Config, headers: &[(String, Vec<u8>)], body: Vec<u8>, key: &str, now: i64) -> Answer {
+    let signed = requests::sign_request(
+        &config.key_id,
+        &config.key_secret,
+        &requests::OutboundRequest {
+            method: "POST".into(),
+            path: config.upstream.path.clone(),
+            body: pw::Body::Bytes(body.clone()),
+            timestamp: now,
+            nonce: idempotency::new_key(),
+        },
+    )
+    .map_err(|e| misconfigured(&format!("signing for the upstream failed: {e:?}")))?;
+    let mut fields: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .filter(|(name, _)| !NOT_FORWARDED.contains(&name.to_ascii_lowercase().as_str()))
+        .cloned()
+        .collect();
+    fields.push(("idempotency-key".into(), key.as_bytes().to_vec()));
+    fields.extend(signed.into_iter().map(|h| (h.name, h.value.into_bytes())));
+    let outgoing = OutgoingRequest::new(Fields::from_list(&fields).map_err(|_| Refusal(400))?);
+    let upstream = &config.upstream;
+    let set = outgoing.set_method(&Method::Post).is_ok()
+        && outgoing.set_scheme(Some(&upstream.scheme)).is_ok()
+        && outgoing.set_authority(Some(&upstream.authority)).is_ok()
+        && outgoing.set_path_with_query(Some(&upstream.path)).is_ok();
+    if !set {
+        return Err(misconfigured("PAYWIT_UPSTREAM_URL cannot be requested"));
+    }
+    let outgoing_body = outgoing.body().map_err(|_| Refusal(503))?;
+    let response = outgoing_handler::handle(outgoing, None);
+    let sent = write_all(&outgoing_body, &body);
+    OutgoingBody::finish(outgoing_body, None).map_err(|_| Refusal(503))?;
+    let status = match (sent, response) {
+        (true, Ok(future)) => {
+            future.subscribe().block();
+            match future.get() {
+                Some(Ok(Ok(response))) => Ok(response.status()),
+                Some(Ok(Err(error))) => Err(error),
+                _ => Err(ErrorCode::InternalError(None)),
+            }
+        }
+        (_, Err(error)) => Err(error),
+        (false, Ok(_)) => Err(ErrorCode::InternalError(None)),
+    };
+    match status {
+        Ok(code) if (200..300).contains(&code) => Ok((200, Vec::new())),
+        Ok(code) => {
+            let failure = retry::Failure {
+                status: Some(code),
+                transport: None,
+                error_type: None,
+                error_code: None,
+                retry_after: None,
+                should_retry: None,
+            };
+            let verdict = retry::classify(&failure);
+            if !verdict.retry {
+                log(&format!(
+                    "paywit ingress: upstream answered {code} ({:?}), which a redelivery will not fix: check the receiver",
+                    verdict.category
+                ));
+            }
+            Ok((503, Vec::new()))
+        }
+        Err(error) => {
+            log(&format!("paywit ingress: upstream unreachable: {error:?}"));
+            Ok((503, Vec::new()))
+        }
+    }
+}
+
+fn write_all(body: &OutgoingBody, bytes: &[u8]) -> bool {
+    let Ok(stream) = body.write() else { return false };
+    // blocking-write-and-flush takes at most 4096 bytes a call.
+    let ok = bytes.chunks(4096).all(|chunk| stream.blocking_write_and_flush(chunk).is_ok());
+    drop(stream);
+    ok
+}
+
+fn respond(out: ResponseOutparam, status: u16, extra: &[(String, Vec<u8>)]) {
+    let mut headers = vec![("content-type".to_string(), b"text/plain; charset=utf-8".to_vec())];
+    headers.extend(extra.iter().cloned());
+    let text: &[u8] = match status {
+        200 => b"ok\n",
+        401 => b"unauthorized\n",
+        405 => b"method not allowed\n",
+        413 => b"payload too large\n",
+        500 => b"ingress misconfigured\n",
+        _ => b"upstream unavailable, retry later\n",
+    };
+    let fields = Fields::from_list(&headers).unwrap_or_else(|_| Fields::new());
+    let response = OutgoingResponse::new(fields);
+    let _ = response.set_status_code(status);
+    let body = response.body().expect("a new response has a body");
+    ResponseOutparam::set(out, Ok(response));
+    write_all(&body, text);
+    let _ = OutgoingBody::finish(body, None);
+}
