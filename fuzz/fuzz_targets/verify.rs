@@ -3,7 +3,8 @@
 //! signs (the same request under a well-formed different secret of the same
 //! kind fails with `no-matching-signature`); no error text or Debug output
 //! contains a secret; `verify-fields` with the same headers as a field block
-//! gives the same answer; any parsed field block re-renders to itself.
+//! and `verify-packed` give the same answer; any parsed field block re-renders
+//! to itself; any bytes as a packed request get an answer.
 //! At exit it prints how many executions reached an accepted signature, so a
 //! run shows whether the "different secret" invariant was exercised at all.
 #![no_main]
@@ -69,7 +70,11 @@ fuzz_target!(|data: &[u8]| {
             options,
         );
         assert_eq!(by_fields, result, "verify-fields and verify disagree");
+        let packed = webhooks::pack(&scheme, std::slice::from_ref(&secret), &block, &request.body, request.url.as_deref(), options);
+        assert_eq!(webhooks::verify_packed(&packed), result, "verify-packed and verify disagree");
     }
+    // Any bytes as a packed request: an answer, never a panic.
+    let _ = webhooks::verify_packed(data);
 
     let raw = String::from_utf8_lossy(data);
     if let Ok(parsed) = webhooks::parse_field_block(&raw) {

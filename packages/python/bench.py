@@ -56,12 +56,24 @@ def verify_then_parse():
 # (name, call, index of the paywit row it is compared with): like for like, so
 # PyPI standardwebhooks.verify (which also parses the JSON) is compared with
 # paywit verify + json.loads, and stripe's verify_header (no parse) with verify.
+SW_VERIFIER = paywit.Verifier("standard-webhooks", SECRET)
+STRIPE_VERIFIER = paywit.Verifier("stripe", STRIPE_SECRET)
+STRIPE_HEADERS = {"Stripe-Signature": STRIPE_HEADER}
+
+
+def verifier_then_parse():
+    SW_VERIFIER.verify(REQUEST_HEADERS, BODY, now=NOW)
+    return json.loads(BODY)
+
+
 calls = [
     ("paywit verify_webhook (standard-webhooks)", lambda: paywit.verify_webhook("standard-webhooks", SECRET, REQUEST_HEADERS, BODY, now=NOW), 0),
     ("paywit verify_webhook + json.loads (standard-webhooks)", verify_then_parse, 1),
-    ("PyPI standardwebhooks verify (verifies and parses)", lambda: PEER.verify(BODY, HEADERS), 1),
-    ("paywit verify_webhook (stripe)", lambda: paywit.verify_webhook("stripe", STRIPE_SECRET, {"Stripe-Signature": STRIPE_HEADER}, BODY, now=NOW), 3),
-    ("PyPI stripe verify_header (verifies only)", lambda: STRIPE_VERIFY(BODY, STRIPE_HEADER, STRIPE_SECRET, tolerance=300), 3),
+    ("paywit Verifier.verify + json.loads (standard-webhooks)", verifier_then_parse, 2),
+    ("PyPI standardwebhooks verify (verifies and parses)", lambda: PEER.verify(BODY, HEADERS), 2),
+    ("paywit verify_webhook (stripe)", lambda: paywit.verify_webhook("stripe", STRIPE_SECRET, STRIPE_HEADERS, BODY, now=NOW), 4),
+    ("paywit Verifier.verify (stripe)", lambda: STRIPE_VERIFIER.verify(STRIPE_HEADERS, BODY, now=NOW), 5),
+    ("PyPI stripe verify_header (verifies only)", lambda: STRIPE_VERIFY(BODY, STRIPE_HEADER, STRIPE_SECRET, tolerance=300), 5),
 ]
 samples = measure([(name, fn) for name, fn, _ in calls])
 print(f"python, body {len(BODY)} B\n")

@@ -57,6 +57,10 @@ impl w::webhooks::Guest for Component {
         native::webhooks::verify_fields(&scheme.conv(), &secrets, &fields, body.conv(), url, options.conv()).conv()
     }
 
+    fn verify_packed(packed: Vec<u8>) -> Result<w::webhooks::Verified, w::webhooks::VerifyError> {
+        native::webhooks::verify_packed(&packed).conv()
+    }
+
     fn sign(
         scheme: w::webhooks::Scheme,
         secret: String,

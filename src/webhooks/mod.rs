@@ -11,6 +11,7 @@ mod catalog;
 mod headers;
 mod keys;
 pub(crate) mod mac;
+mod packed;
 mod single_header;
 mod standard_webhooks;
 mod stripe;
@@ -23,6 +24,7 @@ use crate::limits;
 use crate::types::trim_ows;
 pub use crate::types::{Body, Header};
 pub use catalog::{new_secret, new_signing_key_pair, public_key, schemes, SchemeInfo, SigningKeyPair};
+pub use packed::{pack, verify_packed};
 
 /// The hash function of a generic HMAC scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -464,3 +464,39 @@ fn the_reference_libraries_unpadded_secrets_verify() {
         }
     }
 }
+
+#[test]
+fn verify_packed_answers_like_verify_fields() {
+    for info in schemes() {
+        let scheme = info.scheme;
+        let secret = secret_for(&scheme);
+        let request = request_for(&scheme, &secret, JSON_BODY);
+        let block: String = request.headers.iter().map(|h| format!("{}: {}\r\n", h.name, h.value)).collect();
+        for (secrets, options) in [
+            (vec![secret.clone()], options()),
+            (vec!["whsec_".into(), secret.clone()], options()),
+            (vec![], VerifyOptions { now: NOW + 100_000, tolerance_seconds: Some(7) }),
+        ] {
+            for body in [request.body.clone(), Body::Bytes(b"{}".to_vec())] {
+                let packed = pack(&scheme, &secrets, &block, &body, request.url.as_deref(), options);
+                let expected = verify_fields(&scheme, &secrets, &block, body, request.url.clone(), options);
+                assert_eq!(verify_packed(&packed), expected, "{}", scheme.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_broken_packed_buffer_is_a_field_block_error() {
+    let good = pack(&Scheme::Github, &["k".into()], "x: y\r\n", &Body::Text("{}".into()), None, options());
+    for cut in 0..good.len() {
+        let err = verify_packed(&good[..cut]).unwrap_err();
+        assert!(matches!(&err, VerifyError::MalformedHeader { name, .. } if name.is_empty()), "{cut}: {err:?}");
+    }
+    let mut trailing = good.clone();
+    trailing.push(0);
+    assert!(verify_packed(&trailing).is_err());
+    let mut version = good;
+    version[0] = 2;
+    assert!(verify_packed(&version).is_err());
+}

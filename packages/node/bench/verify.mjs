@@ -2,7 +2,7 @@
 // paywit (through the component) vs npm standardwebhooks and stripe, in one run.
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { verifyWebhook, signWebhook } from '../src/index.js';
+import { verifyWebhook, signWebhook, Verifier } from '../src/index.js';
 
 const body = JSON.stringify({ type: 'payment.succeeded', data: { id: 'pay_123', pad: 'x'.repeat(1024 - 64) } });
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -37,13 +37,17 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 // npm standardwebhooks.verify and stripe's constructEvent both parse the JSON,
 // so they are compared with paywit verify + JSON.parse.
 const stripeHeaders = { 'stripe-signature': stripeHeader };
+const swVerifier = new Verifier('standard-webhooks', secret);
+const stripeVerifier = new Verifier('stripe', stripeSecret);
 const calls = [
   ['paywit verifyWebhook (standard-webhooks)', () => verifyWebhook('standard-webhooks', secret, headers, body, { now }), 0],
-  ['paywit verifyWebhook + JSON.parse (standard-webhooks)', () => { verifyWebhook('standard-webhooks', secret, headers, body, { now }); return JSON.parse(body); }, 1],
-  ['npm standardwebhooks verify (verifies and parses)', () => peer.verify(body, headers), 1],
-  ['paywit verifyWebhook (stripe)', () => verifyWebhook('stripe', stripeSecret, stripeHeaders, body, { now }), 3],
-  ['paywit verifyWebhook + JSON.parse (stripe)', () => { verifyWebhook('stripe', stripeSecret, stripeHeaders, body, { now }); return JSON.parse(body); }, 4],
-  ['npm stripe constructEvent (verifies and parses)', () => stripe.webhooks.constructEvent(body, stripeHeader, stripeSecret), 4],
+  ['paywit Verifier.verify (standard-webhooks)', () => swVerifier.verify(headers, body, { now }), 1],
+  ['paywit Verifier.verify + JSON.parse (standard-webhooks)', () => { swVerifier.verify(headers, body, { now }); return JSON.parse(body); }, 2],
+  ['npm standardwebhooks verify (verifies and parses)', () => peer.verify(body, headers), 2],
+  ['paywit verifyWebhook (stripe)', () => verifyWebhook('stripe', stripeSecret, stripeHeaders, body, { now }), 4],
+  ['paywit Verifier.verify (stripe)', () => stripeVerifier.verify(stripeHeaders, body, { now }), 5],
+  ['paywit Verifier.verify + JSON.parse (stripe)', () => { stripeVerifier.verify(stripeHeaders, body, { now }); return JSON.parse(body); }, 6],
+  ['npm stripe constructEvent (verifies and parses)', () => stripe.webhooks.constructEvent(body, stripeHeader, stripeSecret), 6],
 ];
 const samples = measure(calls);
 console.log(`node ${process.version}, body ${body.length} B\n`);

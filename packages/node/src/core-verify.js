@@ -1,13 +1,14 @@
-// The fast path for `webhooks.verify-fields`: a small hand-written
-// canonical-ABI binding that calls the component's own core module directly.
+// The fast path for verification: `webhooks.verify-packed` called on the
+// component's own core module through a small hand-written canonical-ABI
+// binding.
 //
 // Why: jco's generated glue sets up async-task bookkeeping on every call,
 // which costs far more than the verification itself. A webhook handler
 // verifies on every request, so that call gets this direct path; every other
-// function goes through the jco glue. Both run the same core module
-// (gen/paywit.core.wasm, extracted from target/paywit.wasm by jco). It calls
-// `verify-fields` (the headers as one field block, as the Python package
-// does): one string for all headers instead of two per header.
+// function goes through the jco glue. Both run the same core module. The whole
+// request (scheme and secrets, which a Verifier packs once, the headers as one
+// field block, body, url, now, tolerance) goes in one buffer: one allocation,
+// one call, one post-return, as in the Python package.
 //
 // No offset or case table is written here: `LAYOUT` reads them from
 // gen/abi.js (wit-parser's layouts of the WIT), so a WIT change moves them or
@@ -20,44 +21,24 @@ import { runtime } from './runtime.js';
 const VERIFY = 'paywit:gateway/webhooks@0.1.0#verify-fields';
 const POST_VERIFY = `cabi_post_${VERIFY}`;
 
-/** Where verify-fields' parameters and result live. */
+/** What the packed path needs: case indices from verify-fields' types, result offsets from verify-packed's. */
 export const LAYOUT = (() => {
-  const fn = signature('webhooks', 'verify-fields');
-  const at = Object.fromEntries(fn.params.map((p, i) => [p.name, fn.params_tuple.offsets[i]]));
-  const type = Object.fromEntries(fn.params.map((p) => [p.name, p.type]));
+  const fields = signature('webhooks', 'verify-fields');
+  const packed = signature('webhooks', 'verify-packed');
+  const type = Object.fromEntries(fields.params.map((p) => [p.name, p.type]));
   const hmac = caseOf(type.scheme, 'hmac').type;
-  const hmacAt = at.scheme + type.scheme.payload_offset;
-  const prefix = field(hmac, 'prefix');
-  const options = type.options;
-  const tolerance = field(options, 'tolerance-seconds');
-  const result = fn.result;
+  if (packed.params.length !== 1 || packed.params[0].type.kind !== 'list') throw new Error('verify-packed no longer takes one list<u8>: update paywit');
+  const result = packed.result;
   const ok = result.ok;
   const messageId = field(ok, 'message-id');
   const signedAt = field(ok, 'signed-at');
   return {
-    size: fn.params_tuple.size,
-    align: fn.params_tuple.align,
-    schemeAt: at.scheme,
     schemes: type.scheme.cases.map((c) => c.name),
-    hmacHeaderAt: hmacAt + field(hmac, 'header').offset,
-    hmacAlgorithmAt: hmacAt + field(hmac, 'algorithm').offset,
     algorithms: field(hmac, 'algorithm').type.names,
-    hmacEncodingAt: hmacAt + field(hmac, 'encoding').offset,
     encodings: field(hmac, 'encoding').type.names,
-    hmacPrefixAt: hmacAt + prefix.offset,
-    hmacPrefixPayload: hmacAt + prefix.offset + prefix.type.payload_offset,
-    secretsAt: at.secrets,
-    fieldsAt: at.fields,
-    bodyAt: at.body,
-    bodyPayload: at.body + type.body.payload_offset,
     bodyCases: { text: caseOf(type.body, 'text').index, bytes: caseOf(type.body, 'bytes').index },
-    urlAt: at.url,
-    urlPayload: at.url + type.url.payload_offset,
-    nowAt: at.options + field(options, 'now').offset,
-    toleranceAt: at.options + tolerance.offset,
-    tolerancePayload: at.options + tolerance.offset + tolerance.type.payload_offset,
-    toleranceType: tolerance.type,
-    nowType: field(options, 'now').type,
+    toleranceType: field(type.options, 'tolerance-seconds').type,
+    nowType: field(type.options, 'now').type,
     resultPayload: result.payload_offset,
     secretIndexAt: result.payload_offset + field(ok, 'secret-index').offset,
     messageIdAt: result.payload_offset + messageId.offset,
@@ -67,6 +48,11 @@ export const LAYOUT = (() => {
     error: result.err,
   };
 })();
+
+/** The packed layout's version (see `verify-packed` in wit/webhooks.wit). */
+const VERSION = 1;
+const VERIFY_PACKED = 'paywit:gateway/webhooks@0.1.0#verify-packed';
+const POST_VERIFY_PACKED = `cabi_post_${VERIFY_PACKED}`;
 
 // A second instance of the core module for the fast path; it imports only
 // get-random-u64 (see src/component/mod.rs).
@@ -81,38 +67,15 @@ function core() {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Copies `bytes` into guest memory; returns [ptr, len]. */
-function put(bytes) {
-  const ptr = exports.cabi_realloc(0, 0, 1, bytes.length);
-  new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);
-  return [ptr, bytes.length];
-}
-
-/** Encodes `s` straight into guest memory (growing the allocation only for non-ASCII); returns [ptr, len]. */
-function text(s) {
-  let capacity = s.length;
-  let ptr = exports.cabi_realloc(0, 0, 1, capacity);
-  let { read, written } = encoder.encodeInto(s, new Uint8Array(exports.memory.buffer, ptr, capacity));
-  while (read < s.length) {
-    const more = capacity + (s.length - read) * 3;
-    ptr = exports.cabi_realloc(ptr, capacity, 1, more);
-    capacity = more;
-    const next = encoder.encodeInto(s.slice(read), new Uint8Array(exports.memory.buffer, ptr + written, capacity - written));
-    read += next.read;
-    written += next.written;
-  }
-  if (written !== capacity) ptr = exports.cabi_realloc(ptr, capacity, 1, written);
-  return [ptr, written];
-}
-
 /** Reads a value of WIT type `ty` at `at` in jco's shapes (the error payloads). */
 function load(view, ty, at) {
+  const memory = core().memory;
   switch (ty.kind) {
     case 'u8': case 'bool': return ty.kind === 'bool' ? view.getUint8(at) !== 0 : view.getUint8(at);
     case 'u32': return view.getUint32(at, true);
     case 's64': return view.getBigInt64(at, true);
     case 'u64': return view.getBigUint64(at, true);
-    case 'string': return decoder.decode(new Uint8Array(exports.memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
+    case 'string': return decoder.decode(new Uint8Array(memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
     case 'enum': return ty.names[view.getUint8(at)];
     case 'record': return Object.fromEntries(ty.fields.map((f) => [f.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase()), load(view, f.type, at + f.offset)]));
     case 'variant': {
@@ -123,63 +86,86 @@ function load(view, ty, at) {
   }
 }
 
+const pushStr = (parts, bytes) => { parts.push(u32(bytes.length), bytes); };
+const u32 = (n) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
+
 /**
- * Calls `verify-fields` on the core module. Arguments use jco's value shapes
- * ({tag, val} variants, `now` a number or BigInt); returns {ok} or {err} with
- * the shapes jco would give. Every argument is checked before the first
- * allocation in the guest.
+ * The packed request's scheme and secrets (what a Verifier computes once), as
+ * an array of byte chunks. Throws before anything reaches the component on an
+ * unknown scheme, a bad hmac option or a secret that is not a string.
  */
-export function verifyFieldsCore(scheme, secrets, fields, body, url, options) {
+export function packHead(scheme, secrets) {
   const L = LAYOUT;
   const schemeIndex = L.schemes.indexOf(scheme?.tag);
   if (schemeIndex < 0) throw new InvalidArgumentError('scheme', `must be one of ${L.schemes.join(', ')}`, scheme?.tag);
-  const hmac = scheme.tag === 'hmac' ? scheme.val : undefined;
-  const algorithm = hmac && L.algorithms.indexOf(hmac.algorithm);
-  const encoding = hmac && L.encodings.indexOf(hmac.encoding);
-  if (hmac && (algorithm < 0 || encoding < 0 || typeof hmac.header !== 'string' || (hmac.prefix != null && typeof hmac.prefix !== 'string'))) {
-    throw new InvalidArgumentError('scheme.hmac', `needs a header, algorithm ${L.algorithms.join('|')} and encoding ${L.encodings.join('|')}`);
-  }
   if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === 'string')) throw new TypeError('secrets must be a string or an array of strings');
+  const parts = [Uint8Array.of(VERSION, schemeIndex)];
+  if (scheme.tag === 'hmac') {
+    const hmac = scheme.val ?? {};
+    const algorithm = L.algorithms.indexOf(hmac.algorithm);
+    const encoding = L.encodings.indexOf(hmac.encoding);
+    if (algorithm < 0 || encoding < 0 || typeof hmac.header !== 'string' || (hmac.prefix != null && typeof hmac.prefix !== 'string')) {
+      throw new InvalidArgumentError('scheme.hmac', `needs a header, algorithm ${L.algorithms.join('|')} and encoding ${L.encodings.join('|')}`);
+    }
+    parts.push(Uint8Array.of(algorithm, encoding));
+    pushStr(parts, encoder.encode(hmac.header));
+    if (hmac.prefix == null) parts.push(Uint8Array.of(0));
+    else { parts.push(Uint8Array.of(1)); pushStr(parts, encoder.encode(hmac.prefix)); }
+  }
+  parts.push(u32(secrets.length));
+  for (const secret of secrets) pushStr(parts, encoder.encode(secret));
+  return concat(parts);
+}
+
+function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/**
+ * Calls `verify-packed` on the core module with `head` (from packHead) and the
+ * delivery: one allocation for the whole request, written in place. Arguments
+ * use jco's value shapes ({tag, val} body, `now` a number or BigInt); returns
+ * {ok} or {err} with the shapes jco would give. Every argument is checked
+ * before the allocation.
+ */
+export function verifyPackedCore(head, fields, body, url, options) {
+  const L = LAYOUT;
   if (typeof fields !== 'string') throw new TypeError('fields must be a string');
   if (body?.tag === 'text' ? typeof body.val !== 'string' : !(body?.val instanceof Uint8Array)) throw new TypeError('body must be a string or bytes');
   if (url != null && typeof url !== 'string') throw new TypeError('url must be a string');
   const now = check(L.nowType, options.now, 'now');
   const tolerance = check(L.toleranceType, options.toleranceSeconds, 'toleranceSeconds');
+  // One allocation, sized for the worst case (3 UTF-8 bytes per UTF-16 unit), filled in place
+  // with encodeInto, then shrunk to the bytes written (the guest frees exactly what it owns).
+  const textBody = body.tag === 'text';
+  const capacity = head.length + 4 + fields.length * 3 + 5 + (textBody ? body.val.length * 3 : body.val.length)
+    + 1 + (url != null ? 4 + url.length * 3 : 0) + 8 + 5;
+  const wasm = core();
+  let ptr = wasm.cabi_realloc(0, 0, 1, capacity);
+  const bytes = new Uint8Array(wasm.memory.buffer, ptr, capacity);
+  const view = new DataView(wasm.memory.buffer, ptr, capacity);
+  let at = 0;
+  const putText = (text) => {
+    const { written } = encoder.encodeInto(text, bytes.subarray(at + 4));
+    view.setUint32(at, written, true);
+    at += 4 + written;
+  };
+  bytes.set(head, at); at += head.length;
+  putText(fields);
+  view.setUint8(at++, L.bodyCases[body.tag]);
+  if (textBody) putText(body.val);
+  else { view.setUint32(at, body.val.length, true); bytes.set(body.val, at + 4); at += 4 + body.val.length; }
+  if (url != null) { view.setUint8(at++, 1); putText(url); } else view.setUint8(at++, 0);
+  view.setBigInt64(at, now, true); at += 8;
+  if (tolerance !== undefined) { view.setUint8(at++, 1); view.setUint32(at, tolerance, true); at += 4; } else view.setUint8(at++, 0);
+  const size = at;
+  if (size !== capacity) ptr = wasm.cabi_realloc(ptr, capacity, 1, size);
 
-  core();
-  // 1. Allocate and fill every string (allocation may grow memory).
-  const hmacHeader = hmac && text(hmac.header);
-  const hmacPrefix = hmac && hmac.prefix != null ? text(hmac.prefix) : undefined;
-  const secretSlices = secrets.map(text);
-  const fieldBlock = text(fields);
-  const bodySlice = body.tag === 'text' ? text(body.val) : put(body.val);
-  const urlSlice = url != null ? text(url) : undefined;
-  const secretList = exports.cabi_realloc(0, 0, 4, 8 * secretSlices.length);
-  const params = exports.cabi_realloc(0, 0, L.align, L.size);
-
-  // 2. Write the parameter tuple.
-  const view = new DataView(exports.memory.buffer);
-  new Uint8Array(exports.memory.buffer, params, L.size).fill(0);
-  secretSlices.forEach(([ptr, len], i) => { view.setUint32(secretList + 8 * i, ptr, true); view.setUint32(secretList + 8 * i + 4, len, true); });
-  const pair = (at, [ptr, len]) => { view.setUint32(params + at, ptr, true); view.setUint32(params + at + 4, len, true); };
-  view.setUint8(params + L.schemeAt, schemeIndex);
-  if (hmac) {
-    pair(L.hmacHeaderAt, hmacHeader);
-    view.setUint8(params + L.hmacAlgorithmAt, algorithm);
-    view.setUint8(params + L.hmacEncodingAt, encoding);
-    if (hmacPrefix) { view.setUint8(params + L.hmacPrefixAt, 1); pair(L.hmacPrefixPayload, hmacPrefix); }
-  }
-  pair(L.secretsAt, [secretList, secretSlices.length]);
-  pair(L.fieldsAt, fieldBlock);
-  view.setUint8(params + L.bodyAt, L.bodyCases[body.tag]);
-  pair(L.bodyPayload, bodySlice);
-  if (urlSlice) { view.setUint8(params + L.urlAt, 1); pair(L.urlPayload, urlSlice); }
-  view.setBigInt64(params + L.nowAt, now, true);
-  if (tolerance !== undefined) { view.setUint8(params + L.toleranceAt, 1); view.setUint32(params + L.tolerancePayload, tolerance, true); }
-
-  // 3. Call, read the result at the returned pointer, free it.
-  const ret = exports[VERIFY](params);
-  const out = new DataView(exports.memory.buffer);
+  const ret = wasm[VERIFY_PACKED](ptr, size);
+  const out = new DataView(wasm.memory.buffer);
   let result;
   if (out.getUint8(ret) === 0) {
     result = {
@@ -192,6 +178,6 @@ export function verifyFieldsCore(scheme, secrets, fields, body, url, options) {
   } else {
     result = { err: load(out, L.error, ret + L.resultPayload) };
   }
-  exports[POST_VERIFY](ret);
+  wasm[POST_VERIFY_PACKED](ret);
   return result;
 }

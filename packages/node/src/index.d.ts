@@ -29,6 +29,12 @@ export class InvalidArgumentError extends PaywitError {
   readonly code: 'invalid-argument';
   readonly details: { argument: string; rule: string; got: string };
 }
+/** A reusable verifier for one scheme and rotation list; checks and packs the secrets once. */
+export class Verifier {
+  constructor(scheme: Scheme, secrets: string | string[], options?: { toleranceSeconds?: number });
+  /** Verifies one delivery; throws a `WebhookVerificationError` subclass on failure. */
+  verify(headers: HeadersLike, body: BodyLike, options?: { now?: number | bigint; url?: string }): Verified;
+}
 export class WebhookVerificationError extends PaywitError {
   readonly code: 'no-secrets' | 'unusable-secret' | 'missing-header' | 'malformed-header' | 'missing-url'
     | 'malformed-body' | 'timestamp-outside-tolerance' | 'no-matching-signature' | 'limit-exceeded';

@@ -3,7 +3,7 @@
 import { checked } from './abi.js';
 import { WebhookVerificationError, NoSecretsError, UnusableSecretError, MissingHeaderError, MalformedHeaderError, MissingUrlError, MalformedBodyError, TimestampOutsideToleranceError, NoMatchingSignatureError, LimitExceededError, WebhookSigningError } from './errors.js';
 import { plain, describe, call, nowSeconds, schemeValue, schemeOut, bodyValue, headerList, fieldBlock, isFieldBlockError } from './shapes.js';
-import { verifyFieldsCore } from './core-verify.js';
+import { packHead, verifyPackedCore } from './core-verify.js';
 
 /** The jco bindings of webhooks, every argument checked against the WIT first. */
 const webhooks = checked('webhooks');
@@ -30,19 +30,12 @@ function viaGlue(scheme, secrets, request, options) {
   }
 }
 
-/**
- * Verifies a webhook delivery. Throws a `WebhookVerificationError` subclass on
- * failure, `InvalidArgumentError` for an out-of-range `now` or `toleranceSeconds`.
- * @returns {{secretIndex: number, messageId?: string, signedAt?: number}}
- */
-export function verifyWebhook(scheme, secrets, headers, body, options = {}) {
-  const list = typeof secrets === 'string' ? [secrets] : secrets;
-  const wit = schemeValue(scheme);
+function verifyWith(wit, list, head, headers, body, options, toleranceSeconds) {
   const headerValues = headerList(headers);
   const bodyWit = bodyValue(body);
-  const opts = { now: options.now ?? nowSeconds(), toleranceSeconds: options.toleranceSeconds };
+  const opts = { now: options.now ?? nowSeconds(), toleranceSeconds };
   const block = fieldBlock(headerValues);
-  let result = block === undefined ? undefined : verifyFieldsCore(wit, list, block, bodyWit, options.url, opts);
+  let result = block === undefined ? undefined : verifyPackedCore(head, block, bodyWit, options.url, opts);
   if (result === undefined || isFieldBlockError(result)) {
     // A header a field block cannot carry exactly: the general path, same answer.
     result = viaGlue(wit, list, { headers: headerValues, body: bodyWit, url: options.url }, opts);
@@ -51,6 +44,50 @@ export function verifyWebhook(scheme, secrets, headers, body, options = {}) {
   const details = plain(result.err.val);
   const ErrorClass = VERIFY_ERRORS[result.err.tag] ?? WebhookVerificationError;
   throw new ErrorClass(result.err.tag, details, describe(result.err.tag, details));
+}
+
+/**
+ * Verifies a webhook delivery. Throws a `WebhookVerificationError` subclass on
+ * failure, `InvalidArgumentError` for an out-of-range `now` or `toleranceSeconds`.
+ * To verify many deliveries with the same secrets, a `Verifier` packs them once.
+ * @returns {{secretIndex: number, messageId?: string, signedAt?: number}}
+ */
+export function verifyWebhook(scheme, secrets, headers, body, options = {}) {
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  const wit = schemeValue(scheme);
+  return verifyWith(wit, list, packHead(wit, list), headers, body, options, options.toleranceSeconds);
+}
+
+/**
+ * A reusable verifier for one scheme and rotation list, the shape users of svix
+ * and standardwebhooks know: `new Verifier('stripe', [next, current]).verify(headers, body)`.
+ * The scheme and secrets are checked and packed once: a secret the scheme
+ * cannot use throws `UnusableSecretError` here, not at the first delivery.
+ */
+export class Verifier {
+  #wit;
+  #secrets;
+  #head;
+  #toleranceSeconds;
+
+  constructor(scheme, secrets, { toleranceSeconds } = {}) {
+    this.#wit = schemeValue(scheme);
+    this.#secrets = typeof secrets === 'string' ? [secrets] : [...secrets];
+    this.#head = packHead(this.#wit, this.#secrets);
+    this.#toleranceSeconds = toleranceSeconds;
+    // Surface a configuration error now: with no headers, only secret problems can answer first.
+    const probe = verifyPackedCore(this.#head, '', { tag: 'bytes', val: new Uint8Array() }, undefined, { now: 0, toleranceSeconds });
+    const code = probe.err?.tag;
+    if (code === 'no-secrets' || code === 'unusable-secret' || code === 'limit-exceeded') {
+      const details = plain(probe.err.val);
+      throw new VERIFY_ERRORS[code](code, details, describe(code, details));
+    }
+  }
+
+  /** Verifies one delivery; see `verifyWebhook` for the accepted headers and bodies. `options`: `{ now, url }`. */
+  verify(headers, body, options = {}) {
+    return verifyWith(this.#wit, this.#secrets, this.#head, headers, body, options, this.#toleranceSeconds);
+  }
 }
 
 /** Signs a message; returns the headers to send, as a plain object. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import '../src/index.js';
 import { runtime } from '../src/runtime.js';
-import { verifyFieldsCore, LAYOUT } from '../src/core-verify.js';
+import { packHead, verifyPackedCore, LAYOUT } from '../src/core-verify.js';
 import { fieldBlock, isFieldBlockError } from '../src/shapes.js';
 
 const dir = new URL('../../../host-tests/vectors/', import.meta.url);
@@ -23,11 +23,11 @@ function viaGlue(scheme, secrets, request, options) {
 }
 
 const { webhooks } = runtime().glue;
-const fast = (scheme, secrets, request, options) => verifyFieldsCore(scheme, secrets, fieldBlock(request.headers), request.body, request.url, options);
+const fast = (scheme, secrets, request, options) => verifyPackedCore(packHead(scheme, secrets), fieldBlock(request.headers), request.body, request.url, options);
 const schemeOf = (v) => (v.scheme === 'hmac' ? { tag: 'hmac', val: { ...v.hmac, prefix: v.hmac.prefix ?? undefined } } : { tag: v.scheme });
 const secretsOf = (v) => v.secrets ?? (v.signing_key_seed_base64 ? [`whsk_${v.signing_key_seed_base64}`] : [v.secret]);
 
-test('verify-fields on the core path equals verify through the glue on every vector and variant', () => {
+test('verify-packed on the core path equals verify through the glue on every vector and variant', () => {
   let compared = 0;
   for (const v of vectors) {
     const headers = Object.entries(v.headers).map(([name, value]) => ({ name, value }));
@@ -74,7 +74,6 @@ test('random inputs answer alike on both paths', () => {
 });
 
 test('the layout is read from gen/abi.js, not written by hand', () => {
-  assert.equal(LAYOUT.size, 88);
   assert.deepEqual(LAYOUT.schemes.slice(0, 3), ['hmac', 'standard-webhooks', 'stripe']);
   assert.deepEqual(LAYOUT.error.cases.map((c) => c.name).slice(-2), ['no-matching-signature', 'limit-exceeded']);
 });

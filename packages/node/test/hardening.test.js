@@ -51,3 +51,30 @@ test('headers a field block cannot carry take the general path with the same ans
   const forged = [...Object.entries(signed()), ['X-Note', 'x\r\nwebhook-signature: v1,AAAA']];
   assert.equal(paywit.verifyWebhook('standard-webhooks', secret, forged, '{}', { now: 1700000000 }).secretIndex, 0);
 });
+
+test('a Verifier checks its secrets once and answers like verifyWebhook', async () => {
+  assert.throws(() => new paywit.Verifier('standard-webhooks', [secret, 'whsec_!!']), (e) => e instanceof paywit.UnusableSecretError && e.details.index === 1 && !e.message.includes('!!'));
+  assert.throws(() => new paywit.Verifier('stripe', []), paywit.NoSecretsError);
+  assert.throws(() => new paywit.Verifier('stripe', 'whsec_x', { toleranceSeconds: -1 }), paywit.InvalidArgumentError);
+  const { readFileSync } = await import('node:fs');
+  const dir = new URL('../../../host-tests/vectors/', import.meta.url);
+  const load = (file) => JSON.parse(readFileSync(new URL(file, dir), 'utf8')).vectors;
+  let compared = 0;
+  for (const v of [...load('webhook-signatures.json'), ...load('webhook-derived.json')]) {
+    const scheme = v.scheme === 'hmac' ? { hmac: { ...v.hmac, prefix: v.hmac.prefix ?? undefined } } : v.scheme;
+    const secrets = v.secrets ?? (v.signing_key_seed_base64 ? [`whsk_${v.signing_key_seed_base64}`] : [v.secret]);
+    const outcome = (call) => { try { return call(); } catch (e) { return { code: e.code, details: e.details }; } };
+    let verifier;
+    try {
+      verifier = new paywit.Verifier(scheme, secrets, { toleranceSeconds: v.tolerance });
+    } catch (e) {
+      assert.equal(v.valid, false, v.name);
+      continue;
+    }
+    const options = { now: v.now ?? 0, url: v.url };
+    assert.deepEqual(outcome(() => verifier.verify(v.headers, v.body, options)),
+      outcome(() => paywit.verifyWebhook(scheme, secrets, v.headers, v.body, { ...options, toleranceSeconds: v.tolerance })), v.name);
+    compared++;
+  }
+  assert.ok(compared >= 55, `compared ${compared}`);
+});

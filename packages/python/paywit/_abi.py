@@ -474,6 +474,13 @@ class Export:
         self._args[0].i32 = params_ptr if params_ptr < 1 << 31 else params_ptr - (1 << 32)
         return self._finish(lift)
 
+    def call_list(self, ptr: int, length: int, lift: Any) -> Any:
+        """Calls a function whose one parameter is a list already in guest memory at
+        `ptr` (flat: pointer and length), reading the result with `lift`."""
+        self._args[0].i32 = ptr if ptr < 1 << 31 else ptr - (1 << 32)
+        self._args[1].i32 = length if length < 1 << 31 else length - (1 << 32)
+        return self._finish(lift)
+
     def __call__(self, *values: Any) -> Any:
         if len(values) != len(self._params):
             raise TypeError(f"expected {len(self._params)} arguments, got {len(values)}")

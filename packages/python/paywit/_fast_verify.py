@@ -1,18 +1,20 @@
-"""The hot path: `webhooks.verify-fields` lowered by hand into the canonical ABI.
+"""The hot path: `webhooks.verify-packed`, called by hand through the canonical ABI.
 
 `_abi.Export` handles every function generically; verifying runs on every
-webhook a backend receives, so it gets this direct version. It calls
-`verify-fields` (the headers as one field block) rather than `verify`,
-because each string crossing the boundary costs one call into the component
-for its allocation: one block instead of two strings per header. The Node
-package calls the same export.
+webhook a backend receives, so it gets this direct version. Every call into
+the component through wasmtime's C API costs about a microsecond, and each
+string crossing the boundary needs its own allocation call, so this path
+packs the whole request (scheme, secrets, the headers as one field block,
+body, url, now, tolerance) into one buffer: one allocation, one call, one
+post-return. A `Verifier` packs its scheme and secrets once. The Node package
+calls the same export.
 
-Nothing here is a literal layout: `Layout` reads every offset, discriminant
-and case table from the component's own types (wasmtime's type reflection,
-via `_abi`) when the process loads the component, so a WIT change moves the
-offsets with it or fails loudly at load. The test suite checks the result
-against abi.json (wit-parser's layouts) and compares this path with the
-generic binding of `verify` on every vector and on random inputs.
+Nothing here is a literal layout: `Layout` reads the case indices and the
+result's offsets from the component's own types (wasmtime's type reflection,
+via `_abi`) when the process loads the component, so a WIT change moves them
+or fails loudly at load. The test suite checks them against abi.json
+(wit-parser's layouts) and compares this path with the generic binding of
+`verify` on every vector and on random inputs.
 """
 from __future__ import annotations
 
@@ -50,45 +52,23 @@ def _expect(t: Optional[_abi.Type], kind: str, what: str) -> _abi.Type:
 
 
 class Layout:
-    """Where verify-fields' parameters and result live, from the component's types."""
+    """What the packed fast path needs, from the component's types: the case
+    indices of `scheme` and of the hmac enums (from verify-fields' parameters),
+    and where verify-packed's result keeps its fields."""
 
-    def __init__(self, signature: _abi.Signature) -> None:
-        params = dict(zip(signature.names, signature.params))
-        self.size, self.align, offsets = _abi._tuple_layout(signature.params)
-        at = dict(zip(signature.names, offsets))
+    def __init__(self, fields: _abi.Signature, packed: _abi.Signature) -> None:
+        params = dict(zip(fields.names, fields.params))
         scheme = _expect(params.get("scheme"), "variant", "scheme")
-        self.scheme_at = at["scheme"]
         self.scheme_index: Dict[str, int] = {name: i for i, (name, _) in enumerate(scheme.cases)}
         hmac = _expect(_case(scheme, "hmac")[1], "record", "hmac case")
-        hmac_at = self.scheme_at + scheme.payload_offset
-        self.hmac_header_at = hmac_at + _field(hmac, "header")[0]
-        offset, algorithm = _field(hmac, "algorithm")
-        self.hmac_algorithm_at, self.algorithms = hmac_at + offset, {n: i for i, n in enumerate(algorithm.names)}
-        offset, encoding = _field(hmac, "encoding")
-        self.hmac_encoding_at, self.encodings = hmac_at + offset, {n: i for i, n in enumerate(encoding.names)}
-        offset, prefix = _field(hmac, "prefix")
-        self.hmac_prefix_at, self.hmac_prefix_payload = hmac_at + offset, hmac_at + offset + prefix.payload_offset
-        _expect(params.get("secrets"), "list", "secrets")
-        self.secrets_at = at["secrets"]
-        _expect(params.get("fields"), "string", "fields")
-        self.fields_at = at["fields"]
+        self.algorithms = {n: i for i, n in enumerate(_field(hmac, "algorithm")[1].names)}
+        self.encodings = {n: i for i, n in enumerate(_field(hmac, "encoding")[1].names)}
         body = _expect(params.get("body"), "variant", "body")
-        self.body_at, self.body_payload = at["body"], at["body"] + body.payload_offset
         self.body_cases = {"text": _case(body, "text")[0], "bytes": _case(body, "bytes")[0]}
-        url = _expect(params.get("url"), "option", "url")
-        self.url_at, self.url_payload = at["url"], at["url"] + url.payload_offset
-        options = _expect(params.get("options"), "record", "options")
-        offset, now = _field(options, "now")
-        if now.kind != "s64":
-            raise RuntimeError("verify-fields' options.now is no longer an s64")
-        self.now_at = at["options"] + offset
-        offset, tolerance = _field(options, "tolerance-seconds")
-        self.tolerance_at = at["options"] + offset
-        self.tolerance_payload = self.tolerance_at + tolerance.payload_offset
-        if max(len(scheme.cases), len(body.cases), len(algorithm.names), len(encoding.names)) > 256:
-            raise RuntimeError("a discriminant of verify-fields is no longer one byte")
+        if packed.params[0].kind != "list" or packed.params[0].element is None or packed.params[0].element.kind != "u8":
+            raise RuntimeError("verify-packed no longer takes a list<u8>; the fast path needs updating")
 
-        result = _expect(signature.result, "result", "result")
+        result = _expect(packed.result, "result", "result")
         self.result_size = result.size
         self.result_payload = result.payload_offset
         verified = _expect(result.cases[0][1], "record", "ok value")
@@ -139,55 +119,48 @@ def is_field_block_error(result: Tuple[str, Any]) -> bool:
     return tag == "err" and payload[0] == "malformed-header" and payload[1]["name"] == ""
 
 
-def lower(layout: Layout, mem: _abi.Memory, scheme: Tuple[str, Any], secrets: Sequence[str], fields: str,
-          body: Tuple[str, bytes], url: Optional[str], now: int, tolerance: Optional[int]) -> int:
-    """Writes verify-fields' parameters into guest memory; returns the tuple's address.
+# The packed layout's version (see `verify-packed` in wit/webhooks.wit).
+VERSION = 1
+_LEN = struct.Struct("<I")
+_TAIL = struct.Struct("<qB")
 
-    Everything that can raise (encoding, table look-ups, struct ranges) runs
-    before the first allocation, so a refused argument leaves nothing behind.
-    """
-    L = layout
+
+def _str(data: bytes) -> bytes:
+    return _LEN.pack(len(data)) + data
+
+
+def prefix(layout: Layout, scheme: Tuple[str, Any], secrets: Sequence[str]) -> bytes:
+    """The packed request's scheme and secrets: what a `Verifier` computes once.
+    Raises (before anything reaches the component) on an unknown scheme or hmac
+    option and on secrets that are not str."""
     name, hmac = scheme
-    tuple_ = bytearray(L.size)
-    tuple_[L.scheme_at] = L.scheme_index[name]
-    encoded = [s.encode() for s in secrets]
-    encoded_fields = fields.encode()
-    kind, data = body
-    tuple_[L.body_at] = L.body_cases[kind]
-    encoded_url = None if url is None else url.encode()
-    _S64.pack_into(tuple_, L.now_at, now)
-    if tolerance is not None:
-        tuple_[L.tolerance_at] = 1
-        _U32.pack_into(tuple_, L.tolerance_payload, tolerance)
+    if name not in layout.scheme_index:
+        raise InvalidArgumentError("scheme", f"must be one of {list(layout.scheme_index)}")
+    parts = [bytes((VERSION, layout.scheme_index[name]))]
     if hmac is not None:
-        header = hmac["header"].encode()
-        prefix = None if hmac["prefix"] is None else hmac["prefix"].encode()
-        for what, table, at in (("algorithm", L.algorithms, L.hmac_algorithm_at), ("encoding", L.encodings, L.hmac_encoding_at)):
+        for what, table in (("algorithm", layout.algorithms), ("encoding", layout.encodings)):
             if hmac[what] not in table:
                 raise InvalidArgumentError(f"HmacScheme.{what}", f"must be one of {list(table)}")
-            tuple_[at] = table[hmac[what]]
-    # Allocation starts here.
-    put = mem.put
-    secret_list = mem.alloc(4, 8 * len(encoded))
-    mem.write(secret_list, b"".join([_PAIR.pack(put(s), len(s)) for s in encoded]))
-    _PAIR.pack_into(tuple_, L.secrets_at, secret_list, len(encoded))
-    if hmac is not None:
-        _PAIR.pack_into(tuple_, L.hmac_header_at, put(header), len(header))
-        if prefix is not None:
-            tuple_[L.hmac_prefix_at] = 1
-            _PAIR.pack_into(tuple_, L.hmac_prefix_payload, put(prefix), len(prefix))
-    _PAIR.pack_into(tuple_, L.fields_at, put(encoded_fields), len(encoded_fields))
-    _PAIR.pack_into(tuple_, L.body_payload, put(data), len(data))
-    if encoded_url is not None:
-        tuple_[L.url_at] = 1
-        _PAIR.pack_into(tuple_, L.url_payload, put(encoded_url), len(encoded_url))
-    params = mem.alloc(L.align, L.size)
-    mem.write(params, bytes(tuple_))
-    return params
+        parts.append(bytes((layout.algorithms[hmac["algorithm"]], layout.encodings[hmac["encoding"]])))
+        parts.append(_str(hmac["header"].encode()))
+        parts.append(b"\0" if hmac["prefix"] is None else b"\1" + _str(hmac["prefix"].encode()))
+    parts.append(_LEN.pack(len(secrets)))
+    parts.extend(_str(s.encode()) for s in secrets)
+    return b"".join(parts)
+
+
+def pack(layout: Layout, head: bytes, fields: str, body: Tuple[str, bytes], url: Optional[str], now: int,
+         tolerance: Optional[int]) -> bytes:
+    """The whole packed request: `head` (from `prefix`), then the delivery."""
+    kind, data = body
+    url_part = b"\0" if url is None else b"\1" + _str(url.encode())
+    tolerance_part = b"\0" if tolerance is None else b"\1" + _LEN.pack(tolerance)
+    return b"".join((head, _str(fields.encode()), bytes((layout.body_cases[kind],)), _LEN.pack(len(data)), data,
+                     url_part, _S64.pack(now), tolerance_part))
 
 
 def lifter(layout: Layout) -> Any:
-    """`lift(memory, ret)` for verify-fields' result: the ok value read by its
+    """`lift(memory, ret)` for verify-packed's result: the ok value read by its
     offsets, an error through the generic loader on the error variant's type."""
     L = layout
 

@@ -28,13 +28,16 @@ def _size(headers: Any) -> int:
     return total
 
 
-def refusal(secrets: Sequence[str], body_bytes: int, headers: Any, url: Optional[str]) -> Optional[Dict[str, Any]]:
+def refusal(secrets: Sequence[str], body_bytes: int, headers: Any, url: Optional[str],
+            header_size: Optional[int] = None) -> Optional[Dict[str, Any]]:
     """The component's `limit-exceeded` payload for these inputs, or None when
-    they are small enough to hand over (the component then checks them)."""
+    they are small enough to hand over (the component then checks them).
+    `header_size` is the headers' size when the caller knows it (the field block's length)."""
     def over(what: str, actual: int) -> Optional[Dict[str, Any]]:
         return {"what": what, "max": LIMITS[what], "actual": actual} if actual > LIMITS[what] else None
 
-    header_size = _size(headers)
+    if header_size is None:
+        header_size = _size(headers)
     if len(secrets) + body_bytes + header_size + len(url or "") < _CHECK_ABOVE:
         return None
     found = over("secret-count", len(secrets)) or over("body-bytes", body_bytes)

@@ -39,7 +39,8 @@ class _Process:
         self.engine = wasmtime.Engine(config)
         self.signatures = _abi.signatures(wc.Component(self.engine, component_bytes), self.engine)
         self.module = wasmtime.Module(self.engine, _abi.core_module_bytes(component_bytes))
-        self.verify_layout = _fast_verify.Layout(self.signatures[_WEBHOOKS]["verify-fields"])
+        webhooks = self.signatures[_WEBHOOKS]
+        self.verify_layout = _fast_verify.Layout(webhooks["verify-fields"], webhooks["verify-packed"])
         self.verify_lift = _fast_verify.lifter(self.verify_layout)
 
 
@@ -57,7 +58,7 @@ class _Instance:
         self._exports = instance.exports(self.store)
         self.memory = _abi.Memory(self.store, self._exports["memory"], self._exports["cabi_realloc"])
         self._calls: Dict[Tuple[str, str], _abi.Export] = {}
-        self.verify_fields = self.export("webhooks", "verify-fields")
+        self.verify_packed = self.export("webhooks", "verify-packed")
 
     @staticmethod
     def _random_u64() -> int:
@@ -100,23 +101,38 @@ def _discard() -> None:
     _local.instance = None
 
 
-def verify_fields(scheme: Tuple[str, Any], secrets: Any, fields: str, body: Tuple[str, bytes], url: Optional[str],
-                  now: int, tolerance: Optional[int]) -> Any:
-    """`webhooks.verify-fields` through the hand-lowered fast path."""
+def layout() -> _fast_verify.Layout:
+    """The packed fast path's layout (the component is loaded on first use)."""
+    return instance()._process.verify_layout
+
+
+def verify_packed(head: bytes, fields: str, body: Tuple[str, bytes], url: Optional[str], now: int,
+                  tolerance: Optional[int]) -> Any:
+    """`webhooks.verify-packed` with `head` (scheme and secrets, from
+    `_fast_verify.prefix`) and the delivery: one allocation, one call, one post-return."""
     _int("now", now, "s64")
     if tolerance is not None:
         _int("tolerance", tolerance, "u32")
     current = instance()
     process = current._process
+    packed = _fast_verify.pack(process.verify_layout, head, fields, body, url, now, tolerance)
     try:
-        params = _fast_verify.lower(process.verify_layout, current.memory, scheme, secrets, fields, body, url, now, tolerance)
-        return current.verify_fields.call_lowered(params, process.verify_lift)
+        ptr = current.memory.alloc(1, len(packed))
+        current.memory.write(ptr, packed)
+        return current.verify_packed.call_list(ptr, len(packed), process.verify_lift)
     except _abi.ComponentTrap:
         _discard()  # a trap leaves the instance in an unknown state
         raise
     finally:
-        if len(body[1]) + len(fields) > RETAIN_LIMIT // 2 and current.memory.refresh_size() > RETAIN_LIMIT:
+        if len(packed) > RETAIN_LIMIT // 2 and current.memory.refresh_size() > RETAIN_LIMIT:
             _discard()
+
+
+def verify_fields(scheme: Tuple[str, Any], secrets: Any, fields: str, body: Tuple[str, bytes], url: Optional[str],
+                  now: int, tolerance: Optional[int]) -> Any:
+    """`webhooks.verify-fields`' answer through the packed fast path."""
+    head = _fast_verify.prefix(layout(), scheme, secrets)
+    return verify_packed(head, fields, body, url, now, tolerance)
 
 
 def call(interface: str, name: str, *args: Any) -> Any:

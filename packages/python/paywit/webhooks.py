@@ -11,7 +11,8 @@ from .errors import (LimitExceededError, MalformedBodyError, MalformedHeaderErro
                      NoMatchingSignatureError, NoSecretsError, TimestampOutsideToleranceError, UnusableSecretError,
                      WebhookSigningError, WebhookVerificationError)
 
-__all__ = ["Scheme", "HmacScheme", "SchemeLike", "Verified", "SchemeInfo", "SigningKeyPair", "verify_webhook", "sign_webhook",
+__all__ = ["Scheme", "HmacScheme", "SchemeLike", "Verified", "SchemeInfo", "SigningKeyPair", "Verifier", "verify_webhook",
+           "sign_webhook",
            "schemes", "new_secret", "new_signing_key_pair", "public_key"]
 
 
@@ -97,6 +98,38 @@ def _verify_error(code: str) -> type:
     return _VERIFY_ERRORS.get(code, WebhookVerificationError)
 
 
+class Verifier:
+    """A reusable verifier for one scheme and rotation list, the shape users of
+    svix and standardwebhooks know: ``Verifier("stripe", [new, old]).verify(headers, body)``.
+
+    The scheme and secrets are checked and packed once, here: a secret the
+    scheme cannot use raises `UnusableSecretError` now, not at the first
+    delivery. Each `verify` then costs one allocation, one call and one
+    post-return in the component (`webhooks.verify-packed`), which still does
+    all the verification (the key material is re-derived there per call).
+    """
+
+    def __init__(self, scheme: SchemeLike, secrets: Union[str, Sequence[str]], *, tolerance: Optional[int] = None) -> None:
+        self._scheme = _scheme(scheme)
+        self._secrets = [secrets] if isinstance(secrets, str) else list(secrets)
+        if not all(isinstance(s, str) for s in self._secrets):
+            raise TypeError("secrets must be a str or a sequence of str")
+        self._tolerance = _opt_int("tolerance", tolerance, "u32")
+        self._head = _fast_verify.prefix(_runtime.layout(), self._scheme, self._secrets)
+        # Surface a configuration error now: no headers, so only secret problems can answer first.
+        probe = _runtime.verify_packed(self._head, "", ("bytes", b""), None, 0, None)
+        code = probe[1][0] if probe[0] == "err" else None
+        if code in ("no-secrets", "unusable-secret", "limit-exceeded"):
+            _unwrap(probe, _verify_error)
+
+    def __repr__(self) -> str:
+        return f"Verifier({self._scheme[0]!r}, <{len(self._secrets)} secrets>, tolerance={self._tolerance!r})"
+
+    def verify(self, headers: HeadersLike, body: Body, *, now: Optional[int] = None, url: Optional[str] = None) -> Verified:
+        """Verifies one delivery; see `verify_webhook` for the accepted headers and bodies."""
+        return _verify(self._scheme, self._secrets, self._head, headers, body, now, self._tolerance, url)
+
+
 def verify_webhook(scheme: SchemeLike, secrets: Union[str, Sequence[str]], headers: HeadersLike, body: Body, *,
                    now: Optional[int] = None, tolerance: Optional[int] = None, url: Optional[str] = None) -> Verified:
     """Verifies a webhook delivery against one secret or a rotation list.
@@ -105,31 +138,39 @@ def verify_webhook(scheme: SchemeLike, secrets: Union[str, Sequence[str]], heade
     (name, value) pairs (any iterable, read once); `body` the raw body as str or
     bytes; `now` defaults to the current time. Raises a `WebhookVerificationError`
     subclass on failure, `InvalidArgumentError` for an out-of-range `now` or
-    `tolerance`.
+    `tolerance`. To verify many deliveries with the same secrets, a `Verifier`
+    does the per-secret work once.
     """
     wit_scheme = _scheme(scheme)
-    kind, data = _body(body)
     secret_list = [secrets] if isinstance(secrets, str) else list(secrets)
     if not all(isinstance(s, str) for s in secret_list):
         raise TypeError("secrets must be a str or a sequence of str")
-    at = _now("now", now)
     _opt_int("tolerance", tolerance, "u32")
+    head = _fast_verify.prefix(_runtime.layout(), wit_scheme, secret_list)
+    return _verify(wit_scheme, secret_list, head, headers, body, now, tolerance, url)
+
+
+def _verify(wit_scheme: Tuple[str, Any], secret_list: List[str], head: bytes, headers: HeadersLike, body: Body,
+            now: Optional[int], tolerance: Optional[int], url: Optional[str]) -> Verified:
+    kind, data = _body(body)
+    at = _now("now", now)
     if url is not None and not isinstance(url, str):
         raise TypeError("url must be a str or None")
     if not isinstance(headers, (dict, list, tuple)) and not hasattr(headers, "items"):
         headers = list(headers)  # a one-shot iterator is read once, here
     encoded = (kind, data.encode("utf-8") if kind == "text" else data)
-    refused = _limits.refusal(secret_list, len(encoded[1]), headers, url)
-    if refused is not None:
-        raise LimitExceededError("limit-exceeded", _py(refused))
     pairs = None  # normalised only when the headers are not plain str pairs
     block = _fast_verify.field_block(headers)
     if block is None:
         pairs = _header_pairs(headers)
         block = _fast_verify.field_block(pairs)
+    header_size = len(block) if block is not None else None
+    refused = _limits.refusal(secret_list, len(encoded[1]), pairs if pairs is not None else headers, url, header_size)
+    if refused is not None:
+        raise LimitExceededError("limit-exceeded", _py(refused))
     result = None
     if block is not None:
-        result = _runtime.verify_fields(wit_scheme, secret_list, block, encoded, url, at, tolerance)
+        result = _runtime.verify_packed(head, block, encoded, url, at, tolerance)
     if result is None or _fast_verify.is_field_block_error(result):
         # A header a field block cannot carry exactly: the general path.
         pairs = pairs if pairs is not None else _header_pairs(headers)

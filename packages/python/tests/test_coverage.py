@@ -4,7 +4,8 @@ import paywit
 from paywit import _runtime
 
 WRAPPED_BY = {
-    "webhooks": {"verify": "verify_webhook", "verify-fields": "verify_webhook", "sign": "sign_webhook",
+    "webhooks": {"verify": "verify_webhook", "verify-fields": "verify_webhook", "verify-packed": "Verifier",
+                 "sign": "sign_webhook",
                  "schemes": "schemes", "new-secret": "new_secret", "new-signing-key-pair": "new_signing_key_pair",
                  "public-key": "public_key"},
     "idempotency": {"new-key": "new_idempotency_key", "parse-key": "parse_idempotency_key", "fingerprint": "fingerprint",

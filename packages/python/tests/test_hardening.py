@@ -62,7 +62,9 @@ def test_a_negative_tolerance_never_turns_the_replay_window_off():
 def test_after_a_trap_the_thread_gets_a_fresh_instance(monkeypatch):
     headers = signed()
     before = _runtime.instance()
-    monkeypatch.setattr(_fast_verify, "lower", lambda *args: 0xFFFF_FFF0)  # a tuple address past the end of memory
+    call_list = _abi.Export.call_list
+    # The packed request's address moved past the end of memory: the component traps reading it.
+    monkeypatch.setattr(_abi.Export, "call_list", lambda self, ptr, length, lift: call_list(self, 0xFFFF_FFF0, 64, lift))
     with pytest.raises(_abi.ComponentTrap):
         paywit.verify_webhook("standard-webhooks", SW_SECRET, headers, "{}", now=1_700_000_000)
     monkeypatch.undo()
@@ -72,9 +74,9 @@ def test_after_a_trap_the_thread_gets_a_fresh_instance(monkeypatch):
 
 def test_a_stale_trap_pointer_is_cleared_by_the_abi_layer():
     instance = _runtime.instance()
-    call = instance.verify_fields
+    call = instance.verify_packed
     with pytest.raises(_abi.ComponentTrap):
-        call.call_lowered(0xFFFF_FFF0, lambda mem, ret: None)
+        call.call_list(0xFFFF_FFF0, 64, lambda mem, ret: None)
     assert not call._trap, "the trap out-pointer must be reset after a trap"
     _runtime._discard()
 
@@ -174,29 +176,22 @@ def test_an_i32_in_an_i64_slot_is_zero_extended():
 
 def test_the_fast_path_layout_matches_wit_parsers_layout():
     manifest = json.loads((pathlib.Path(paywit.__file__).with_name("abi.json")).read_text())
-    expected = manifest["interfaces"]["webhooks"]["verify-fields"]
-    _runtime.instance()
-    layout = _runtime._process.verify_layout
-    params = {p["name"]: p["type"] for p in expected["params"]}
-    offsets = dict(zip([p["name"] for p in expected["params"]], expected["params_tuple"]["offsets"]))
-    assert (layout.size, layout.align) == (expected["params_tuple"]["size"], expected["params_tuple"]["align"])
-    assert layout.secrets_at == offsets["secrets"] and layout.fields_at == offsets["fields"]
+    fields = manifest["interfaces"]["webhooks"]["verify-fields"]
+    packed = manifest["interfaces"]["webhooks"]["verify-packed"]
+    layout = _runtime.layout()
+    params = {p["name"]: p["type"] for p in fields["params"]}
     scheme = params["scheme"]
     assert list(layout.scheme_index) == [c["name"] for c in scheme["cases"]]
-    hmac = next(c["type"] for c in scheme["cases"] if c["name"] == "hmac")
-    fields = {f["name"]: f for f in hmac["fields"]}
-    base = offsets["scheme"] + scheme["payload_offset"]
-    assert layout.hmac_header_at == base + fields["header"]["offset"]
-    assert layout.hmac_encoding_at == base + fields["encoding"]["offset"]
-    assert list(layout.algorithms) == fields["algorithm"]["type"]["names"]
-    assert layout.hmac_prefix_payload == base + fields["prefix"]["offset"] + fields["prefix"]["type"]["payload_offset"]
-    assert layout.body_payload == offsets["body"] + params["body"]["payload_offset"]
-    assert layout.url_payload == offsets["url"] + params["url"]["payload_offset"]
-    options = {f["name"]: f for f in params["options"]["fields"]}
-    assert layout.now_at == offsets["options"] + options["now"]["offset"]
-    result = expected["result"]
+    hmac = {f["name"]: f for f in next(c["type"] for c in scheme["cases"] if c["name"] == "hmac")["fields"]}
+    assert list(layout.algorithms) == hmac["algorithm"]["type"]["names"]
+    assert list(layout.encodings) == hmac["encoding"]["type"]["names"]
+    assert list(layout.body_cases) == [c["name"] for c in params["body"]["cases"]]
+    assert [p["type"]["kind"] for p in packed["params"]] == ["list"]
+    result = packed["result"]
     assert (layout.result_size, layout.result_payload) == (result["size"], result["payload_offset"])
     ok = {f["name"]: f for f in result["ok"]["fields"]}
+    assert layout.secret_index_at == result["payload_offset"] + ok["secret-index"]["offset"]
+    assert layout.message_id_payload == result["payload_offset"] + ok["message-id"]["offset"] + ok["message-id"]["type"]["payload_offset"]
     assert layout.signed_at_payload == result["payload_offset"] + ok["signed-at"]["offset"] + ok["signed-at"]["type"]["payload_offset"]
     assert layout.error_codes == [c["name"] for c in result["err"]["cases"]]
 
@@ -225,3 +220,35 @@ def test_random_inputs_give_the_same_answer_on_the_fast_and_the_generic_path():
         generic = _runtime.call("webhooks", "verify", scheme, secrets, request, {"now": now, "tolerance-seconds": tolerance})
         if not _fast_verify.is_field_block_error(fast):
             assert fast == generic, (scheme, secrets, headers, url, now, tolerance)
+
+
+def test_a_verifier_checks_its_secrets_once_and_answers_like_verify_webhook(vectors):
+    with pytest.raises(paywit.UnusableSecretError) as info:
+        paywit.Verifier("standard-webhooks", [SW_SECRET, "whsec_!!"])
+    assert info.value.details["index"] == 1 and "!!" not in repr(info.value)
+    with pytest.raises(paywit.NoSecretsError):
+        paywit.Verifier("stripe", [])
+    with pytest.raises(paywit.InvalidArgumentError):
+        paywit.Verifier("stripe", "whsec_x", tolerance=-1)
+    assert "whsec" not in repr(paywit.Verifier("stripe", "whsec_secret"))
+    compared = 0
+    for v in vectors:
+        scheme = paywit.HmacScheme(**v["hmac"]) if v["scheme"] == "hmac" else v["scheme"]
+        secrets = v.get("secrets") or (["whsk_" + v["signing_key_seed_base64"]] if "signing_key_seed_base64" in v else [v["secret"]])
+        try:
+            verifier = paywit.Verifier(scheme, secrets, tolerance=v.get("tolerance"))
+        except paywit.WebhookVerificationError as error:
+            assert not v["valid"]
+            with pytest.raises(type(error)):
+                paywit.verify_webhook(scheme, secrets, v["headers"], v["body"], now=v.get("now", 0))
+            continue
+        def outcome(call):
+            try:
+                return call()
+            except paywit.WebhookVerificationError as error:
+                return (error.code, error.details)
+        kwargs = dict(now=v.get("now", 0), url=v.get("url"))
+        assert outcome(lambda: verifier.verify(v["headers"], v["body"], **kwargs)) == outcome(
+            lambda: paywit.verify_webhook(scheme, secrets, v["headers"], v["body"], tolerance=v.get("tolerance"), **kwargs)), v["name"]
+        compared += 1
+    assert compared >= 55
