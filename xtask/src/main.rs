@@ -9,7 +9,8 @@
 //!   xtask's own: fuzz seeds verify), clippy (native and wasm), the derived
 //!   vectors re-derived, the differential peers, pytest, `node --test`, and a
 //!   fuzz smoke run.
-//! - `demo`: build, then sign and verify sample webhooks through the component.
+//! - `demo`: build, sign and verify sample webhooks through the component, then a
+//!   day of misbehaving traffic through the sandbox gateway and the Python receiver.
 //! - `bench`: build, then measure per-call cost through the component vs native
 //!   (criterion) and each language package vs its peers; writes `BENCHMARKS.md`.
 //! - `fuzz [seconds]`: every libFuzzer target for a bounded time (`test` runs a 20 s smoke).
@@ -239,6 +240,12 @@ fn test() -> Result<()> {
     differential()?;
     run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))?;
     run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
+    // The reference integration end to end: the sandbox gateway (built by `cargo test` above), the
+    // Python receiver and its worker, every misbehaviour on, a worker killed mid-event.
+    run(Command::new(python()?)
+        .args(["-m", "pytest", "-q"])
+        .env("PYTHONPATH", root().join("packages/python"))
+        .current_dir(root().join("examples/receiver-python")))?;
     fuzz(FUZZ_SMOKE_SECONDS)?;
     Ok(())
 }
@@ -260,9 +267,16 @@ fn differential() -> Result<()> {
     Ok(())
 }
 
+/// The component's own demo, then a day of misbehaving traffic through the
+/// reference integration (sandbox gateway, Python receiver and worker on SQLite).
 fn demo() -> Result<()> {
     build()?;
-    run(cargo().args(["run", "--quiet", "--package", "paywit-host-tests", "--example", "demo"]))
+    run(cargo().args(["run", "--quiet", "--package", "paywit-host-tests", "--example", "demo"]))?;
+    run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
+    run(Command::new(python()?)
+        .arg("demo.py")
+        .env("PYTHONPATH", root().join("packages/python"))
+        .current_dir(root().join("examples/receiver-python")))
 }
 
 /// Rust (component vs native), then Node and Python (paywit vs the peers), each

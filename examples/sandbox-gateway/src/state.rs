@@ -77,6 +77,10 @@ pub struct Counters {
     pub duplicates_sent: u64,
     /// Forged, tampered and replayed deliveries sent.
     pub forgeries_sent: u64,
+    /// Forged, tampered and replayed deliveries the endpoint answered (it was up).
+    pub forgeries_answered: u64,
+    /// Of those, the ones it acknowledged with 2xx: a receiver that verifies keeps this at 0.
+    pub forgeries_accepted: u64,
     /// Deliveries the endpoint did not acknowledge with 2xx (redelivered later).
     pub deliveries_refused: u64,
     /// Events whose redelivery schedule ran out (replay them).

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use paywit::retry::{self, Failure, NextStep};
+use paywit::retry::{self, Failure, NextStep, TransportError};
 use paywit::types::Body;
 use paywit::webhooks::{self, Message, Scheme};
 use std::sync::OnceLock;
@@ -97,17 +97,27 @@ pub async fn sender(gateway: Arc<Gateway>) {
                 }
                 let Ok(request) = request.body(Full::new(Bytes::from(body))) else { return };
                 let response = tokio::time::timeout(Duration::from_secs(5), client.request(request)).await;
-                let status = match response {
-                    Ok(Ok(response)) => Some(response.status().as_u16()),
-                    _ => None,
+                let (status, transport) = match response {
+                    Ok(Ok(response)) => (Some(response.status().as_u16()), None),
+                    Ok(Err(_)) => (None, Some(TransportError::ConnectionRefused)),
+                    Err(_) => (None, Some(TransportError::Timeout)),
                 };
                 let mut state = gateway.state.lock().await;
                 state.counters.deliveries_sent += 1;
-                if matches!(status, Some(200..=299)) || delivery.signing != Signing::Genuine {
+                if delivery.signing != Signing::Genuine {
+                    if let Some(code) = status {
+                        state.counters.forgeries_answered += 1;
+                        if (200..300).contains(&code) {
+                            state.counters.forgeries_accepted += 1;
+                        }
+                    }
+                    return;
+                }
+                if matches!(status, Some(200..=299)) {
                     return;
                 }
                 state.counters.deliveries_refused += 1;
-                let failure = Failure { status, transport: None, ..Failure::default() };
+                let failure = Failure { status, transport, ..Failure::default() };
                 let random = (state.roll() * u64::MAX as f64) as u64;
                 match retry::next_step(&policy, delivery.attempt + 1, &failure, crate::now(), random) {
                     Ok(NextStep::RetryAfterMs(ms)) => {

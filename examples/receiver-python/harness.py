@@ -1,0 +1,183 @@
+"""Runs the whole reference integration on loopback: the sandbox gateway
+(every misbehaviour on), this receiver and its worker, then a day of traffic;
+used by the demo (demo.py) and the tests (test_receiver.py)."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List
+
+import paywit
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+GATEWAY = Path(os.environ.get("PAYWIT_SANDBOX_GATEWAY", ROOT / "target" / "debug" / "paywit-sandbox-gateway"))
+CARDS = ["4242424242424242"] * 6 + ["4000000000000002", "4000000000009995", "4000000000000341"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def until(predicate: Callable[[], bool], seconds: float = 60.0) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@dataclass
+class System:
+    """The running gateway, receiver and workers."""
+    db: Path
+    gateway_url: str = ""
+    receiver_url: str = ""
+    receiver_port: int = 0
+    receiver_process: subprocess.Popen | None = None
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    def spawn(self, *args: str, **env: str) -> subprocess.Popen:
+        process = subprocess.Popen(list(args), cwd=HERE, env={**os.environ, "PYTHONPATH": str(ROOT / "packages" / "python"), **env},
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.processes.append(process)
+        return process
+
+    @staticmethod
+    def wait_for(port: int, process: subprocess.Popen) -> None:
+        for _ in range(300):
+            if process.poll() is not None:
+                raise RuntimeError(f"{process.args} exited with {process.returncode}: {process.stdout.read()}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"nothing listens on {port}")
+
+    def start(self) -> "System":
+        if not GATEWAY.exists():
+            raise RuntimeError(f"the sandbox gateway binary is missing at {GATEWAY}: run `cargo build -p paywit-sandbox-gateway`")
+        gateway_port, receiver_port = free_port(), free_port()
+        gateway = self.spawn(str(GATEWAY), SANDBOX_PORT=str(gateway_port), SANDBOX_CHAOS="demo", SANDBOX_WEBHOOK_SECRET=SECRET,
+                             SANDBOX_WEBHOOK_URL=f"http://127.0.0.1:{receiver_port}/webhooks", SANDBOX_TIME_SCALE="1000")
+        self.wait_for(gateway_port, gateway)
+        self.receiver_port = receiver_port
+        self.start_receiver()
+        self.gateway_url, self.receiver_url = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{receiver_port}"
+        return self
+
+    def start_receiver(self) -> None:
+        self.receiver_process = self.spawn(sys.executable, "receiver.py", "--db", str(self.db), "--port", str(self.receiver_port),
+                                           "--secret", SECRET)
+        self.wait_for(self.receiver_port, self.receiver_process)
+
+    def stop_receiver(self) -> None:
+        """An endpoint outage: the gateway's deliveries fail until `start_receiver`."""
+        assert self.receiver_process is not None
+        self.receiver_process.kill()
+        self.receiver_process.wait()
+
+    def worker(self, *extra: str) -> subprocess.Popen:
+        return self.spawn(sys.executable, "worker.py", "--db", str(self.db), "--gateway", self.gateway_url, "--time-scale", "100", *extra)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+    def store(self) -> sqlite3.Connection:
+        return sqlite3.connect(str(self.db), timeout=30)
+
+    def truth(self) -> dict:
+        with urllib.request.urlopen(f"{self.gateway_url}/v1/truth") as response:
+            return json.loads(response.read())
+
+    def post(self, url: str, body: dict, key: str | None = None) -> dict:
+        """POSTs, retrying with the same key through the gateway's misbehaviour (an operator's script)."""
+        headers = {"content-type": "application/json", **({"idempotency-key": key} if key else {})}
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+        for _ in range(40):
+            try:
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    return json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                if error.code < 500 and error.code not in (409, 429):
+                    return json.loads(error.read() or b"{}")
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"{url} kept failing")
+
+    def folded_like_the_truth(self) -> bool:
+        """Every event received and processed, every object in the gateway's true state."""
+        truth = self.truth()
+        with self.store() as store:
+            unprocessed = store.execute("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL").fetchone()[0]
+            received = store.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
+            states = {row[0]: (row[1], row[2]) for row in store.execute("SELECT id, kind, status FROM objects")}
+        if unprocessed or received < truth["events"]:
+            return False
+        return all(states.get(object_id) == (wanted.kind, wanted.status)
+                   for object_id, o in truth["objects"].items()
+                   for wanted in [paywit.map_event("stripe", o["last_event"], o["status"])] if wanted is not None)
+
+
+def day_of_traffic(system: System, orders: int = 27) -> dict:
+    """Orders charged through the worker, then refunds, disputes and a payout; returns the figures."""
+    cards = (CARDS * (orders // len(CARDS) + 1))[:orders]
+    started = time.time()
+    for i, card in enumerate(cards):
+        system.post(f"{system.receiver_url}/orders", {"amount": 1000 + i, "card": card})
+    with system.store() as store:
+        settled = until(lambda: store.execute("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'retrying')").fetchone()[0] == 0)
+        charged = [row[0] for row in store.execute("SELECT payment_intent FROM orders WHERE status = 'charged' ORDER BY id")]
+        retried = store.execute("SELECT COUNT(*) FROM orders WHERE attempts > 1").fetchone()[0]
+    system.stop_receiver()  # an endpoint outage while refunds happen: redelivery must cover it
+    for n, payment in enumerate(charged[: max(1, len(charged) // 5)]):
+        system.post(f"{system.gateway_url}/v1/refunds", {"payment_intent": payment, "amount": 300}, key=f"refund-{n}")
+    time.sleep(0.5)
+    system.start_receiver()
+    for n, payment in enumerate(charged[-max(1, len(charged) // 5):]):
+        dispute = system.post(f"{system.gateway_url}/v1/payment_intents/{payment}/dispute", {}, key=f"dispute-{n}")
+        system.post(f"{system.gateway_url}/v1/disputes/{dispute['id']}/close", {"outcome": "won" if n % 2 else "lost"}, key=f"close-{n}")
+    system.post(f"{system.gateway_url}/v1/payouts", {"payment_intents": charged}, key="payout-1")
+    matched = settled and until(system.folded_like_the_truth)
+    truth = system.truth()
+    with system.store() as store:
+        received, applied = store.execute("SELECT COUNT(*), (SELECT COALESCE(SUM(events_applied), 0) FROM objects) FROM inbox").fetchone()
+        refused = store.execute("SELECT COUNT(*) FROM refusals").fetchone()[0]
+        alerts = store.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+        operator = store.execute("SELECT COUNT(*) FROM operator_queue").fetchone()[0]
+        states = {row[0]: (row[1], row[2]) for row in store.execute("SELECT id, kind, status FROM objects")}
+        acks = sorted(row[0] for row in store.execute("SELECT ms FROM acks"))
+    objects = truth["objects"]
+    true_objects = sum(1 for object_id, o in objects.items()
+                       for wanted in [paywit.map_event("stripe", o["last_event"], o["status"])]
+                       if wanted is not None and states.get(object_id) == (wanted.kind, wanted.status))
+    counters = truth["counters"]
+    return {
+        "orders": orders, "orders retried": retried, "logical charges": cards.count("4242424242424242"),
+        "charges made": counters["charges_made"], "events": truth["events"], "events received": received,
+        "events applied": applied, "duplicate deliveries sent": counters["duplicates_sent"],
+        "forgeries sent": counters["forgeries_sent"], "forgeries reaching the receiver": counters["forgeries_answered"],
+        "forgeries refused (401)": refused, "forgeries accepted": counters["forgeries_accepted"],
+        "deliveries refused (redelivered)": counters["deliveries_refused"], "alerts (reversals)": alerts,
+        "operator queue": operator, "objects": len([o for o in objects.values() if o["last_event"]]),
+        "objects matching the truth": true_objects, "all final states match": matched,
+        "ack latency p50 (ms)": round(acks[len(acks) // 2], 2) if acks else None,
+        "ack latency p99 (ms)": round(acks[min(len(acks) - 1, int(len(acks) * 0.99))], 2) if acks else None,
+        "seconds": round(time.time() - started, 1),
+    }

@@ -1,0 +1,164 @@
+"""The receiver's worker, a separate process: folds recorded events into
+their objects with paywit's lifecycle (alerts on `reversed`, the operator
+queue on `rejected`), makes the orders' charges with their persisted
+idempotency keys (failures classified and retried with paywit, never in a
+request handler), and polls the gateway for objects whose webhooks may be
+lost (paywit's polling backstop).
+
+    python worker.py --db receiver.sqlite --gateway http://127.0.0.1:8787
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Optional
+
+import paywit
+from store import connect, now
+
+API_PATHS = {"payment": "payment_intents", "refund": "refunds", "payout": "payouts"}
+
+
+def process_one_event(store, pause_seconds: float = 0.0) -> bool:
+    """Folds the oldest unprocessed event into its object, in one transaction with its processed mark."""
+    store.execute("BEGIN IMMEDIATE")
+    try:
+        row = store.execute("SELECT event_id, body FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1").fetchone()
+        if row is None:
+            store.execute("COMMIT")
+            return False
+        event_id, body = row
+        event = json.loads(body)
+        obj = event["data"]["object"]
+        incoming = paywit.map_event("stripe", event["type"], obj.get("status"))
+        if incoming is not None:
+            fold(store, event_id, obj["id"], incoming, int(event["created"]))
+        if pause_seconds:
+            print(f"worker: paused inside the transaction of {event_id}", flush=True)
+            time.sleep(pause_seconds)
+        store.execute("UPDATE inbox SET processed_at = ? WHERE event_id = ?", (now(), event_id))
+        store.execute("COMMIT")
+        return True
+    except BaseException:
+        store.execute("ROLLBACK")
+        raise
+
+
+def fold(store, event_id: Optional[str], object_id: str, incoming: paywit.State, at: int) -> None:
+    """Applies one state to its object; `event_id` None for a poll (not counted as an event)."""
+    row = store.execute("SELECT kind, status FROM objects WHERE id = ?", (object_id,)).fetchone()
+    current = paywit.State(*row) if row else None
+    outcome = paywit.apply(current, incoming)
+    counted = 1 if event_id else 0
+    if outcome.outcome in ("advanced", "reversed"):
+        store.execute(
+            "INSERT INTO objects (id, kind, status, events_applied, last_event_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET status = excluded.status, events_applied = events_applied + ?, "
+            "last_event_at = MAX(last_event_at, excluded.last_event_at)",
+            (object_id, outcome.state.kind, outcome.state.status, counted, at, counted))
+    elif row:
+        store.execute("UPDATE objects SET events_applied = events_applied + ?, last_event_at = MAX(last_event_at, ?) "
+                      "WHERE id = ?", (counted, at, object_id))
+    if outcome.outcome == "reversed" and event_id:
+        store.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?)",
+                      (event_id, object_id, f"{current.status if current else '?'} -> {outcome.state.status}"))
+    if outcome.outcome == "rejected" and event_id:
+        store.execute("INSERT OR IGNORE INTO operator_queue VALUES (?, ?, ?)", (event_id, object_id, outcome.reason))
+
+
+def _failure(error: BaseException) -> paywit.Failure:
+    if isinstance(error, urllib.error.HTTPError):
+        return paywit.Failure(status=error.code, retry_after=error.headers.get("retry-after"))
+    if isinstance(error, (socket.timeout, TimeoutError)):
+        return paywit.Failure(transport=paywit.TransportError.TIMEOUT)
+    if isinstance(error, urllib.error.URLError) and isinstance(error.reason, ConnectionRefusedError):
+        return paywit.Failure(transport=paywit.TransportError.CONNECTION_REFUSED)
+    return paywit.Failure(transport=paywit.TransportError.CONNECTION_RESET)
+
+
+def charge_one_order(store, gateway: str, time_scale: float) -> bool:
+    """Makes (or retries, with the same key) the charge of the next due order."""
+    row = store.execute("SELECT id, idempotency_key, amount, card, attempts FROM orders "
+                        "WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY id LIMIT 1",
+                        (now(),)).fetchone()
+    if row is None:
+        return False
+    order_id, key, amount, card, attempts = row
+    request = urllib.request.Request(f"{gateway}/v1/payment_intents", method="POST",
+                                     data=json.dumps({"amount": amount, "currency": "usd", "card": card}).encode(),
+                                     headers={"content-type": "application/json", "idempotency-key": key})
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            intent = json.loads(response.read())
+        status = "charged" if intent["status"] == "succeeded" else intent["status"]
+        store.execute("UPDATE orders SET status = ?, attempts = ?, payment_intent = ? WHERE id = ?",
+                      (status, attempts + 1, intent["id"], order_id))
+        return True
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        failure = _failure(error)
+        if isinstance(error, urllib.error.HTTPError) and error.code == 402:
+            body = json.loads(error.read() or b"{}").get("error", {})
+            store.execute("UPDATE orders SET status = 'declined', attempts = ?, detail = ?, payment_intent = ? WHERE id = ?",
+                          (attempts + 1, body.get("code"), body.get("payment_intent", {}).get("id"), order_id))
+            return True
+        step = paywit.next_step(paywit.api_policy(), attempts + 1, failure)
+        if step.retry_after_ms is None:
+            store.execute("UPDATE orders SET status = 'failed', attempts = ?, detail = ? WHERE id = ?",
+                          (attempts + 1, step.give_up, order_id))
+        else:
+            store.execute("UPDATE orders SET status = 'retrying', attempts = ?, next_attempt_at = ? WHERE id = ?",
+                          (attempts + 1, now() + step.retry_after_ms / 1000 / time_scale, order_id))
+        return True
+
+
+def poll_one_object(store, gateway: str, time_scale: float) -> bool:
+    """The polling backstop: fetches one in-flight object whose events are overdue and folds its state."""
+    for object_id, kind, status, last_event_at in store.execute(
+            "SELECT id, kind, status, last_event_at FROM objects WHERE kind IN ('payment', 'refund', 'payout')").fetchall():
+        elapsed = (now() - last_event_at) * time_scale
+        decision = paywit.poll_backstop(paywit.State(kind, status), 0, now=int(elapsed))
+        if decision.action != "poll-now":
+            continue
+        try:
+            with urllib.request.urlopen(f"{gateway}/v1/{API_PATHS[kind]}/{object_id}", timeout=2) as response:
+                obj = json.loads(response.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+        state = paywit.map_event("stripe", f"{obj['object']}.updated", obj.get("status"))
+        store.execute("BEGIN IMMEDIATE")
+        if state is not None:
+            fold(store, None, object_id, state, int(now()))
+        store.execute("UPDATE objects SET last_event_at = ? WHERE id = ?", (int(now()), object_id))
+        store.execute("COMMIT")
+        return True
+    return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="receiver.sqlite")
+    parser.add_argument("--gateway", default="http://127.0.0.1:8787")
+    parser.add_argument("--time-scale", type=float, default=100.0, help="how much faster retries and polls run")
+    parser.add_argument("--pause-after-apply", type=float, default=0.0,
+                        help="chaos test hook: sleep inside the first event's transaction")
+    args = parser.parse_args()
+    store = connect(args.db)
+    print("worker: started", flush=True)
+    pause = args.pause_after_apply
+    while True:
+        did = process_one_event(store, pause)
+        pause = 0.0 if did else pause
+        did = charge_one_order(store, args.gateway, args.time_scale) or did
+        if not did:
+            poll_one_object(store, args.gateway, args.time_scale)
+            time.sleep(0.02)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
