@@ -10,7 +10,7 @@
 //!   vectors re-derived, the differential peers, pytest, `node --test`, and a
 //!   fuzz smoke run.
 //! - `demo`: build, sign and verify sample webhooks through the component, then a
-//!   day of misbehaving traffic through the sandbox gateway and the Python receiver.
+//!   day of misbehaving traffic through the sandbox gateway and both receivers.
 //! - `bench`: build, then measure per-call cost through the component vs native
 //!   (criterion) and each language package vs its peers; writes `BENCHMARKS.md`.
 //! - `fuzz [seconds]`: every libFuzzer target for a bounded time (`test` runs a 20 s smoke).
@@ -82,14 +82,7 @@ fn build() -> Result<PathBuf> {
     ensure_wasm_target()?;
     run(cargo().args(["build", "--profile", "component", "--lib", "--package", "paywit", "--target", WASM_TARGET]))?;
     let root = root();
-    let core = root.join("target").join(WASM_TARGET).join("component").join("paywit.wasm");
-    let module = std::fs::read(&core).with_context(|| format!("reading {}", core.display()))?;
-    let component = wit_component::ComponentEncoder::default()
-        .module(&module)
-        .context("the core module has no usable component-type section")?
-        .validate(true)
-        .encode()
-        .context("wrapping the core module into a component")?;
+    let component = componentize("paywit.wasm")?;
     check_imports(&component)?;
     let out = root.join("target").join("paywit.wasm");
     std::fs::write(&out, &component)?;
@@ -109,6 +102,19 @@ fn build() -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Wraps the core module `file` of the wasm32 component build into a component
+/// (wit-component reads the component-type section wit-bindgen embedded).
+fn componentize(file: &str) -> Result<Vec<u8>> {
+    let core = root().join("target").join(WASM_TARGET).join("component").join(file);
+    let module = std::fs::read(&core).with_context(|| format!("reading {}", core.display()))?;
+    wit_component::ComponentEncoder::default()
+        .module(&module)
+        .with_context(|| format!("{file} has no usable component-type section"))?
+        .validate(true)
+        .encode()
+        .with_context(|| format!("wrapping {file} into a component"))
+}
+
 /// Builds `examples/edge-ingress` for wasm32, wraps it into a component, and
 /// plugs paywit's exports into its imports with wac-graph, leaving
 /// `target/webhook-ingress.wasm`, whose imports are only WASI.
@@ -124,14 +130,7 @@ fn build_ingress(paywit: &[u8]) -> Result<()> {
         WASM_TARGET,
     ]))?;
     let root = root();
-    let core = root.join("target").join(WASM_TARGET).join("component").join("paywit_edge_ingress.wasm");
-    let module = std::fs::read(&core).with_context(|| format!("reading {}", core.display()))?;
-    let socket = wit_component::ComponentEncoder::default()
-        .module(&module)
-        .context("the ingress core module has no component-type section")?
-        .validate(true)
-        .encode()
-        .context("wrapping the ingress into a component")?;
+    let socket = componentize("paywit_edge_ingress.wasm")?;
     let mut graph = CompositionGraph::new();
     let paywit = Package::from_bytes("paywit:gateway", None, paywit.to_vec(), graph.types_mut())?;
     let paywit = graph.register_package(paywit)?;
@@ -174,14 +173,19 @@ fn python() -> Result<PathBuf> {
 /// transpiles the component with jco into `packages/node/gen/`.
 fn build_node() -> Result<()> {
     let package = root().join("packages").join("node");
-    // `npm ci` again whenever package-lock.json changed since the last install (idempotent).
-    let lock = std::fs::read_to_string(package.join("package-lock.json"))?;
-    let stamp = package.join("node_modules").join(".paywit-installed-lock");
+    npm_ci(&package)?;
+    run(Command::new("npm").args(["run", "--silent", "build"]).current_dir(&package))
+}
+
+/// `npm ci` in `dir` unless its package-lock.json is the one last installed (idempotent).
+fn npm_ci(dir: &Path) -> Result<()> {
+    let lock = std::fs::read_to_string(dir.join("package-lock.json"))?;
+    let stamp = dir.join("node_modules").join(".paywit-installed-lock");
     if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock.as_str()) {
-        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&package))?;
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
         std::fs::write(&stamp, lock)?;
     }
-    run(Command::new("npm").args(["run", "--silent", "build"]).current_dir(&package))
+    Ok(())
 }
 
 /// Fails unless the component's only import is `wasi:random/random`.
@@ -240,12 +244,9 @@ fn test() -> Result<()> {
     differential()?;
     run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))?;
     run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
-    // The reference integration end to end: the sandbox gateway (built by `cargo test` above), the
-    // Python receiver and its worker, every misbehaviour on, a worker killed mid-event.
-    run(Command::new(python()?)
-        .args(["-m", "pytest", "-q"])
-        .env("PYTHONPATH", root().join("packages/python"))
-        .current_dir(root().join("examples/receiver-python")))?;
+    // The reference integration end to end: the sandbox gateway, each receiver and its worker,
+    // every misbehaviour on, a worker killed mid-event.
+    day_of_traffic(&["-m", "pytest", "-q"])?;
     fuzz(FUZZ_SMOKE_SECONDS)?;
     Ok(())
 }
@@ -268,15 +269,22 @@ fn differential() -> Result<()> {
 }
 
 /// The component's own demo, then a day of misbehaving traffic through the
-/// reference integration (sandbox gateway, Python receiver and worker on SQLite).
+/// reference integration (sandbox gateway; Python and Node receivers and workers on SQLite).
 fn demo() -> Result<()> {
     build()?;
     run(cargo().args(["run", "--quiet", "--package", "paywit-host-tests", "--example", "demo"]))?;
+    day_of_traffic(&["demo.py"])
+}
+
+/// Runs `python ARGS` in examples/day-of-traffic, with the sandbox gateway built and the Node
+/// receiver's dependencies installed (better-sqlite3 builds from source on a new machine).
+fn day_of_traffic(args: &[&str]) -> Result<()> {
     run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
+    npm_ci(&root().join("examples/receiver-node"))?;
     run(Command::new(python()?)
-        .arg("demo.py")
+        .args(args)
         .env("PYTHONPATH", root().join("packages/python"))
-        .current_dir(root().join("examples/receiver-python")))
+        .current_dir(root().join("examples/day-of-traffic")))
 }
 
 /// Rust (component vs native), then Node and Python (paywit vs the peers), each

@@ -90,15 +90,8 @@ ${bindings}
   ],
 );
 `);
-  const { child, log } = run(join(pkg, 'node_modules', '.bin', 'workerd'), ['serve', join(dir, 'config.capnp')], { cwd: dir });
-  const stop = () => { child.kill(); rmSync(dir, { recursive: true, force: true }); };
-  try {
-    await waitForPort(port, child, log);
-  } catch (error) {
-    stop();
-    throw error;
-  }
-  return { url: `http://127.0.0.1:${port}/webhooks`, stop, log, bundle };
+  const served = await serving(run(join(pkg, 'node_modules', '.bin', 'workerd'), ['serve', join(dir, 'config.capnp')], { cwd: dir }), port, dir);
+  return { ...served, bundle };
 }
 
 /** Serves examples/edge-deno with Deno; `vars` become its environment. */
@@ -112,6 +105,11 @@ export async function startDeno(vars) {
       '--config', join(example, 'deno.json'), join(example, 'server.js')],
     { cwd: example, env: { ...process.env, ...vars, PORT: String(port), PAYWIT_KV_PATH: join(dir, 'kv.sqlite'), DENO_DIR: join(dir, 'cache'), DENO_NO_UPDATE_CHECK: '1' } },
   );
+  return serving({ child, log }, port, dir);
+}
+
+/** Waits for a started runtime to listen; `stop` kills it and removes its folder. */
+async function serving({ child, log }, port, dir) {
   const stop = () => { child.kill(); rmSync(dir, { recursive: true, force: true }); };
   try {
     await waitForPort(port, child, log);

@@ -1,6 +1,7 @@
 """Runs the whole reference integration on loopback: the sandbox gateway
-(every misbehaviour on), this receiver and its worker, then a day of traffic;
-used by the demo (demo.py) and the tests (test_receiver.py)."""
+(every misbehaviour on), one receiver (examples/receiver-python or
+examples/receiver-node) and its worker, then a day of traffic; used by the
+demo (demo.py, `cargo xtask demo`) and the tests (test_day_of_traffic.py)."""
 from __future__ import annotations
 
 import json
@@ -40,10 +41,17 @@ def until(predicate: Callable[[], bool], seconds: float = 60.0) -> bool:
     return False
 
 
+RECEIVERS = {
+    "python": (ROOT / "examples" / "receiver-python", [sys.executable, "receiver.py"], [sys.executable, "worker.py"]),
+    "node": (ROOT / "examples" / "receiver-node", ["node", "receiver.js"], ["node", "worker.js"]),
+}
+
+
 @dataclass
 class System:
-    """The running gateway, receiver and workers."""
+    """The running gateway, receiver and workers; `receiver` is "python" or "node"."""
     db: Path
+    receiver: str = "python"
     gateway_url: str = ""
     receiver_url: str = ""
     receiver_port: int = 0
@@ -51,7 +59,7 @@ class System:
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     def spawn(self, *args: str, **env: str) -> subprocess.Popen:
-        process = subprocess.Popen(list(args), cwd=HERE, env={**os.environ, "PYTHONPATH": str(ROOT / "packages" / "python"), **env},
+        process = subprocess.Popen(list(args), cwd=RECEIVERS[self.receiver][0], env={**os.environ, "PYTHONPATH": str(ROOT / "packages" / "python"), **env},
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.processes.append(process)
         return process
@@ -80,7 +88,7 @@ class System:
         return self
 
     def start_receiver(self) -> None:
-        self.receiver_process = self.spawn(sys.executable, "receiver.py", "--db", str(self.db), "--port", str(self.receiver_port),
+        self.receiver_process = self.spawn(*RECEIVERS[self.receiver][1], "--db", str(self.db), "--port", str(self.receiver_port),
                                            "--secret", SECRET)
         self.wait_for(self.receiver_port, self.receiver_process)
 
@@ -91,7 +99,7 @@ class System:
         self.receiver_process.wait()
 
     def worker(self, *extra: str) -> subprocess.Popen:
-        return self.spawn(sys.executable, "worker.py", "--db", str(self.db), "--gateway", self.gateway_url, "--time-scale", "100", *extra)
+        return self.spawn(*RECEIVERS[self.receiver][2], "--db", str(self.db), "--gateway", self.gateway_url, "--time-scale", "100", *extra)
 
     def stop(self) -> None:
         for process in self.processes:

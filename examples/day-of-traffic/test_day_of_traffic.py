@@ -1,4 +1,4 @@
-"""The Python receiver and its worker end to end against the sandbox gateway
+"""Each reference receiver (Python, Node) and its worker end to end against the sandbox gateway
 (every misbehaviour on): each logical charge happens exactly once although
 responses are lost and retried, every object ends in the gateway's true
 state, duplicates are dropped, forgeries refused, and a worker killed with
@@ -10,9 +10,9 @@ import pytest
 from harness import System, day_of_traffic, until
 
 
-@pytest.fixture
-def system(tmp_path):
-    running = System(tmp_path / "receiver.sqlite").start()
+@pytest.fixture(params=["python", "node"])
+def system(request, tmp_path):
+    running = System(tmp_path / "receiver.sqlite", request.param).start()
     yield running
     running.stop()
 

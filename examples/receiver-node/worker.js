@@ -1,0 +1,127 @@
+// The receiver's worker, a separate process: folds recorded events into their
+// objects with paywit's lifecycle (alerts on `reversed`, the operator queue on
+// `rejected`), makes the orders' charges with their persisted idempotency keys
+// (failures classified and retried with paywit, never in a request handler),
+// and polls the gateway for objects whose webhooks may be lost.
+//
+//   node worker.js --db receiver.sqlite --gateway http://127.0.0.1:8787
+import { parseArgs } from 'node:util';
+import { apiPolicy, apply, mapEvent, nextStep, pollBackstop } from 'paywit';
+import { open, now } from './store.js';
+
+const { values: args } = parseArgs({ options: {
+  db: { type: 'string', default: 'receiver.sqlite' },
+  gateway: { type: 'string', default: 'http://127.0.0.1:8787' },
+  'time-scale': { type: 'string', default: '100' },
+  'pause-after-apply': { type: 'string', default: '0' }, // the chaos test's hook: sleep inside the first event's transaction
+} });
+const db = open(args.db);
+const timeScale = Number(args['time-scale']);
+let pauseSeconds = Number(args['pause-after-apply']);
+const API_PATHS = { payment: 'payment_intents', refund: 'refunds', payout: 'payouts' };
+
+const nextEvent = db.prepare('SELECT event_id, body FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1');
+const objectOf = db.prepare('SELECT kind, status FROM objects WHERE id = ?');
+const upsert = db.prepare(`INSERT INTO objects (id, kind, status, events_applied, last_event_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT(id) DO UPDATE SET status = excluded.status, events_applied = events_applied + ?, last_event_at = MAX(last_event_at, excluded.last_event_at)`);
+const touch = db.prepare('UPDATE objects SET events_applied = events_applied + ?, last_event_at = MAX(last_event_at, ?) WHERE id = ?');
+const alert = db.prepare('INSERT OR IGNORE INTO alerts VALUES (?, ?, ?)');
+const operator = db.prepare('INSERT OR IGNORE INTO operator_queue VALUES (?, ?, ?)');
+const processed = db.prepare('UPDATE inbox SET processed_at = ? WHERE event_id = ?');
+
+/** Applies one state to its object; `eventId` undefined for a poll (not counted as an event). */
+function fold(eventId, objectId, incoming, at) {
+  const current = objectOf.get(objectId);
+  const outcome = apply(current, incoming);
+  const counted = eventId ? 1 : 0;
+  if (outcome.outcome === 'advanced' || outcome.outcome === 'reversed') {
+    upsert.run(objectId, outcome.state.kind, outcome.state.status, counted, at, counted);
+  } else if (current) {
+    touch.run(counted, at, objectId);
+  }
+  if (outcome.outcome === 'reversed' && eventId) alert.run(eventId, objectId, `${current?.status} -> ${outcome.state.status}`);
+  if (outcome.outcome === 'rejected' && eventId) operator.run(eventId, objectId, outcome.reason);
+}
+
+/** Folds the oldest unprocessed event, in one transaction with its processed mark. */
+const processOneEvent = db.transaction(() => {
+  const row = nextEvent.get();
+  if (!row) return false;
+  const event = JSON.parse(row.body);
+  const object = event.data.object;
+  const incoming = mapEvent('stripe', event.type, object.status);
+  if (incoming) fold(row.event_id, object.id, incoming, Math.trunc(event.created));
+  if (pauseSeconds > 0) {
+    console.log(`worker: paused inside the transaction of ${row.event_id}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseSeconds * 1000);
+  }
+  processed.run(now(), row.event_id);
+  return true;
+});
+
+const dueOrder = db.prepare("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY id LIMIT 1");
+const setOrder = db.prepare('UPDATE orders SET status = ?, attempts = ?, payment_intent = COALESCE(?, payment_intent), detail = ?, next_attempt_at = ? WHERE id = ?');
+
+/** Makes (or retries, with the same key) the charge of the next due order. */
+async function chargeOneOrder() {
+  const order = dueOrder.get(now());
+  if (!order) return false;
+  const attempts = order.attempts + 1;
+  let failure;
+  try {
+    const response = await fetch(`${args.gateway}/v1/payment_intents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': order.idempotency_key },
+      body: JSON.stringify({ amount: order.amount, currency: 'usd', card: order.card }),
+      signal: AbortSignal.timeout(2000),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      setOrder.run(body.status === 'succeeded' ? 'charged' : body.status, attempts, body.id, null, 0, order.id);
+      return true;
+    }
+    if (response.status === 402) {
+      setOrder.run('declined', attempts, body.error?.payment_intent?.id ?? null, body.error?.code ?? null, 0, order.id);
+      return true;
+    }
+    failure = { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined };
+  } catch (error) {
+    failure = { transport: error.name === 'TimeoutError' ? 'timeout' : 'connection-reset' };
+  }
+  const step = nextStep(apiPolicy(), attempts, failure);
+  if (step.retryAfterMs === undefined) setOrder.run('failed', attempts, null, JSON.stringify(step.giveUp), 0, order.id);
+  else setOrder.run('retrying', attempts, null, null, now() + step.retryAfterMs / 1000 / timeScale, order.id);
+  return true;
+}
+
+const inFlight = db.prepare("SELECT id, kind, status, last_event_at FROM objects WHERE kind IN ('payment', 'refund', 'payout')");
+const polled = db.prepare('UPDATE objects SET last_event_at = ? WHERE id = ?');
+
+/** The polling backstop: fetches one object whose events are overdue and folds its state. */
+async function pollOneObject() {
+  for (const o of inFlight.all()) {
+    const elapsed = Math.trunc((now() - o.last_event_at) * timeScale);
+    if (pollBackstop({ kind: o.kind, status: o.status }, 0, { now: elapsed }).action !== 'poll-now') continue;
+    let object;
+    try {
+      object = await (await fetch(`${args.gateway}/v1/${API_PATHS[o.kind]}/${o.id}`, { signal: AbortSignal.timeout(2000) })).json();
+    } catch {
+      return false;
+    }
+    db.transaction(() => {
+      const state = mapEvent('stripe', `${object.object}.updated`, object.status);
+      if (state) fold(undefined, o.id, state, Math.trunc(now()));
+      polled.run(Math.trunc(now()), o.id);
+    }).immediate();
+    return true;
+  }
+  return false;
+}
+
+console.log('worker: started');
+for (;;) {
+  let did = processOneEvent.immediate();
+  if (did) pauseSeconds = 0;
+  did = (await chargeOneOrder()) || did;
+  if (!did && !(await pollOneObject())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
