@@ -6,23 +6,28 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List
 
 import paywit
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "receiver-python"))
+from store import Store  # noqa: E402  (the receivers' store: SQLite or PostgreSQL)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 GATEWAY = Path(os.environ.get("PAYWIT_SANDBOX_GATEWAY", ROOT / "target" / "debug" / "paywit-sandbox-gateway"))
+POSTGRES = os.environ.get("PAYWIT_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CARDS = ["4242424242424242"] * 6 + ["4000000000000002", "4000000000009995", "4000000000000341"]
 
 
@@ -49,13 +54,16 @@ RECEIVERS = {
 
 @dataclass
 class System:
-    """The running gateway, receiver and workers; `receiver` is "python" or "node"."""
-    db: Path
+    """The running gateway, receivers and workers. `receiver` is "python" or "node"; `db` a SQLite
+    file or a PostgreSQL URL; `receivers` how many receiver processes share the store (the
+    gateway's deliveries take turns, as behind a load balancer)."""
+    db: Path | str
     receiver: str = "python"
+    receivers: int = 1
     gateway_url: str = ""
     receiver_url: str = ""
-    receiver_port: int = 0
-    receiver_process: subprocess.Popen | None = None
+    receiver_ports: List[int] = field(default_factory=list)
+    receiver_processes: List[subprocess.Popen] = field(default_factory=list)
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     def spawn(self, *args: str, **env: str) -> subprocess.Popen:
@@ -78,25 +86,27 @@ class System:
     def start(self) -> "System":
         if not GATEWAY.exists():
             raise RuntimeError(f"the sandbox gateway binary is missing at {GATEWAY}: run `cargo build -p paywit-sandbox-gateway`")
-        gateway_port, receiver_port = free_port(), free_port()
+        gateway_port = free_port()
+        self.receiver_ports = [free_port() for _ in range(self.receivers)]
+        urls = ",".join(f"http://127.0.0.1:{port}/webhooks" for port in self.receiver_ports)
         gateway = self.spawn(str(GATEWAY), SANDBOX_PORT=str(gateway_port), SANDBOX_CHAOS="demo", SANDBOX_WEBHOOK_SECRET=SECRET,
-                             SANDBOX_WEBHOOK_URL=f"http://127.0.0.1:{receiver_port}/webhooks", SANDBOX_TIME_SCALE="1000")
+                             SANDBOX_WEBHOOK_URL=urls, SANDBOX_TIME_SCALE="1000")
         self.wait_for(gateway_port, gateway)
-        self.receiver_port = receiver_port
-        self.start_receiver()
-        self.gateway_url, self.receiver_url = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{receiver_port}"
+        self.start_receivers()
+        self.gateway_url, self.receiver_url = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{self.receiver_ports[0]}"
         return self
 
-    def start_receiver(self) -> None:
-        self.receiver_process = self.spawn(*RECEIVERS[self.receiver][1], "--db", str(self.db), "--port", str(self.receiver_port),
-                                           "--secret", SECRET)
-        self.wait_for(self.receiver_port, self.receiver_process)
+    def start_receivers(self, *extra: str) -> None:
+        self.receiver_processes = [self.spawn(*RECEIVERS[self.receiver][1], "--db", str(self.db), "--port", str(port),
+                                              "--secret", SECRET, *extra) for port in self.receiver_ports]
+        for port, process in zip(self.receiver_ports, self.receiver_processes):
+            self.wait_for(port, process)
 
-    def stop_receiver(self) -> None:
-        """An endpoint outage: the gateway's deliveries fail until `start_receiver`."""
-        assert self.receiver_process is not None
-        self.receiver_process.kill()
-        self.receiver_process.wait()
+    def stop_receivers(self) -> None:
+        """An endpoint outage: the gateway's deliveries fail until `start_receivers`."""
+        for process in self.receiver_processes:
+            process.kill()
+            process.wait()
 
     def worker(self, *extra: str) -> subprocess.Popen:
         return self.spawn(*RECEIVERS[self.receiver][2], "--db", str(self.db), "--gateway", self.gateway_url, "--time-scale", "100", *extra)
@@ -106,8 +116,8 @@ class System:
             process.kill()
             process.wait()
 
-    def store(self) -> sqlite3.Connection:
-        return sqlite3.connect(str(self.db), timeout=30)
+    def store(self) -> Store:
+        return Store(str(self.db))
 
     def truth(self) -> dict:
         with urllib.request.urlopen(f"{self.gateway_url}/v1/truth") as response:
@@ -150,14 +160,14 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
     for i, card in enumerate(cards):
         system.post(f"{system.receiver_url}/orders", {"amount": 1000 + i, "card": card})
     with system.store() as store:
-        settled = until(lambda: store.execute("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'retrying')").fetchone()[0] == 0)
+        settled = until(lambda: store.execute("SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'retrying', 'charging')").fetchone()[0] == 0)
         charged = [row[0] for row in store.execute("SELECT payment_intent FROM orders WHERE status = 'charged' ORDER BY id")]
         retried = store.execute("SELECT COUNT(*) FROM orders WHERE attempts > 1").fetchone()[0]
-    system.stop_receiver()  # an endpoint outage while refunds happen: redelivery must cover it
+    system.stop_receivers()  # an endpoint outage while refunds happen: redelivery must cover it
     for n, payment in enumerate(charged[: max(1, len(charged) // 5)]):
         system.post(f"{system.gateway_url}/v1/refunds", {"payment_intent": payment, "amount": 300}, key=f"refund-{n}")
     time.sleep(0.5)
-    system.start_receiver()
+    system.start_receivers()
     for n, payment in enumerate(charged[-max(1, len(charged) // 5):]):
         dispute = system.post(f"{system.gateway_url}/v1/payment_intents/{payment}/dispute", {}, key=f"dispute-{n}")
         system.post(f"{system.gateway_url}/v1/disputes/{dispute['id']}/close", {"outcome": "won" if n % 2 else "lost"}, key=f"close-{n}")
@@ -188,4 +198,87 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
         "ack latency p50 (ms)": round(acks[len(acks) // 2], 2) if acks else None,
         "ack latency p99 (ms)": round(acks[min(len(acks) - 1, int(len(acks) * 0.99))], 2) if acks else None,
         "seconds": round(time.time() - started, 1),
+    }
+
+
+@contextmanager
+def postgres_schema(base: str = POSTGRES):
+    """A fresh schema in the PostgreSQL database at `base`, dropped afterwards; yields the URL that
+    selects it. Raises ConnectionError (with how to run it) when no server answers."""
+    import psycopg
+
+    name = f"paywit_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
+    try:
+        admin = psycopg.connect(base, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        raise ConnectionError(f"no PostgreSQL at {base} ({error}); start one, or set PAYWIT_POSTGRES_URL") from error
+    admin.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{name}"
+    finally:
+        admin.execute(f"DROP SCHEMA {name} CASCADE")
+        admin.close()
+
+
+def load(system: System, rate: int, seconds: float, threads: int = 16) -> dict:
+    """Sends `rate` signed deliveries a second for `seconds` straight to the receivers (taking
+    turns), each a new event, bounded in count and time; waits until all are processed and
+    returns the figures: acknowledgement latency seen by the sender, lost and doubled events."""
+    total = int(rate * seconds)
+    deliveries = []
+    for i in range(total):
+        body = json.dumps({"id": f"evt_load_{i}", "type": "payment_intent.succeeded", "created": int(time.time()),
+                           "data": {"object": {"id": f"pi_load_{i % 200}", "object": "payment_intent", "status": "succeeded"}}})
+        headers = paywit.sign_webhook("standard-webhooks", SECRET, body, id=f"evt_load_{i}")
+        deliveries.append((body.encode(), headers))
+    latencies: List[float] = []
+    failures = 0
+    start = time.perf_counter()
+    lock = threading.Lock()
+    cursor = iter(range(total))
+
+    def send() -> None:
+        nonlocal failures
+        while True:
+            with lock:
+                i = next(cursor, None)
+            if i is None:
+                return
+            due = start + i / rate
+            if due > time.perf_counter():
+                time.sleep(due - time.perf_counter())
+            port = system.receiver_ports[i % len(system.receiver_ports)]
+            body, headers = deliveries[i]
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks", data=body, headers=headers, method="POST")
+            sent = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    response.read()
+                with lock:
+                    latencies.append((time.perf_counter() - sent) * 1000)
+            except OSError:
+                with lock:
+                    failures += 1
+
+    workers = [threading.Thread(target=send) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - start
+
+    def processed() -> bool:
+        with system.store() as store:
+            return store.execute("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL").fetchone()[0] == 0
+    drained = until(processed, 120)
+    with system.store() as store:
+        received = store.execute("SELECT COUNT(*) FROM inbox WHERE event_id LIKE 'evt_load_%'").fetchone()[0]
+        applied = store.execute("SELECT COALESCE(SUM(events_applied), 0) FROM objects WHERE id LIKE 'pi_load_%'").fetchone()[0]
+    latencies.sort()
+    return {
+        "deliveries": total, "target rate (/s)": rate, "achieved rate (/s)": round(total / elapsed),
+        "ack p50 (ms)": round(latencies[len(latencies) // 2], 2) if latencies else None,
+        "ack p99 (ms)": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2) if latencies else None,
+        "send failures": failures, "recorded": received, "applied": applied, "drained": drained,
+        "lost": total - received, "doubled": applied - received,
     }

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import paywit
-from store import connect, now
+from store import Store, now
 
 
-def make_handler(db: str, verifier: paywit.Verifier) -> type:
+def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float = 0.0) -> type:
+    pool: "queue.SimpleQueue[Store]" = queue.SimpleQueue()  # store connections, reused across requests
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -33,7 +36,10 @@ def make_handler(db: str, verifier: paywit.Verifier) -> type:
         def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
             started = time.perf_counter()
             raw = self.rfile.read(int(self.headers.get("content-length", 0)))
-            store = connect(db)
+            try:
+                store = pool.get_nowait()
+            except queue.Empty:
+                store = Store(db)
             try:
                 if self.path == "/webhooks":
                     self._webhook(store, raw)
@@ -42,13 +48,15 @@ def make_handler(db: str, verifier: paywit.Verifier) -> type:
                 elif self.path == "/orders":
                     order = json.loads(raw)
                     key = paywit.new_idempotency_key()  # persisted with the order, before any call
-                    cursor = store.execute("INSERT INTO orders (idempotency_key, amount, card) VALUES (?, ?, ?)",
-                                           (key, int(order["amount"]), str(order["card"])))
-                    self._answer(202, {"order": cursor.lastrowid, "idempotency_key": key})
+                    row = store.one("INSERT INTO orders (idempotency_key, amount, card) VALUES (?, ?, ?) RETURNING id",
+                                    (key, int(order["amount"]), str(order["card"])))
+                    self._answer(202, {"order": row[0], "idempotency_key": key})
                 else:
                     self._answer(404, {"error": "not found"})
-            finally:
-                store.close()
+            except Exception:
+                store.close()  # a connection that failed is not reused
+                raise
+            pool.put(store)
 
         def _webhook(self, store, raw: bytes) -> None:
             try:
@@ -58,9 +66,12 @@ def make_handler(db: str, verifier: paywit.Verifier) -> type:
                 self._answer(401, {"error": "unauthorized"})
                 return
             event_id = verified.message_id or json.loads(raw)["id"]
-            inserted = store.execute("INSERT OR IGNORE INTO inbox (event_id, body, received_at) VALUES (?, ?, ?)",
-                                     (event_id, raw.decode(), now())).rowcount
-            self._answer(200, {"received": event_id, "duplicate": inserted == 0})
+            new = store.record_event(event_id, raw.decode())  # committed before the answer
+            if pause_before_answer and new:
+                # The chaos test's hook: recorded, 200 not sent yet (it kills the receiver here).
+                print(f"receiver: recorded {event_id}, pausing before the answer", flush=True)
+                time.sleep(pause_before_answer)
+            self._answer(200, {"received": event_id, "duplicate": not new})
 
         def log_message(self, *args) -> None:  # quiet: the demo prints tables
             pass
@@ -70,13 +81,15 @@ def make_handler(db: str, verifier: paywit.Verifier) -> type:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", default="receiver.sqlite")
+    parser.add_argument("--db", default="receiver.sqlite", help="a SQLite file, or a postgresql:// URL")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--secret", action="append", required=True, help="webhook secret (repeat for rotation)")
+    parser.add_argument("--pause-before-answer", type=float, default=0.0,
+                        help="chaos test hook: sleep after recording a new event, before answering 200")
     args = parser.parse_args()
-    connect(args.db).close()
+    Store(args.db).close()
     verifier = paywit.Verifier("standard-webhooks", args.secret)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.db, verifier))
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.db, verifier, args.pause_before_answer))
     print(f"receiver: listening on http://127.0.0.1:{args.port}", flush=True)
     server.serve_forever()
 

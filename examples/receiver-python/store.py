@@ -1,63 +1,142 @@
-"""The receiver's durable store (SQLite, one file): the inbox of verified
-events, the objects their states fold into, alerts, the operator queue, and
-the orders whose charges the worker makes.
+"""The receiver's durable store: SQLite by default (one file, created on first
+use, nothing to install), PostgreSQL when one machine is outgrown (several
+receiver and worker processes behind one database).
+
+Tables: the inbox of verified events, the objects their states fold into,
+alerts, the operator queue, the orders whose charges the worker makes, and
+the refusals and acknowledgement times the demo reports.
 
 The exactly-once argument, in two steps:
 1. The HTTP handler inserts each verified event under its unique event id
-   (`INSERT OR IGNORE`) and commits before answering 200, so an event is
-   recorded before any processing and a redelivery finds it already there.
-2. The worker takes one unprocessed event, folds it into its object and marks
-   it processed in ONE transaction. Killed anywhere before the commit, nothing
-   of it stays; after the commit, the event is never taken again. So every
-   event changes its object exactly once, whatever crashes and redeliveries.
+   (the primary key; a duplicate inserts nothing) and commits before answering
+   200, so an event is recorded before any processing and a redelivery finds
+   it already there.
+2. A worker takes one unprocessed event, folds it into its object and marks it
+   processed in ONE transaction. Killed anywhere before the commit, nothing of
+   it stays; after the commit, the event is never taken again. With several
+   workers on PostgreSQL, `FOR UPDATE SKIP LOCKED` hands each event to one
+   worker at a time, and the object's row lock orders the folds of one object.
+So every event changes its object exactly once, whatever crashes, redeliveries
+and concurrency.
 """
 from __future__ import annotations
 
 import sqlite3
 import time
-from pathlib import Path
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox (
     event_id TEXT PRIMARY KEY,
     body TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    processed_at REAL
+    received_at DOUBLE PRECISION NOT NULL,
+    processed_at DOUBLE PRECISION
 );
 CREATE TABLE IF NOT EXISTS objects (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     status TEXT NOT NULL,
     events_applied INTEGER NOT NULL DEFAULT 0,
-    last_event_at INTEGER NOT NULL
+    last_event_at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS alerts (event_id TEXT PRIMARY KEY, object_id TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS operator_queue (event_id TEXT PRIMARY KEY, object_id TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders (
-    id INTEGER PRIMARY KEY,
+    id {serial} PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,
     amount INTEGER NOT NULL,
     card TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL DEFAULT 0,
+    next_attempt_at DOUBLE PRECISION NOT NULL DEFAULT 0,
     payment_intent TEXT,
     detail TEXT
 );
-CREATE TABLE IF NOT EXISTS refusals (at REAL NOT NULL, code TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS acks (ms REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS refusals (at DOUBLE PRECISION NOT NULL, code TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS acks (ms DOUBLE PRECISION NOT NULL);
 """
-
-
-def connect(path: str | Path) -> sqlite3.Connection:
-    """A connection to the store (created on first use), in WAL mode so the
-    receiver and the worker run side by side."""
-    connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.executescript(SCHEMA)
-    return connection
 
 
 def now() -> float:
     return time.time()
+
+
+class Store:
+    """One connection to the store. `url`: a file path (SQLite) or `postgresql://...`
+    (an `options=-csearch_path=...` parameter picks the schema)."""
+
+    def __init__(self, url: str) -> None:
+        self.postgres = url.startswith(("postgresql://", "postgres://"))
+        if self.postgres:
+            import psycopg  # only needed for PostgreSQL
+
+            self._db: Any = psycopg.connect(url, autocommit=True)
+            self._param = "%s"
+            schema = SCHEMA.replace("{serial}", "BIGSERIAL")
+            with self.transaction():
+                # One creator at a time: several processes start together.
+                self.execute("SELECT pg_advisory_xact_lock(7242)")
+                for statement in schema.split(";"):
+                    if statement.strip():
+                        self.execute(statement)
+        else:
+            # Handed between threads by the receiver's pool, one thread at a time.
+            self._db = sqlite3.connect(url, timeout=30, isolation_level=None, check_same_thread=False)
+            self._param = "?"
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA.replace("{serial}", "INTEGER"))
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        """Runs `sql` written with `?` placeholders on either database."""
+        if self.postgres:
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        return self._db.execute(sql, tuple(args))
+
+    def one(self, sql: str, args: Sequence[Any] = ()) -> Optional[Tuple[Any, ...]]:
+        return self.execute(sql, args).fetchone()
+
+    def all(self, sql: str, args: Sequence[Any] = ()) -> List[Tuple[Any, ...]]:
+        return self.execute(sql, args).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """One transaction; SQLite takes its write lock at once (BEGIN IMMEDIATE)."""
+        if self.postgres:
+            with self._db.transaction():
+                yield self
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def record_event(self, event_id: str, body: str) -> bool:
+        """Records a verified event unless its id is already there; True if it was new."""
+        return self.execute("INSERT INTO inbox (event_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                            (event_id, body, now())).rowcount == 1
+
+    def next_event(self) -> Optional[Tuple[str, str]]:
+        """Inside a transaction: the oldest unprocessed event, locked for this worker alone."""
+        lock = " FOR UPDATE SKIP LOCKED" if self.postgres else ""
+        return self.one("SELECT event_id, body FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1" + lock)
+
+    def object_state(self, object_id: str) -> Optional[Tuple[str, str]]:
+        """Inside a transaction: an object's (kind, status), its row locked on PostgreSQL."""
+        return self.one("SELECT kind, status FROM objects WHERE id = ?" + (" FOR UPDATE" if self.postgres else ""), (object_id,))
+
+    def greatest(self) -> str:
+        return "GREATEST" if self.postgres else "MAX"
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

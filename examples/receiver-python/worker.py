@@ -20,18 +20,16 @@ import urllib.request
 from typing import Optional
 
 import paywit
-from store import connect, now
+from store import Store, now
 
 API_PATHS = {"payment": "payment_intents", "refund": "refunds", "payout": "payouts"}
 
 
-def process_one_event(store, pause_seconds: float = 0.0) -> bool:
+def process_one_event(store: Store, pause_seconds: float = 0.0) -> bool:
     """Folds the oldest unprocessed event into its object, in one transaction with its processed mark."""
-    store.execute("BEGIN IMMEDIATE")
-    try:
-        row = store.execute("SELECT event_id, body FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1").fetchone()
+    with store.transaction():
+        row = store.next_event()
         if row is None:
-            store.execute("COMMIT")
             return False
         event_id, body = row
         event = json.loads(body)
@@ -43,33 +41,28 @@ def process_one_event(store, pause_seconds: float = 0.0) -> bool:
             print(f"worker: paused inside the transaction of {event_id}", flush=True)
             time.sleep(pause_seconds)
         store.execute("UPDATE inbox SET processed_at = ? WHERE event_id = ?", (now(), event_id))
-        store.execute("COMMIT")
         return True
-    except BaseException:
-        store.execute("ROLLBACK")
-        raise
 
 
-def fold(store, event_id: Optional[str], object_id: str, incoming: paywit.State, at: int) -> None:
-    """Applies one state to its object; `event_id` None for a poll (not counted as an event)."""
-    row = store.execute("SELECT kind, status FROM objects WHERE id = ?", (object_id,)).fetchone()
-    current = paywit.State(*row) if row else None
+def fold(store: Store, event_id: Optional[str], object_id: str, incoming: paywit.State, at: int) -> None:
+    """Inside a transaction: applies one state to its object; `event_id` None for a poll (not counted)."""
+    # The row exists (empty status: no state yet) and is locked before it is read, so folds of
+    # one object by concurrent workers take turns instead of overwriting each other.
+    store.execute("INSERT INTO objects (id, kind, status, events_applied, last_event_at) VALUES (?, '', '', 0, 0) "
+                  "ON CONFLICT DO NOTHING", (object_id,))
+    kind, status = store.object_state(object_id) or ("", "")
+    current = paywit.State(kind, status) if kind else None
     outcome = paywit.apply(current, incoming)
     counted = 1 if event_id else 0
-    if outcome.outcome in ("advanced", "reversed"):
-        store.execute(
-            "INSERT INTO objects (id, kind, status, events_applied, last_event_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET status = excluded.status, events_applied = events_applied + ?, "
-            "last_event_at = MAX(last_event_at, excluded.last_event_at)",
-            (object_id, outcome.state.kind, outcome.state.status, counted, at, counted))
-    elif row:
-        store.execute("UPDATE objects SET events_applied = events_applied + ?, last_event_at = MAX(last_event_at, ?) "
-                      "WHERE id = ?", (counted, at, object_id))
+    state = outcome.state if outcome.outcome in ("advanced", "reversed") else current
+    store.execute(f"UPDATE objects SET kind = ?, status = ?, events_applied = events_applied + ?, "
+                  f"last_event_at = {store.greatest()}(last_event_at, ?) WHERE id = ?",
+                  (state.kind, state.status, counted, at, object_id))
     if outcome.outcome == "reversed" and event_id:
-        store.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?)",
+        store.execute("INSERT INTO alerts VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                       (event_id, object_id, f"{current.status if current else '?'} -> {outcome.state.status}"))
     if outcome.outcome == "rejected" and event_id:
-        store.execute("INSERT OR IGNORE INTO operator_queue VALUES (?, ?, ?)", (event_id, object_id, outcome.reason))
+        store.execute("INSERT INTO operator_queue VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (event_id, object_id, outcome.reason))
 
 
 def _failure(error: BaseException) -> paywit.Failure:
@@ -82,11 +75,16 @@ def _failure(error: BaseException) -> paywit.Failure:
     return paywit.Failure(transport=paywit.TransportError.CONNECTION_RESET)
 
 
-def charge_one_order(store, gateway: str, time_scale: float) -> bool:
-    """Makes (or retries, with the same key) the charge of the next due order."""
-    row = store.execute("SELECT id, idempotency_key, amount, card, attempts FROM orders "
-                        "WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY id LIMIT 1",
-                        (now(),)).fetchone()
+def charge_one_order(store: Store, gateway: str, time_scale: float) -> bool:
+    """Makes (or retries, with the same key) the charge of the next due order. Several workers
+    may run: a worker claims the order first (status 'charging'), so no two call at once."""
+    lock = " FOR UPDATE SKIP LOCKED" if store.postgres else ""
+    with store.transaction():
+        row = store.one("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN "
+                        "('pending', 'retrying', 'charging') AND next_attempt_at <= ? ORDER BY id LIMIT 1" + lock, (now(),))
+        if row is not None:
+            # A lease: if this worker dies mid-call, another retries after it, with the same key.
+            store.execute("UPDATE orders SET status = 'charging', next_attempt_at = ? WHERE id = ?", (now() + 10, row[0]))
     if row is None:
         return False
     order_id, key, amount, card, attempts = row
@@ -117,10 +115,10 @@ def charge_one_order(store, gateway: str, time_scale: float) -> bool:
         return True
 
 
-def poll_one_object(store, gateway: str, time_scale: float) -> bool:
+def poll_one_object(store: Store, gateway: str, time_scale: float) -> bool:
     """The polling backstop: fetches one in-flight object whose events are overdue and folds its state."""
-    for object_id, kind, status, last_event_at in store.execute(
-            "SELECT id, kind, status, last_event_at FROM objects WHERE kind IN ('payment', 'refund', 'payout')").fetchall():
+    for object_id, kind, status, last_event_at in store.all(
+            "SELECT id, kind, status, last_event_at FROM objects WHERE kind IN ('payment', 'refund', 'payout')"):
         elapsed = (now() - last_event_at) * time_scale
         decision = paywit.poll_backstop(paywit.State(kind, status), 0, now=int(elapsed))
         if decision.action != "poll-now":
@@ -131,24 +129,23 @@ def poll_one_object(store, gateway: str, time_scale: float) -> bool:
         except (urllib.error.URLError, OSError, ValueError):
             return False
         state = paywit.map_event("stripe", f"{obj['object']}.updated", obj.get("status"))
-        store.execute("BEGIN IMMEDIATE")
-        if state is not None:
-            fold(store, None, object_id, state, int(now()))
-        store.execute("UPDATE objects SET last_event_at = ? WHERE id = ?", (int(now()), object_id))
-        store.execute("COMMIT")
+        with store.transaction():
+            if state is not None:
+                fold(store, None, object_id, state, int(now()))
+            store.execute("UPDATE objects SET last_event_at = ? WHERE id = ?", (int(now()), object_id))
         return True
     return False
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", default="receiver.sqlite")
+    parser.add_argument("--db", default="receiver.sqlite", help="a SQLite file, or a postgresql:// URL")
     parser.add_argument("--gateway", default="http://127.0.0.1:8787")
     parser.add_argument("--time-scale", type=float, default=100.0, help="how much faster retries and polls run")
     parser.add_argument("--pause-after-apply", type=float, default=0.0,
                         help="chaos test hook: sleep inside the first event's transaction")
     args = parser.parse_args()
-    store = connect(args.db)
+    store = Store(args.db)
     print("worker: started", flush=True)
     pause = args.pause_after_apply
     while True:

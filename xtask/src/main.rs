@@ -316,6 +316,14 @@ fn bench() -> Result<()> {
     let edge =
         capture(Command::new("node").arg("bench/edge.mjs").arg(&edge_serve).current_dir(root.join("packages/node")))?;
     let python = capture(Command::new(python()?).arg("bench.py").current_dir(root.join("packages/python")))?;
+    // The reference integration under 5x its expected peak (examples/day-of-traffic/load.py).
+    run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
+    let load = capture(
+        Command::new(self::python()?)
+            .arg("load.py")
+            .env("PYTHONPATH", root.join("packages/python"))
+            .current_dir(root.join("examples/day-of-traffic")),
+    )?;
     let gzip = capture(Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", component.display())))?;
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -333,7 +341,7 @@ fn bench() -> Result<()> {
          ## Rust host (wasmtime 48, component vs native)\n\n{rust}\n## Node.js (paywit vs npm peers)\n\n{node}\n\
          ## Python (paywit vs PyPI peers)\n\n{python}\n## At the edge\n\nCold start of the composed wasi:http component \
          (wasmtime 48, Cranelift):\n\n| component | size | compile | deserialize (precompiled) |\n|---|---|---|---|\n\
-         {cold_start}\n{edge}",
+         {cold_start}\n{edge}\n## A real integration under load\n\n{load}",
         gzip.trim()
     );
     print!("{report}");

@@ -51,7 +51,8 @@ pub struct Chaos {
 /// The gateway's settings.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Where webhooks go (`http://127.0.0.1:port/path`); none: events are only recorded.
+    /// Where webhooks go (`http://127.0.0.1:port/path`; several, comma-separated, take turns like
+    /// receivers behind a load balancer); none: events are only recorded.
     pub webhook_url: Option<String>,
     /// The Standard Webhooks secret deliveries are signed with.
     pub webhook_secret: String,

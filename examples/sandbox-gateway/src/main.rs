@@ -1,7 +1,7 @@
 //! `sandbox-gateway`: serves the sandbox gateway on loopback until killed.
 //!
 //! Environment: `SANDBOX_PORT` (default 8787), `SANDBOX_WEBHOOK_URL` (where
-//! deliveries go), `SANDBOX_WEBHOOK_SECRET` (a `whsec_` secret), `SANDBOX_CHAOS`
+//! deliveries go; several comma-separated take turns), `SANDBOX_WEBHOOK_SECRET` (a `whsec_` secret), `SANDBOX_CHAOS`
 //! (`none` or `demo`: every misbehaviour at the rates a day of traffic shows),
 //! `SANDBOX_TIME_SCALE` (default 1000), `SANDBOX_SEED`.
 

@@ -76,7 +76,9 @@ fn signed(gateway: &Gateway, delivery: &Delivery) -> (Vec<(String, String)>, Str
 
 /// Sends due deliveries forever; a refused genuine delivery is redelivered later.
 pub async fn sender(gateway: Arc<Gateway>) {
-    let Some(url) = gateway.config.webhook_url.clone() else { return };
+    let Some(urls) = gateway.config.webhook_url.clone() else { return };
+    let urls: Vec<String> = urls.split(',').map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+    let mut turn = 0usize;
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let policy = retry::webhook_redelivery_policy();
     loop {
@@ -88,7 +90,9 @@ pub async fn sender(gateway: Arc<Gateway>) {
             (due, state.outbox.iter().map(|d| d.due_ms).min())
         };
         for delivery in due {
-            let (client, url, gateway, policy) = (client.clone(), url.clone(), gateway.clone(), policy.clone());
+            turn += 1;
+            let url = urls[turn % urls.len()].clone();
+            let (client, gateway, policy) = (client.clone(), gateway.clone(), policy.clone());
             tokio::spawn(async move {
                 let (headers, body) = signed(&gateway, &delivery);
                 let mut request = hyper::Request::post(url.as_str()).header("content-type", "application/json");
