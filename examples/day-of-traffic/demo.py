@@ -12,7 +12,8 @@ def checked(figures: dict) -> bool:
     return (figures["all final states match"] and figures["charges made"] == figures["logical charges"]
             and figures["events applied"] == figures["events received"] == figures["events"]
             and figures["forgeries refused (401)"] == figures["forgeries reaching the receiver"]
-            and figures["forgeries accepted"] == 0)
+            and figures["forgeries accepted"] == 0
+            and figures["payouts matching exactly"] == figures["payouts reconciled"] > 0)
 
 
 orders = int(sys.argv[1]) if len(sys.argv) > 1 else 90

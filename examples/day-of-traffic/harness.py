@@ -150,7 +150,7 @@ class System:
             return False
         return all(states.get(object_id) == (wanted.kind, wanted.status)
                    for object_id, o in truth["objects"].items()
-                   for wanted in [paywit.map_event("stripe", o["last_event"], o["status"])] if wanted is not None)
+                   for wanted in [paywit.map_event(o["source"] or "stripe", o["last_event"], o["status"])] if wanted is not None)
 
 
 def day_of_traffic(system: System, orders: int = 27) -> dict:
@@ -172,6 +172,8 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
         dispute = system.post(f"{system.gateway_url}/v1/payment_intents/{payment}/dispute", {}, key=f"dispute-{n}")
         system.post(f"{system.gateway_url}/v1/disputes/{dispute['id']}/close", {"outcome": "won" if n % 2 else "lost"}, key=f"close-{n}")
     system.post(f"{system.gateway_url}/v1/payouts", {"payment_intents": charged}, key="payout-1")
+    for n in range(max(1, orders // 10)):  # crypto invoices: settled, or replaced (RBF) by an underpayment
+        system.post(f"{system.gateway_url}/v1/invoices", {"amount": 50_000 + n}, key=f"invoice-{n}")
     matched = settled and until(system.folded_like_the_truth)
     truth = system.truth()
     with system.store() as store:
@@ -179,11 +181,12 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
         refused = store.execute("SELECT COUNT(*) FROM refusals").fetchone()[0]
         alerts = store.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
         operator = store.execute("SELECT COUNT(*) FROM operator_queue").fetchone()[0]
+        payouts = store.execute("SELECT COUNT(*), COALESCE(SUM(CASE WHEN match = 'exact' THEN 1 ELSE 0 END), 0) FROM payouts").fetchone()
         states = {row[0]: (row[1], row[2]) for row in store.execute("SELECT id, kind, status FROM objects")}
         acks = sorted(row[0] for row in store.execute("SELECT ms FROM acks"))
     objects = truth["objects"]
     true_objects = sum(1 for object_id, o in objects.items()
-                       for wanted in [paywit.map_event("stripe", o["last_event"], o["status"])]
+                       for wanted in [paywit.map_event(o["source"] or "stripe", o["last_event"], o["status"])]
                        if wanted is not None and states.get(object_id) == (wanted.kind, wanted.status))
     counters = truth["counters"]
     return {
@@ -193,7 +196,7 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
         "forgeries sent": counters["forgeries_sent"], "forgeries reaching the receiver": counters["forgeries_answered"],
         "forgeries refused (401)": refused, "forgeries accepted": counters["forgeries_accepted"],
         "deliveries refused (redelivered)": counters["deliveries_refused"], "alerts (reversals)": alerts,
-        "operator queue": operator, "objects": len([o for o in objects.values() if o["last_event"]]),
+        "operator queue": operator, "payouts reconciled": payouts[0], "payouts matching exactly": payouts[1], "objects": len([o for o in objects.values() if o["last_event"]]),
         "objects matching the truth": true_objects, "all final states match": matched,
         "ack latency p50 (ms)": round(acks[len(acks) // 2], 2) if acks else None,
         "ack latency p99 (ms)": round(acks[min(len(acks) - 1, int(len(acks) * 0.99))], 2) if acks else None,

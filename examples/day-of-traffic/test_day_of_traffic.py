@@ -46,6 +46,7 @@ def assert_exactly_once_and_true(figures: dict) -> None:
     assert figures["forgeries refused (401)"] == figures["forgeries reaching the receiver"] > 0, "every forgery that arrived was refused"
     assert figures["forgeries accepted"] == 0
     assert figures["deliveries refused (redelivered)"] > 0, "the endpoint outage was redelivered"
+    assert figures["payouts matching exactly"] == figures["payouts reconciled"] > 0, "the payout reconciles with its items"
 
 
 def test_a_day_of_misbehaving_traffic_ends_exactly_once_and_true(system):

@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, idempotency_key TEXT 
   next_attempt_at REAL NOT NULL DEFAULT 0, payment_intent TEXT, detail TEXT);
 CREATE TABLE IF NOT EXISTS refusals (at REAL NOT NULL, code TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS acks (ms REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS payouts (id TEXT PRIMARY KEY, amount TEXT NOT NULL, match TEXT NOT NULL, difference TEXT,
+  missing INTEGER NOT NULL, unexpected INTEGER NOT NULL);
 `;
 
 /** Opens (and creates on first use) the store, in WAL mode so receiver and worker run side by side. */

@@ -6,7 +6,7 @@
 //
 //   node worker.js --db receiver.sqlite --gateway http://127.0.0.1:8787
 import { parseArgs } from 'node:util';
-import { apiPolicy, apply, mapEvent, nextStep, pollBackstop } from 'paywit';
+import { apiPolicy, apply, mapEvent, nextStep, pollBackstop, reconcilePayout } from 'paywit';
 import { open, now } from './store.js';
 
 const { values: args } = parseArgs({ options: {
@@ -43,14 +43,27 @@ function fold(eventId, objectId, incoming, at) {
   if (outcome.outcome === 'rejected' && eventId) operator.run(eventId, objectId, outcome.reason);
 }
 
+const succeededPayments = db.prepare("SELECT id FROM objects WHERE kind = 'payment' AND status = 'succeeded'");
+const keepReport = db.prepare(`INSERT INTO payouts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET match = excluded.match,
+  difference = excluded.difference, missing = excluded.missing, unexpected = excluded.unexpected`);
+
+/** Inside a transaction: checks a paid payout against its items and the payments this receiver knows succeeded. */
+function reconcile(payout) {
+  const items = (payout.items ?? []).map((i) => ({ id: i.id, kind: i.kind, amount: String(i.amount) }));
+  const known = new Set(succeededPayments.all().map((row) => row.id));
+  const report = reconcilePayout(String(payout.amount), items, items.filter((i) => known.has(i.id)).map((i) => i.id));
+  keepReport.run(payout.id, String(payout.amount), report.match, report.difference ?? null, report.missing.length, report.unexpected.length);
+}
+
 /** Folds the oldest unprocessed event, in one transaction with its processed mark. */
 const processOneEvent = db.transaction(() => {
   const row = nextEvent.get();
   if (!row) return false;
   const event = JSON.parse(row.body);
   const object = event.data.object;
-  const incoming = mapEvent('stripe', event.type, object.status);
+  const incoming = mapEvent(event.source ?? 'stripe', event.type, object.status);
   if (incoming) fold(row.event_id, object.id, incoming, Math.trunc(event.created));
+  if (object.object === 'payout' && object.status === 'paid') reconcile(object);
   if (pauseSeconds > 0) {
     console.log(`worker: paused inside the transaction of ${row.event_id}`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseSeconds * 1000);

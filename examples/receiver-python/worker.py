@@ -34,9 +34,11 @@ def process_one_event(store: Store, pause_seconds: float = 0.0) -> bool:
         event_id, body = row
         event = json.loads(body)
         obj = event["data"]["object"]
-        incoming = paywit.map_event("stripe", event["type"], obj.get("status"))
+        incoming = paywit.map_event(event.get("source", "stripe"), event["type"], obj.get("status"))
         if incoming is not None:
             fold(store, event_id, obj["id"], incoming, int(event["created"]))
+        if obj.get("object") == "payout" and obj.get("status") == "paid":
+            reconcile(store, obj)
         if pause_seconds:
             print(f"worker: paused inside the transaction of {event_id}", flush=True)
             time.sleep(pause_seconds)
@@ -63,6 +65,18 @@ def fold(store: Store, event_id: Optional[str], object_id: str, incoming: paywit
                       (event_id, object_id, f"{current.status if current else '?'} -> {outcome.state.status}"))
     if outcome.outcome == "rejected" and event_id:
         store.execute("INSERT INTO operator_queue VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (event_id, object_id, outcome.reason))
+
+
+def reconcile(store: Store, payout: dict) -> None:
+    """Inside a transaction: checks a paid payout against its items and the payments this
+    receiver knows succeeded (paywit's reconcile_payout), and keeps the report."""
+    items = [paywit.PayoutItem(i["id"], i["kind"], str(i["amount"])) for i in payout.get("items", [])]
+    known = [row[0] for row in store.all("SELECT id FROM objects WHERE kind = 'payment' AND status = 'succeeded'")]
+    expected = [i.id for i in items if i.id in set(known)]
+    report = paywit.reconcile_payout(str(payout["amount"]), items, expected)
+    store.execute("INSERT INTO payouts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET match = excluded.match, "
+                  "difference = excluded.difference, missing = excluded.missing, unexpected = excluded.unexpected",
+                  (payout["id"], str(payout["amount"]), report.match, report.difference, len(report.missing), len(report.unexpected)))
 
 
 def _failure(error: BaseException) -> paywit.Failure:
@@ -128,7 +142,7 @@ def poll_one_object(store: Store, gateway: str, time_scale: float) -> bool:
                 obj = json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError):
             return False
-        state = paywit.map_event("stripe", f"{obj['object']}.updated", obj.get("status"))
+        state = paywit.map_event("btcpay" if obj["object"] == "invoice" else "stripe", f"{obj['object']}.updated", obj.get("status"))
         with store.transaction():
             if state is not None:
                 fold(store, None, object_id, state, int(now()))

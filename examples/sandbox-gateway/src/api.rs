@@ -29,6 +29,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/v1/refunds", post(create_refund))
         .route("/v1/refunds/{id}", get(fetch))
         .route("/v1/payouts", post(create_payout))
+        .route("/v1/invoices", post(create_invoice))
+        .route("/v1/invoices/{id}", get(fetch))
         .route("/v1/payouts/{id}", get(fetch))
         .route("/v1/events/{id}/replay", post(replay))
         .route("/v1/truth", get(truth))
@@ -377,6 +379,36 @@ async fn create_payout(Shared(gateway): Shared<Arc<Gateway>>, headers: HeaderMap
     .await;
     apply_reversals(gateway).await;
     response
+}
+
+/// A crypto invoice (BTCPay's statuses and webhook names): created, a payment detected, then
+/// settled; or, as a late reversal, the payment replaced (RBF) by one that underpays.
+async fn create_invoice(Shared(gateway): Shared<Arc<Gateway>>, headers: HeaderMap, body: Bytes) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    idempotent(gateway.clone(), &headers, "/v1/invoices", &body, move |gateway, state| {
+        let Some(amount) = request["amount"].as_u64().filter(|a| *a > 0) else {
+            return error(400, "invalid_request_error", "parameter_invalid", "amount must be a positive integer");
+        };
+        let id = state.id("inv");
+        let invoice = |status: &str| Object {
+            kind: "invoice",
+            json: json!({ "id": id, "object": "invoice", "amount": amount, "currency": "BTC", "status": status }),
+        };
+        let recorded = |state: &mut State, object: Object, event_type: &str| {
+            let event = state.change_as(&id, object, "btcpay", event_type);
+            webhooks::enqueue(gateway, state, &event);
+        };
+        recorded(state, invoice("New"), "InvoiceCreated");
+        recorded(state, invoice("Processing"), "InvoiceProcessing");
+        if state.roll() < gateway.config.chaos.late_reversal {
+            // The payment was replaced by fee bump (RBF) with one that pays less.
+            recorded(state, invoice("Expired"), "InvoiceExpiredPaidPartial");
+        } else {
+            recorded(state, invoice("Settled"), "InvoiceSettled");
+        }
+        (200, state.objects[&id].json.clone())
+    })
+    .await
 }
 
 async fn fetch(Shared(gateway): Shared<Arc<Gateway>>, Path(id): Path<String>) -> Response {

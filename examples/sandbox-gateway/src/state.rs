@@ -101,8 +101,8 @@ pub struct State {
     pub outbox: Vec<Delivery>,
     /// The counters.
     pub counters: Counters,
-    /// Each object's last event type (with its status, what a receiver's fold must end at).
-    pub last_event: HashMap<String, String>,
+    /// Each object's last event (source, type): with its status, what a receiver's fold must end at.
+    pub last_event: HashMap<String, (String, String)>,
     /// Late reversals to apply shortly: (object id, kind, new status, event action).
     pub reversals: Vec<(String, &'static str, String, String)>,
     rng: u64,
@@ -140,13 +140,20 @@ impl State {
         format!("{prefix}_{:06}{salt:08x}", self.next_id)
     }
 
-    /// Stores `object` and records the event `{kind}.{action}` with its snapshot.
+    /// Stores `object` and records the event `{kind}.{action}` (Stripe's naming) with its snapshot.
     pub fn change(&mut self, id: &str, object: Object, action: &str) -> Event {
-        self.last_event.insert(id.to_string(), format!("{}.{action}", object.kind));
+        let event_type = format!("{}.{action}", object.kind);
+        self.change_as(id, object, "stripe", &event_type)
+    }
+
+    /// Stores `object` and records an event of `source`'s naming (`stripe`, or `btcpay` for invoices).
+    pub fn change_as(&mut self, id: &str, object: Object, source: &str, event_type: &str) -> Event {
+        self.last_event.insert(id.to_string(), (source.to_string(), event_type.to_string()));
         let event_id = self.id("evt");
         let body = json!({
             "id": event_id,
-            "type": format!("{}.{action}", object.kind),
+            "type": event_type,
+            "source": source,
             "created": crate::now(),
             "data": { "object": object.json },
         })
@@ -163,8 +170,8 @@ impl State {
             .objects
             .iter()
             .map(|(id, o)| {
-                let event = self.last_event.get(id).cloned().unwrap_or_default();
-                (id.clone(), json!({ "kind": o.kind, "status": o.status(), "last_event": event, "object": o.json }))
+                let (source, event) = self.last_event.get(id).cloned().unwrap_or_default();
+                (id.clone(), json!({ "kind": o.kind, "status": o.status(), "source": source, "last_event": event, "object": o.json }))
             })
             .collect();
         json!({ "objects": objects, "events": self.events.len(), "counters": self.counters })

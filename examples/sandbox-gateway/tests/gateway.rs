@@ -23,6 +23,15 @@ use tokio::net::TcpListener;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
+/// The event naming a gateway object follows (its `source`).
+fn source(name: &Value) -> Source {
+    if name == "btcpay" {
+        Source::Btcpay
+    } else {
+        Source::Stripe
+    }
+}
+
 /// What the receiver saw.
 #[derive(Default)]
 struct Received {
@@ -58,9 +67,11 @@ async fn receiver(refuse_first: usize) -> (String, Arc<Mutex<Received>>) {
                 let event: Value = serde_json::from_slice(&body).unwrap();
                 let object = &event["data"]["object"];
                 r.accepted.push(event["id"].as_str().unwrap().to_string());
-                if let Some(state) =
-                    lifecycle::map_event(Source::Stripe, event["type"].as_str().unwrap(), object["status"].as_str())
-                {
+                if let Some(state) = lifecycle::map_event(
+                    source(&event["source"]),
+                    event["type"].as_str().unwrap(),
+                    object["status"].as_str(),
+                ) {
                     let id = object["id"].as_str().unwrap().to_string();
                     let current = r.folded.get(&id).copied();
                     match lifecycle::apply(current, state) {
@@ -183,6 +194,9 @@ async fn test_cards_idempotency_and_webhooks_that_fold_to_the_truth() {
         post_json(&base, "/v1/payouts", Some("k-payout"), json!({ "payment_intents": [paid, id] })).await.unwrap();
     assert_eq!((payout.2["status"].as_str(), payout.2["amount"].as_u64()), (Some("paid"), Some(9900 - 3000 + 9900)));
     assert_eq!(payout.2["items"].as_array().unwrap().len(), 2);
+    // Crypto invoices: settled, or (late_reversal is 1 here) replaced by an underpaying payment.
+    let invoice = post_json(&base, "/v1/invoices", Some("k-invoice"), json!({ "amount": 50_000 })).await.unwrap();
+    let invoice_id = invoice.2["id"].as_str().unwrap().to_string();
 
     // Webhooks: every object folds to the gateway's truth, forgeries are all refused, duplicates happened.
     let mut truth = Value::Null;
@@ -192,7 +206,8 @@ async fn test_cards_idempotency_and_webhooks_that_fold_to_the_truth() {
         let r = received.lock().unwrap();
         let objects = truth["objects"].as_object().unwrap();
         let all_folded = objects.iter().all(|(id, o)| {
-            let wanted = lifecycle::map_event(Source::Stripe, o["last_event"].as_str().unwrap(), o["status"].as_str());
+            let wanted =
+                lifecycle::map_event(source(&o["source"]), o["last_event"].as_str().unwrap(), o["status"].as_str());
             wanted.is_none() || r.folded.get(id).copied() == wanted
         });
         if all_folded && r.accepted.len() as u64 >= truth["events"].as_u64().unwrap() {
@@ -202,12 +217,18 @@ async fn test_cards_idempotency_and_webhooks_that_fold_to_the_truth() {
     {
         let r = received.lock().unwrap();
         for (id, o) in truth["objects"].as_object().unwrap() {
-            let wanted = lifecycle::map_event(Source::Stripe, o["last_event"].as_str().unwrap(), o["status"].as_str());
+            let wanted =
+                lifecycle::map_event(source(&o["source"]), o["last_event"].as_str().unwrap(), o["status"].as_str());
             if wanted.is_some() {
                 assert_eq!(r.folded.get(id).copied(), wanted, "{id} folds to the truth");
             }
         }
         assert_eq!(truth["objects"][&dispute_id]["status"], "lost", "the won dispute was lost later");
+        assert_eq!(
+            truth["objects"][&invoice_id]["last_event"], "InvoiceExpiredPaidPartial",
+            "the RBF-replaced payment"
+        );
+        assert_eq!(r.folded.get(&invoice_id).copied(), Some(State::Invoice(lifecycle::InvoiceStatus::Underpaid)));
         assert_eq!(
             truth["objects"][payout.2["id"].as_str().unwrap()]["status"],
             "failed",
