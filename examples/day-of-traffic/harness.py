@@ -184,6 +184,8 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
         payouts = store.execute("SELECT COUNT(*), COALESCE(SUM(CASE WHEN match = 'exact' THEN 1 ELSE 0 END), 0) FROM payouts").fetchone()
         states = {row[0]: (row[1], row[2]) for row in store.execute("SELECT id, kind, status FROM objects")}
         acks = sorted(row[0] for row in store.execute("SELECT ms FROM acks"))
+        # Every answered delivery left an ack: refused ones, new events, and the duplicates dropped.
+        duplicates_dropped = len(acks) - refused - received
     objects = truth["objects"]
     true_objects = sum(1 for object_id, o in objects.items()
                        for wanted in [paywit.map_event(o["source"] or "stripe", o["last_event"], o["status"])]
@@ -193,6 +195,7 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
         "orders": orders, "orders retried": retried, "logical charges": cards.count("4242424242424242"),
         "charges made": counters["charges_made"], "events": truth["events"], "events received": received,
         "events applied": applied, "duplicate deliveries sent": counters["duplicates_sent"],
+        "duplicates dropped by the receiver": duplicates_dropped,
         "forgeries sent": counters["forgeries_sent"], "forgeries reaching the receiver": counters["forgeries_answered"],
         "forgeries refused (401)": refused, "forgeries accepted": counters["forgeries_accepted"],
         "deliveries refused (redelivered)": counters["deliveries_refused"], "alerts (reversals)": alerts,

@@ -6,7 +6,7 @@
 //
 //   node worker.js --db receiver.sqlite --gateway http://127.0.0.1:8787
 import { parseArgs } from 'node:util';
-import { apiPolicy, apply, mapEvent, nextStep, pollBackstop, reconcilePayout } from 'paywit';
+import { apiPolicy, apply, classify, mapEvent, nextStep, pollBackstop, reconcilePayout } from 'paywit';
 import { open, now } from './store.js';
 
 const { values: args } = parseArgs({ options: {
@@ -101,9 +101,10 @@ async function chargeOneOrder() {
   } catch (error) {
     failure = { transport: error.name === 'TimeoutError' ? 'timeout' : 'connection-reset' };
   }
+  const { category } = classify(failure); // kept with the order, for the operator
   const step = nextStep(apiPolicy(), attempts, failure);
-  if (step.retryAfterMs === undefined) setOrder.run('failed', attempts, null, JSON.stringify(step.giveUp), 0, order.id);
-  else setOrder.run('retrying', attempts, null, null, now() + step.retryAfterMs / 1000 / timeScale, order.id);
+  if (step.retryAfterMs === undefined) setOrder.run('failed', attempts, null, `${JSON.stringify(step.giveUp)}: ${category}`, 0, order.id);
+  else setOrder.run('retrying', attempts, null, category, now() + step.retryAfterMs / 1000 / timeScale, order.id);
   return true;
 }
 

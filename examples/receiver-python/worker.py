@@ -119,13 +119,14 @@ def charge_one_order(store: Store, gateway: str, time_scale: float) -> bool:
             store.execute("UPDATE orders SET status = 'declined', attempts = ?, detail = ?, payment_intent = ? WHERE id = ?",
                           (attempts + 1, body.get("code"), body.get("payment_intent", {}).get("id"), order_id))
             return True
+        category = paywit.classify(failure).category.value  # kept with the order, for the operator
         step = paywit.next_step(paywit.api_policy(), attempts + 1, failure)
         if step.retry_after_ms is None:
             store.execute("UPDATE orders SET status = 'failed', attempts = ?, detail = ? WHERE id = ?",
-                          (attempts + 1, step.give_up, order_id))
+                          (attempts + 1, f"{step.give_up}: {category}", order_id))
         else:
-            store.execute("UPDATE orders SET status = 'retrying', attempts = ?, next_attempt_at = ? WHERE id = ?",
-                          (attempts + 1, now() + step.retry_after_ms / 1000 / time_scale, order_id))
+            store.execute("UPDATE orders SET status = 'retrying', attempts = ?, next_attempt_at = ?, detail = ? WHERE id = ?",
+                          (attempts + 1, now() + step.retry_after_ms / 1000 / time_scale, category, order_id))
         return True
 
 

@@ -24,6 +24,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/v1/payment_intents", post(create_payment))
         .route("/v1/payment_intents/{id}", get(fetch))
         .route("/v1/payment_intents/{id}/confirm_3ds", post(confirm_3ds))
+        .route("/v1/payment_intents/{id}/capture", post(capture))
         .route("/v1/payment_intents/{id}/dispute", post(open_dispute))
         .route("/v1/disputes/{id}/close", post(close_dispute))
         .route("/v1/refunds", post(create_refund))
@@ -181,7 +182,14 @@ async fn create_payment(Shared(gateway): Shared<Arc<Gateway>>, headers: HeaderMa
             record(gateway, state, &id, failed.clone(), "payment_failed");
             (402, json!({ "error": { "type": "card_error", "code": code, "payment_intent": failed.json } }))
         };
+        let manual_capture = request["capture_method"] == "manual";
         match behaviour {
+            CardBehaviour::Succeeds if manual_capture => {
+                // Authorized only: the money moves when the merchant captures.
+                let authorized = payment(&id, amount, &currency, "requires_capture", None);
+                record(gateway, state, &id, authorized.clone(), "amount_capturable_updated");
+                (200, authorized.json)
+            }
             CardBehaviour::Succeeds => {
                 record(gateway, state, &id, payment(&id, amount, &currency, "processing", None), "processing");
                 let done = payment(&id, amount, &currency, "succeeded", None);
@@ -229,6 +237,32 @@ async fn confirm_3ds(
             record(gateway, state, &id, failed.clone(), "payment_failed");
             (402, json!({ "error": { "type": "card_error", "code": "authentication_required", "payment_intent": failed.json } }))
         }
+    })
+    .await
+}
+
+async fn capture(
+    Shared(gateway): Shared<Arc<Gateway>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = format!("/v1/payment_intents/{id}/capture");
+    idempotent(gateway, &headers, &path, &body, move |gateway, state| {
+        let Some(current) = state.objects.get(&id).filter(|o| o.status() == "requires_capture").cloned() else {
+            return error(
+                400,
+                "invalid_request_error",
+                "payment_intent_unexpected_state",
+                "Only an authorized payment can be captured.",
+            );
+        };
+        let amount = current.json["amount"].as_u64().unwrap_or(0);
+        let currency = current.json["currency"].as_str().unwrap_or("usd").to_string();
+        let done = payment(&id, amount, &currency, "succeeded", None);
+        record(gateway, state, &id, done.clone(), "succeeded");
+        state.counters.charges_made += 1;
+        (200, done.json)
     })
     .await
 }

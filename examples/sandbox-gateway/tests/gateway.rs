@@ -165,6 +165,20 @@ async fn test_cards_idempotency_and_webhooks_that_fold_to_the_truth() {
     .unwrap();
     assert_eq!(confirmed.2["status"], "succeeded");
 
+    // Manual capture: authorized first, the charge made on capture.
+    let manual = json!({ "amount": 4200, "card": "4242424242424242", "capture_method": "manual" });
+    let authorized = post_json(&base, "/v1/payment_intents", Some("k-manual"), manual).await.unwrap();
+    assert_eq!(authorized.2["status"], "requires_capture");
+    let manual_id = authorized.2["id"].as_str().unwrap().to_string();
+    let captured = post_json(&base, &format!("/v1/payment_intents/{manual_id}/capture"), Some("k-capture"), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(captured.2["status"], "succeeded");
+    let twice = post_json(&base, &format!("/v1/payment_intents/{manual_id}/capture"), Some("k-capture-2"), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(twice.0, 400, "a captured payment cannot be captured again");
+
     // Idempotency: a retry replays, a changed body is refused, no key is refused.
     let again =
         post_json(&base, "/v1/payment_intents", Some("k-success"), charge("4242 4242 4242 4242")).await.unwrap();

@@ -86,42 +86,45 @@ function load(view, ty, at) {
   }
 }
 
-const pushStr = (parts, bytes) => { parts.push(u32(bytes.length), bytes); };
-const u32 = (n) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
-
 /**
  * The packed request's scheme and secrets (what a Verifier computes once), as
- * an array of byte chunks. Throws before anything reaches the component on an
- * unknown scheme, a bad hmac option or a secret that is not a string.
+ * bytes. Throws before anything reaches the component on an unknown scheme, a
+ * bad hmac option or a secret that is not a string.
  */
 export function packHead(scheme, secrets) {
   const L = LAYOUT;
   const schemeIndex = L.schemes.indexOf(scheme?.tag);
   if (schemeIndex < 0) throw new InvalidArgumentError('scheme', `must be one of ${L.schemes.join(', ')}`, scheme?.tag);
   if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === 'string')) throw new TypeError('secrets must be a string or an array of strings');
-  const parts = [Uint8Array.of(VERSION, schemeIndex)];
-  if (scheme.tag === 'hmac') {
-    const hmac = scheme.val ?? {};
-    const algorithm = L.algorithms.indexOf(hmac.algorithm);
-    const encoding = L.encodings.indexOf(hmac.encoding);
-    if (algorithm < 0 || encoding < 0 || typeof hmac.header !== 'string' || (hmac.prefix != null && typeof hmac.prefix !== 'string')) {
-      throw new InvalidArgumentError('scheme.hmac', `needs a header, algorithm ${L.algorithms.join('|')} and encoding ${L.encodings.join('|')}`);
-    }
-    parts.push(Uint8Array.of(algorithm, encoding));
-    pushStr(parts, encoder.encode(hmac.header));
-    if (hmac.prefix == null) parts.push(Uint8Array.of(0));
-    else { parts.push(Uint8Array.of(1)); pushStr(parts, encoder.encode(hmac.prefix)); }
+  const hmac = scheme.tag === 'hmac' ? (scheme.val ?? {}) : undefined;
+  const algorithm = hmac && L.algorithms.indexOf(hmac.algorithm);
+  const encoding = hmac && L.encodings.indexOf(hmac.encoding);
+  if (hmac && (algorithm < 0 || encoding < 0 || typeof hmac.header !== 'string' || (hmac.prefix != null && typeof hmac.prefix !== 'string'))) {
+    throw new InvalidArgumentError('scheme.hmac', `needs a header, algorithm ${L.algorithms.join('|')} and encoding ${L.encodings.join('|')}`);
   }
-  parts.push(u32(secrets.length));
-  for (const secret of secrets) pushStr(parts, encoder.encode(secret));
-  return concat(parts);
-}
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  // One buffer sized for the worst case, filled in place, then trimmed.
+  const texts = [...(hmac ? [hmac.header, ...(hmac.prefix != null ? [hmac.prefix] : [])] : []), ...secrets];
+  const out = new Uint8Array(2 + 3 + 4 + texts.reduce((n, t) => n + 4 + t.length * 3, 0));
+  const view = new DataView(out.buffer);
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
+  const putText = (text) => {
+    const { written } = encoder.encodeInto(text, out.subarray(at + 4));
+    view.setUint32(at, written, true);
+    at += 4 + written;
+  };
+  out[at++] = VERSION;
+  out[at++] = schemeIndex;
+  if (hmac) {
+    out[at++] = algorithm;
+    out[at++] = encoding;
+    putText(hmac.header);
+    if (hmac.prefix == null) out[at++] = 0;
+    else { out[at++] = 1; putText(hmac.prefix); }
+  }
+  view.setUint32(at, secrets.length, true);
+  at += 4;
+  for (const secret of secrets) putText(secret);
+  return out.subarray(0, at);
 }
 
 /**
