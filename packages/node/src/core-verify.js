@@ -18,8 +18,6 @@ import { caseOf, check, field, signature } from './abi.js';
 import { InvalidArgumentError } from './errors.js';
 import { runtime } from './runtime.js';
 
-const VERIFY = 'paywit:gateway/webhooks@0.1.0#verify-fields';
-const POST_VERIFY = `cabi_post_${VERIFY}`;
 
 /** What the packed path needs: case indices from verify-fields' types, result offsets from verify-packed's. */
 export const LAYOUT = (() => {

@@ -29,6 +29,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from wasmtime import _bindings, _ffi as ffi
 from wasmtime import component as wc
 
+from ._common import INTEGER_RANGES, _int
 from .errors import InvalidArgumentError
 
 MAX_FLAT_PARAMS = 16
@@ -228,8 +229,6 @@ class ComponentMemoryError(MemoryError):
 
 # ---------- validation (before any guest allocation) ----------
 
-_RANGES = {"u8": (0, 2**8 - 1), "u16": (0, 2**16 - 1), "u32": (0, 2**32 - 1), "u64": (0, 2**64 - 1),
-           "s8": (-2**7, 2**7 - 1), "s16": (-2**15, 2**15 - 1), "s32": (-2**31, 2**31 - 1), "s64": (-2**63, 2**63 - 1)}
 
 
 def validate(t: Type, value: Any, path: str) -> Any:
@@ -237,11 +236,8 @@ def validate(t: Type, value: Any, path: str) -> Any:
     InvalidArgumentError / TypeError naming `path`. Lowering a checked value
     cannot fail, so no guest allocation is ever left behind by a bad argument."""
     kind = t.kind
-    if kind in _RANGES:
-        low, high = _RANGES[kind]
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            return value
-        raise InvalidArgumentError(path, f"must be an integer in {kind} range {low}..{high}", value)
+    if kind in INTEGER_RANGES:
+        return _int(path, value, kind)
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -467,12 +463,6 @@ class Export:
         self._func_ref = ctypes.byref(func._func)
         self._post_ref = ctypes.byref(post._func) if post is not None else None
         self._trap_ref = ctypes.byref(self._trap)
-
-    def call_lowered(self, params_ptr: int, lift: Any) -> Any:
-        """Calls with parameters already stored at `params_ptr` (indirect parameters only) and
-        reads the result with `lift(memory, result_ptr)` before post-return frees it."""
-        self._args[0].i32 = params_ptr if params_ptr < 1 << 31 else params_ptr - (1 << 32)
-        return self._finish(lift)
 
     def call_list(self, ptr: int, length: int, lift: Any) -> Any:
         """Calls a function whose one parameter is a list already in guest memory at

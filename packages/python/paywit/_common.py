@@ -55,14 +55,14 @@ def _header_pairs(headers: HeadersLike) -> List[Tuple[str, str]]:
     return out
 
 
-_RANGES = {"u8": (0, 2**8 - 1), "u16": (0, 2**16 - 1), "u32": (0, 2**32 - 1), "u64": (0, 2**64 - 1),
+INTEGER_RANGES = {"u8": (0, 2**8 - 1), "u16": (0, 2**16 - 1), "u32": (0, 2**32 - 1), "u64": (0, 2**64 - 1),
            "s8": (-2**7, 2**7 - 1), "s16": (-2**15, 2**15 - 1), "s32": (-2**31, 2**31 - 1), "s64": (-2**63, 2**63 - 1)}
 
 
 def _int(name: str, value: Any, kind: str) -> int:
     """`value` if it is an integer (not a bool or float) in the WIT type's range;
     raises InvalidArgumentError naming the argument otherwise."""
-    low, high = _RANGES[kind]
+    low, high = INTEGER_RANGES[kind]
     if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
         return value
     raise InvalidArgumentError(name, f"must be an integer in {kind} range {low}..{high}", value)

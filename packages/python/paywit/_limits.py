@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
 
+from ._common import _header_pairs
+
 LIMITS: Dict[str, int] = json.loads(Path(__file__).with_name("abi.json").read_text())["limits"]
 # Below this many input bytes in all, the component checks the limits itself.
 _CHECK_ABOVE = 1 << 20
@@ -43,8 +45,7 @@ def refusal(secrets: Sequence[str], body_bytes: int, headers: Any, url: Optional
     found = over("secret-count", len(secrets)) or over("body-bytes", body_bytes)
     if found:
         return found
-    from ._common import _header_pairs  # the headers as the component would see them
-    pairs = _header_pairs(headers)
+    pairs = _header_pairs(headers)  # the headers as the component would see them
     found = over("header-count", len(pairs))
     if found:
         return found

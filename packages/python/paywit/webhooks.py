@@ -94,6 +94,14 @@ _VERIFY_ERRORS = {
 }
 
 
+def _secret_list(secrets: Union[str, Sequence[str]]) -> List[str]:
+    """One secret or a rotation list, as a list of str."""
+    secret_list = [secrets] if isinstance(secrets, str) else list(secrets)
+    if not all(isinstance(s, str) for s in secret_list):
+        raise TypeError("secrets must be a str or a sequence of str")
+    return secret_list
+
+
 def _verify_error(code: str) -> type:
     return _VERIFY_ERRORS.get(code, WebhookVerificationError)
 
@@ -111,9 +119,7 @@ class Verifier:
 
     def __init__(self, scheme: SchemeLike, secrets: Union[str, Sequence[str]], *, tolerance: Optional[int] = None) -> None:
         self._scheme = _scheme(scheme)
-        self._secrets = [secrets] if isinstance(secrets, str) else list(secrets)
-        if not all(isinstance(s, str) for s in self._secrets):
-            raise TypeError("secrets must be a str or a sequence of str")
+        self._secrets = _secret_list(secrets)
         self._tolerance = _opt_int("tolerance", tolerance, "u32")
         self._head = _fast_verify.prefix(_runtime.layout(), self._scheme, self._secrets)
         # Surface a configuration error now: no headers, so only secret problems can answer first.
@@ -142,9 +148,7 @@ def verify_webhook(scheme: SchemeLike, secrets: Union[str, Sequence[str]], heade
     does the per-secret work once.
     """
     wit_scheme = _scheme(scheme)
-    secret_list = [secrets] if isinstance(secrets, str) else list(secrets)
-    if not all(isinstance(s, str) for s in secret_list):
-        raise TypeError("secrets must be a str or a sequence of str")
+    secret_list = _secret_list(secrets)
     _opt_int("tolerance", tolerance, "u32")
     head = _fast_verify.prefix(_runtime.layout(), wit_scheme, secret_list)
     return _verify(wit_scheme, secret_list, head, headers, body, now, tolerance, url)
