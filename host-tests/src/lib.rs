@@ -251,6 +251,15 @@ impl Instance {
         Ok(answer.conv())
     }
 
+    /// `webhooks.verify-packed` through the component (`packed` from `paywit::webhooks::pack`).
+    pub fn verify_packed(
+        &mut self,
+        packed: &[u8],
+    ) -> Result<Result<native::webhooks::Verified, native::webhooks::VerifyError>> {
+        let answer = self.bindings.paywit_gateway_webhooks().call_verify_packed(&mut self.store, packed)?;
+        Ok(answer.conv())
+    }
+
     /// `webhooks.verify-fields` through the component, converted to native types.
     pub fn verify_fields(
         &mut self,

@@ -54,6 +54,32 @@ fn every_vector_gives_the_same_answer_through_verify_fields() {
 }
 
 #[test]
+fn every_vector_gives_the_same_answer_through_verify_packed() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let all = vectors::load_all();
+    for v in &all {
+        let fields = field_block(&v.request.headers);
+        let expected = webhooks::verify(&v.scheme, &v.secrets, &v.request, v.options);
+        let url = v.request.url.as_deref();
+        let packed = webhooks::pack(&v.scheme, &v.secrets, &fields, &v.request.body, url, v.options);
+        assert_eq!(webhooks::verify_packed(&packed), expected, "{}: verify-packed natively", v.name);
+        assert_eq!(
+            instance.verify_packed(&packed).unwrap(),
+            expected,
+            "{}: verify-packed through the component",
+            v.name
+        );
+    }
+    // A broken buffer is an answer, never a trap, and the instance keeps serving.
+    let broken = instance.verify_packed(&[1, 2, 3]).unwrap();
+    assert!(
+        matches!(broken, Err(webhooks::VerifyError::MalformedHeader { ref name, .. }) if name.is_empty()),
+        "{broken:?}"
+    );
+}
+
+#[test]
 fn published_vectors_are_reproduced_by_signing() {
     let host = Host::new().unwrap();
     let mut instance = host.instantiate().unwrap();
