@@ -1,11 +1,24 @@
 """A day of misbehaving traffic through each reference receiver (Python and
 Node, both on SQLite): prints one table per receiver, exits non-zero unless
-every charge happened once and every object ends in its true state."""
+every charge happened once and every object ends in its true state. Then the
+operator's dashboard (examples/operator) serves the Python receiver's store:
+its URL is printed, and it stays up until you press Enter (in a terminal) or,
+with --keep-up, until Ctrl-C.
+
+    python demo.py [orders] [--keep-up]
+"""
+import argparse
+import re
+import subprocess
 import sys
 import tempfile
+import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
-from harness import System, day_of_traffic
+from harness import System, day_of_traffic, free_port
+
+DASHBOARD = Path(__file__).resolve().parents[1] / "operator" / "dashboard.py"
 
 
 def checked(figures: dict) -> bool:
@@ -16,21 +29,57 @@ def checked(figures: dict) -> bool:
             and figures["payouts matching exactly"] == figures["payouts reconciled"] > 0)
 
 
-orders = int(sys.argv[1]) if len(sys.argv) > 1 else 90
-results = {}
-for receiver in ("python", "node"):
-    with tempfile.TemporaryDirectory() as directory:
-        system = System(Path(directory) / "receiver.sqlite", receiver).start()
-        try:
+def dashboard_summary(url: str) -> str:
+    """What the dashboard shows, in one line: each alert stream's state and the failures listed."""
+    with urllib.request.urlopen(url, timeout=10) as response:
+        page = response.read().decode()
+    streams = [f"{name}: {'ALERT' if state == 'alerting' else 'ok'}"
+               for state, name in re.findall(r'class="stream (\w+)" data-stream="([^"]+)"', page)]
+    listed = []
+    for name in ("events-whose-processing-failed", "deliveries-refused-per-window-scheme-and-code", "failed-payments",
+                 "failed-payouts", "disputes-needing-a-response", "reversals-alerts", "operator-queue-rejected",
+                 "payouts-not-reconciled-exactly", "charges-declined-or-failed"):
+        table = page.split(f'id="{name}"', 1)[1].split("</table>", 1)[0]
+        listed.append(f"{table.count('<tr><td>')} {name.replace('-', ' ')}")
+    return f"alerts: {', '.join(streams)}\n  rows listed: {', '.join(listed)}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("orders", nargs="?", type=int, default=90)
+    parser.add_argument("--keep-up", action="store_true", help="keep the dashboard up until Ctrl-C")
+    args = parser.parse_args()
+    results = {}
+    with ExitStack() as stack:
+        for receiver in ("node", "python"):
+            directory = stack.enter_context(tempfile.TemporaryDirectory())
+            system = System(Path(directory) / "receiver.sqlite", receiver).start()
+            stack.callback(system.stop)
             system.worker()
-            results[receiver] = day_of_traffic(system, orders=orders)
-        finally:
-            system.stop()
-width = max(len(k) for k in results["python"])
-print("\nA day of traffic through the misbehaving sandbox gateway, one receiver and worker each (SQLite)\n")
-print(f"  {'':<{width}}  {'python':>10}  {'node':>10}")
-for key in results["python"]:
-    print(f"  {key:<{width}}  {str(results['python'][key]):>10}  {str(results['node'][key]):>10}")
-ok = all(checked(figures) for figures in results.values())
-print("\n" + ("every charge made exactly once, every object in its true state, in both receivers" if ok else "MISMATCH: see the figures above"))
-sys.exit(0 if ok else 1)
+            results[receiver] = day_of_traffic(system, orders=args.orders)
+        width = max(len(k) for k in results["python"])
+        print("\nA day of traffic through the misbehaving sandbox gateway, one receiver and worker each (SQLite)\n")
+        print(f"  {'':<{width}}  {'python':>10}  {'node':>10}")
+        for key in results["python"]:
+            print(f"  {key:<{width}}  {str(results['python'][key]):>10}  {str(results['node'][key]):>10}")
+        ok = all(checked(figures) for figures in results.values())
+        print("\n" + ("every charge made exactly once, every object in its true state, in both receivers" if ok else "MISMATCH: see the figures above"))
+
+        port = free_port()
+        dashboard = system.spawn(sys.executable, str(DASHBOARD), "--db", str(system.db), "--gateway", system.gateway_url, "--port", str(port))
+        system.wait_for(port, dashboard)
+        url = f"http://127.0.0.1:{port}/"
+        print(f"\nThe operator's dashboard over the Python receiver's store: {url}\n  {dashboard_summary(url)}")
+        if args.keep_up:
+            print("  (up until Ctrl-C)", flush=True)
+            try:
+                dashboard.wait()
+            except KeyboardInterrupt:
+                pass
+        elif sys.stdin.isatty():
+            input("  Press Enter to end the demo (the dashboard and the sandbox stop with it). ")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

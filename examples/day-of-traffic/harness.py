@@ -178,14 +178,13 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
     truth = system.truth()
     with system.store() as store:
         received, applied = store.execute("SELECT COUNT(*), (SELECT COALESCE(SUM(events_applied), 0) FROM objects) FROM inbox").fetchone()
-        refused = store.execute("SELECT COUNT(*) FROM refusals").fetchone()[0]
+        refused = store.execute("SELECT COUNT(*) FROM deliveries WHERE outcome = 'refused'").fetchone()[0]
+        duplicates_dropped = store.execute("SELECT COUNT(*) FROM deliveries WHERE outcome = 'duplicate'").fetchone()[0]
         alerts = store.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
         operator = store.execute("SELECT COUNT(*) FROM operator_queue").fetchone()[0]
         payouts = store.execute("SELECT COUNT(*), COALESCE(SUM(CASE WHEN match = 'exact' THEN 1 ELSE 0 END), 0) FROM payouts").fetchone()
         states = {row[0]: (row[1], row[2]) for row in store.execute("SELECT id, kind, status FROM objects")}
-        acks = sorted(row[0] for row in store.execute("SELECT ms FROM acks"))
-        # Every answered delivery left an ack: refused ones, new events, and the duplicates dropped.
-        duplicates_dropped = len(acks) - refused - received
+        acks = sorted(row[0] for row in store.execute("SELECT ms FROM deliveries WHERE ms IS NOT NULL"))
     objects = truth["objects"]
     true_objects = sum(1 for object_id, o in objects.items()
                        for wanted in [paywit.map_event(o["source"] or "stripe", o["last_event"], o["status"])]

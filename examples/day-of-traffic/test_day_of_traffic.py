@@ -8,9 +8,12 @@ recorded" and "200 sent" lose nothing and double nothing; 5x the expected peak i
 The PostgreSQL tests use the server at PAYWIT_POSTGRES_URL (default postgresql://postgres@127.0.0.1/test,
 which the project's machines run); without one they are skipped with that message."""
 import signal
+import time
 from contextlib import ExitStack
 
 import pytest
+
+import paywit
 
 from harness import System, day_of_traffic, load, postgres_schema, until
 
@@ -76,6 +79,30 @@ def test_a_worker_killed_inside_an_event_loses_and_doubles_nothing(system):
     with system.store() as store:
         received, applied = store.execute("SELECT COUNT(*), (SELECT SUM(events_applied) FROM objects) FROM inbox").fetchone()
     assert applied == received == system.truth()["events"]
+
+
+def test_an_event_whose_processing_keeps_failing_is_given_up_then_processed_once_after_a_replay(system):
+    """A paid payout's items are fetched from the API while the gateway's reads are down: the worker
+    retries on paywit's schedule, gives up with the failure's category, and the gateway's replay
+    requeues the event; it is then processed, once."""
+    for _ in range(system.workers):
+        system.worker("--time-scale", "1000")
+    paid = system.post(f"{system.gateway_url}/v1/payment_intents", {"amount": 900, "card": "4242424242424242"}, key="thin-pay")
+    system.post(f"{system.gateway_url}/v1/sandbox/outage", {"seconds": 4, "reads_only": True})
+    payout = system.post(f"{system.gateway_url}/v1/payouts", {"payment_intents": [paid["id"]]}, key="thin-payout")
+    with system.store() as store:
+        def failed():
+            return store.one("SELECT event_id, error, attempts FROM inbox WHERE failed_at IS NOT NULL")
+        assert until(lambda: failed() is not None, 20), "the event is given up"
+        event_id, error, attempts = failed()
+        assert (error, attempts) == ("server-error", paywit.api_policy().max_attempts), "every attempt made, then given up"
+        assert store.one("SELECT COUNT(*) FROM payouts")[0] == 0, "nothing of the failed attempts stays"
+        time.sleep(4)  # the outage ends
+        system.post(f"{system.gateway_url}/v1/events/{event_id}/replay", {})
+        assert until(lambda: store.one("SELECT processed_at FROM inbox WHERE event_id = ?", (event_id,))[0] is not None)
+        assert store.one("SELECT match FROM payouts WHERE id = ?", (payout["id"],)) == ("exact",)
+        assert store.one("SELECT COUNT(*) FROM attempts WHERE event_id = ? AND outcome = 'processed'", (event_id,)) == (1,)
+        assert store.one("SELECT times_delivered >= 2 FROM inbox WHERE event_id = ?", (event_id,))[0]
 
 
 def test_a_receiver_killed_between_recording_and_answering_is_absorbed(tmp_path):

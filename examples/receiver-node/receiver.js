@@ -11,11 +11,21 @@ import { Verifier, WebhookVerificationError, newIdempotencyKey } from 'paywit';
 import { open, now } from './store.js';
 
 const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'receiver.sqlite' }, port: { type: 'string', default: '8002' }, secret: { type: 'string', multiple: true } } });
+const SCHEME = 'standard-webhooks'; // the sandbox gateway's; the deliveries log keeps it per row
 const db = open(args.db);
-const verifier = new Verifier('standard-webhooks', args.secret);
-const record = db.prepare('INSERT OR IGNORE INTO inbox (event_id, body, received_at) VALUES (?, ?, ?)');
-const refuse = db.prepare('INSERT INTO refusals (at, code) VALUES (?, ?)');
-const ack = db.prepare('INSERT INTO acks (ms) VALUES (?)');
+const verifier = new Verifier(SCHEME, args.secret);
+// A redelivery (or replay) is counted, and requeues an event whose processing had failed.
+const record = db.prepare(`INSERT INTO inbox (event_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT (event_id) DO UPDATE
+  SET times_delivered = inbox.times_delivered + 1, attempts = 0, next_attempt_at = 0, failed_at = NULL RETURNING times_delivered`);
+// A delivery's log row is committed with its event, before the answer; the time taken is added after it.
+const logDelivery = db.prepare('INSERT INTO deliveries (at, scheme, outcome, code) VALUES (?, ?, ?, ?)');
+const timeTaken = db.prepare('UPDATE deliveries SET ms = ? WHERE id = ?');
+/** Records the event and logs its delivery in one commit; returns whether it was a duplicate and the log row. */
+const recordAndLog = db.transaction((eventId, body) => {
+  const duplicate = record.get(eventId, body, now()).times_delivered > 1;
+  const logged = logDelivery.run(now(), SCHEME, duplicate ? 'duplicate' : 'recorded', null).lastInsertRowid;
+  return { duplicate, logged };
+});
 const order = db.prepare('INSERT INTO orders (idempotency_key, amount, card) VALUES (?, ?, ?)');
 
 function answer(res, status, body) {
@@ -36,15 +46,15 @@ const server = http.createServer((req, res) => {
         verified = verifier.verify(req.headers, raw);
       } catch (error) {
         if (!(error instanceof WebhookVerificationError)) throw error;
-        refuse.run(now(), error.code);
+        const logged = logDelivery.run(now(), SCHEME, 'refused', error.code).lastInsertRowid;
         answer(res, 401, { error: 'unauthorized' });
-        ack.run(performance.now() - started);
+        timeTaken.run(performance.now() - started, logged);
         return;
       }
       const eventId = verified.messageId ?? JSON.parse(raw).id;
-      const inserted = record.run(eventId, raw.toString('utf8'), now()).changes;
-      answer(res, 200, { received: eventId, duplicate: inserted === 0 });
-      ack.run(performance.now() - started); // after the answer: how long the gateway waited
+      const { duplicate, logged } = recordAndLog(eventId, raw.toString('utf8'));
+      answer(res, 200, { received: eventId, duplicate });
+      timeTaken.run(performance.now() - started, logged);
     } else if (req.method === 'POST' && req.url === '/orders') {
       const { amount, card } = JSON.parse(raw);
       const key = newIdempotencyKey(); // persisted with the order, before any call

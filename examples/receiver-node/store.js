@@ -1,6 +1,9 @@
-// The receiver's durable store (SQLite through better-sqlite3, one file): the
-// inbox of verified events, the objects they fold into, alerts, the operator
-// queue, and the orders whose charges the worker makes.
+// The receiver's durable store (SQLite through better-sqlite3, one file), the
+// Python receiver's schema (examples/receiver-python/store.py documents each
+// column; examples/operator's dashboard reads either): the inbox of verified
+// events, the objects they fold into, alerts, the operator queue, the orders
+// whose charges the worker makes, payouts, and the deliveries and processing
+// attempts logs.
 //
 // Exactly once, as in the Python receiver: the handler records each verified
 // event under its unique id before answering (a redelivery finds it); the
@@ -9,7 +12,9 @@
 import Database from 'better-sqlite3';
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS inbox (event_id TEXT PRIMARY KEY, body TEXT NOT NULL, received_at REAL NOT NULL, processed_at REAL);
+CREATE TABLE IF NOT EXISTS inbox (event_id TEXT PRIMARY KEY, body TEXT NOT NULL, received_at REAL NOT NULL, processed_at REAL,
+  times_delivered INTEGER NOT NULL DEFAULT 1, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL DEFAULT 0,
+  failed_at REAL, error TEXT);
 CREATE TABLE IF NOT EXISTS objects (id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,
   events_applied INTEGER NOT NULL DEFAULT 0, last_event_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS alerts (event_id TEXT PRIMARY KEY, object_id TEXT NOT NULL, detail TEXT NOT NULL);
@@ -17,8 +22,8 @@ CREATE TABLE IF NOT EXISTS operator_queue (event_id TEXT PRIMARY KEY, object_id 
 CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, amount INTEGER NOT NULL,
   card TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at REAL NOT NULL DEFAULT 0, payment_intent TEXT, detail TEXT);
-CREATE TABLE IF NOT EXISTS refusals (at REAL NOT NULL, code TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS acks (ms REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (id INTEGER PRIMARY KEY, at REAL NOT NULL, scheme TEXT NOT NULL, outcome TEXT NOT NULL, code TEXT, ms REAL);
+CREATE TABLE IF NOT EXISTS attempts (at REAL NOT NULL, event_id TEXT NOT NULL, outcome TEXT NOT NULL, error TEXT);
 CREATE TABLE IF NOT EXISTS payouts (id TEXT PRIMARY KEY, amount TEXT NOT NULL, match TEXT NOT NULL, difference TEXT,
   missing INTEGER NOT NULL, unexpected INTEGER NOT NULL);
 `;

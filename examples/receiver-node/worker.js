@@ -6,7 +6,7 @@
 //
 //   node worker.js --db receiver.sqlite --gateway http://127.0.0.1:8787
 import { parseArgs } from 'node:util';
-import { apiPolicy, apply, classify, mapEvent, nextStep, pollBackstop, reconcilePayout } from 'paywit';
+import { PaywitError, apiPolicy, apply, classify, mapEvent, nextStep, pollBackstop, reconcilePayout } from 'paywit';
 import { open, now } from './store.js';
 
 const { values: args } = parseArgs({ options: {
@@ -27,7 +27,7 @@ const upsert = db.prepare(`INSERT INTO objects (id, kind, status, events_applied
 const touch = db.prepare('UPDATE objects SET events_applied = events_applied + ?, last_event_at = MAX(last_event_at, ?) WHERE id = ?');
 const alert = db.prepare('INSERT OR IGNORE INTO alerts VALUES (?, ?, ?)');
 const operator = db.prepare('INSERT OR IGNORE INTO operator_queue VALUES (?, ?, ?)');
-const processed = db.prepare('UPDATE inbox SET processed_at = ? WHERE event_id = ?');
+const processed = db.prepare('UPDATE inbox SET processed_at = ?, error = NULL WHERE event_id = ?');
 
 /** Applies one state to its object; `eventId` undefined for a poll (not counted as an event). */
 function fold(eventId, objectId, incoming, at) {
@@ -55,22 +55,86 @@ function reconcile(payout) {
   keepReport.run(payout.id, String(payout.amount), report.match, report.difference ?? null, report.missing.length, report.unexpected.length);
 }
 
-/** Folds the oldest unprocessed event, in one transaction with its processed mark. */
-const processOneEvent = db.transaction(() => {
-  const row = nextEvent.get();
-  if (!row) return false;
-  const event = JSON.parse(row.body);
+const dueEvent = db.prepare('SELECT event_id, body, attempts FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY received_at LIMIT 1');
+const stillDue = db.prepare('SELECT 1 FROM inbox WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL');
+const retryLater = db.prepare('UPDATE inbox SET attempts = ?, next_attempt_at = ?, error = ? WHERE event_id = ?');
+const giveUp = db.prepare('UPDATE inbox SET attempts = ?, failed_at = ?, error = ? WHERE event_id = ?');
+const logAttempt = db.prepare('INSERT INTO attempts VALUES (?, ?, ?, ?)');
+
+/** An event that cannot be processed now: `category` is paywit's retry category of a failed
+ *  API call (with the `failure` to schedule its retry), or `malformed-event`. */
+class ProcessingFailed extends Error {
+  constructor(category, failure) {
+    super(category);
+    this.category = category;
+    this.failure = failure;
+  }
+}
+
+/** GETs one object from the gateway's API; throws ProcessingFailed with paywit's category. */
+async function fetchObject(path) {
+  let failure;
+  try {
+    const response = await fetch(`${args.gateway}${path}`, { signal: AbortSignal.timeout(2000) });
+    if (response.ok) return await response.json();
+    failure = { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined };
+  } catch (error) {
+    failure = { transport: error.name === 'TimeoutError' ? 'timeout' : 'connection-reset' };
+  }
+  throw new ProcessingFailed(classify(failure).category, failure);
+}
+
+/** Inside a transaction: what one event does to the store. */
+function applyEvent(eventId, event, payout) {
   const object = event.data.object;
   const incoming = mapEvent(event.source ?? 'stripe', event.type, object.status);
-  if (incoming) fold(row.event_id, object.id, incoming, Math.trunc(event.created));
-  if (object.object === 'payout' && object.status === 'paid') reconcile(object);
-  if (pauseSeconds > 0) {
-    console.log(`worker: paused inside the transaction of ${row.event_id}`);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseSeconds * 1000);
+  if (incoming) fold(eventId, object.id, incoming, Math.trunc(event.created));
+  if (payout) reconcile(payout);
+}
+
+/** Folds the oldest due event, in one transaction with its processed mark. A failure rolls all
+ *  of it back; the event is retried on paywit's API schedule, and after the last attempt it is
+ *  marked failed (the dashboard's replay, or a redelivery, requeues it). */
+async function processOneEvent() {
+  const row = dueEvent.get(now());
+  if (!row) return false;
+  try {
+    let event;
+    try {
+      event = JSON.parse(row.body);
+      event.data.object.id.toString();
+    } catch {
+      throw new ProcessingFailed('malformed-event');
+    }
+    const object = event.data.object;
+    // The event is thin, as Stripe's: a paid payout's items are listed from the API.
+    const payout = object.object === 'payout' && object.status === 'paid' ? await fetchObject(`/v1/payouts/${object.id}`) : undefined;
+    db.transaction(() => {
+      if (!stillDue.get(row.event_id)) return; // requeued or done meanwhile
+      try {
+        applyEvent(row.event_id, event, payout);
+      } catch (error) {
+        throw error instanceof PaywitError ? new ProcessingFailed('malformed-event') : error;
+      }
+      if (pauseSeconds > 0) {
+        console.log(`worker: paused inside the transaction of ${row.event_id}`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseSeconds * 1000);
+      }
+      processed.run(now(), row.event_id);
+      logAttempt.run(now(), row.event_id, 'processed', null);
+    }).immediate();
+  } catch (error) {
+    if (!(error instanceof ProcessingFailed)) throw error;
+    const attempts = row.attempts + 1;
+    const step = error.failure ? nextStep(apiPolicy(), attempts, error.failure) : {};
+    db.transaction(() => {
+      if (step.retryAfterMs === undefined) giveUp.run(attempts, now(), error.category, row.event_id);
+      else retryLater.run(attempts, now() + step.retryAfterMs / 1000 / timeScale, error.category, row.event_id);
+      logAttempt.run(now(), row.event_id, step.retryAfterMs === undefined ? 'failed' : 'retrying', error.category);
+    }).immediate();
   }
-  processed.run(now(), row.event_id);
   return true;
-});
+}
 
 const dueOrder = db.prepare("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY id LIMIT 1");
 const setOrder = db.prepare('UPDATE orders SET status = ?, attempts = ?, payment_intent = COALESCE(?, payment_intent), detail = ?, next_attempt_at = ? WHERE id = ?');
@@ -134,7 +198,7 @@ async function pollOneObject() {
 
 console.log('worker: started');
 for (;;) {
-  let did = processOneEvent.immediate();
+  let did = await processOneEvent();
   if (did) pauseSeconds = 0;
   did = (await chargeOneOrder()) || did;
   if (!did && !(await pollOneObject())) await new Promise((resolve) => setTimeout(resolve, 20));

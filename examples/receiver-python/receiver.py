@@ -14,9 +14,12 @@ import json
 import queue
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Optional
 
 import paywit
 from store import Store, now
+
+SCHEME = "standard-webhooks"  # the sandbox gateway's; the deliveries log keeps it per row
 
 
 def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float = 0.0) -> type:
@@ -42,9 +45,7 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
                 store = Store(db)
             try:
                 if self.path == "/webhooks":
-                    self._webhook(store, raw)
-                    # After the answer: how long the gateway waited for its 200 (or 401).
-                    store.execute("INSERT INTO acks (ms) VALUES (?)", ((time.perf_counter() - started) * 1000,))
+                    self._webhook(store, raw, started)
                 elif self.path == "/orders":
                     order = json.loads(raw)
                     key = paywit.new_idempotency_key()  # persisted with the order, before any call
@@ -58,20 +59,29 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
                 raise
             pool.put(store)
 
-        def _webhook(self, store, raw: bytes) -> None:
+        def _webhook(self, store: Store, raw: bytes, started: float) -> None:
+            """Answers one delivery. Its log row (outcome, paywit's error code for a refusal) is
+            committed with the event, before the answer; the time taken is added after it."""
+            def log(outcome: str, code: Optional[str] = None) -> int:
+                return store.one("INSERT INTO deliveries (at, scheme, outcome, code) VALUES (?, ?, ?, ?) RETURNING id",
+                                 (now(), SCHEME, outcome, code))[0]
+
             try:
                 verified = verifier.verify(self.headers.items(), raw)
             except paywit.WebhookVerificationError as error:
-                store.execute("INSERT INTO refusals (at, code) VALUES (?, ?)", (now(), error.code))
+                logged = log("refused", error.code)
                 self._answer(401, {"error": "unauthorized"})
-                return
-            event_id = verified.message_id or json.loads(raw)["id"]
-            new = store.record_event(event_id, raw.decode())  # committed before the answer
-            if pause_before_answer and new:
-                # The chaos test's hook: recorded, 200 not sent yet (it kills the receiver here).
-                print(f"receiver: recorded {event_id}, pausing before the answer", flush=True)
-                time.sleep(pause_before_answer)
-            self._answer(200, {"received": event_id, "duplicate": not new})
+            else:
+                event_id = verified.message_id or json.loads(raw)["id"]
+                with store.transaction():  # committed before the answer
+                    new = store.record_event(event_id, raw.decode())
+                    logged = log("recorded" if new else "duplicate")
+                if pause_before_answer and new:
+                    # The chaos test's hook: recorded, 200 not sent yet (it kills the receiver here).
+                    print(f"receiver: recorded {event_id}, pausing before the answer", flush=True)
+                    time.sleep(pause_before_answer)
+                self._answer(200, {"received": event_id, "duplicate": not new})
+            store.execute("UPDATE deliveries SET ms = ? WHERE id = ?", ((time.perf_counter() - started) * 1000, logged))
 
         def log_message(self, *args) -> None:  # quiet: the demo prints tables
             pass
@@ -88,7 +98,7 @@ def main() -> None:
                         help="chaos test hook: sleep after recording a new event, before answering 200")
     args = parser.parse_args()
     Store(args.db).close()
-    verifier = paywit.Verifier("standard-webhooks", args.secret)
+    verifier = paywit.Verifier(SCHEME, args.secret)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.db, verifier, args.pause_before_answer))
     print(f"receiver: listening on http://127.0.0.1:{args.port}", flush=True)
     server.serve_forever()

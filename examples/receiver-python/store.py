@@ -2,9 +2,12 @@
 use, nothing to install), PostgreSQL when one machine is outgrown (several
 receiver and worker processes behind one database).
 
-Tables: the inbox of verified events, the objects their states fold into,
-alerts, the operator queue, the orders whose charges the worker makes, and
-the refusals and acknowledgement times the demo reports.
+Tables: the inbox of verified events (with their delivery count and, for an
+event whose processing failed, the failure), the objects their states fold
+into, alerts, the operator queue, the orders whose charges the worker makes,
+the payouts' reconciliation, and two logs the operator's dashboard
+(examples/operator) reads: every answered delivery and every processing
+attempt, each with its time.
 
 The exactly-once argument, in two steps:
 1. The HTTP handler inserts each verified event under its unique event id
@@ -31,7 +34,12 @@ CREATE TABLE IF NOT EXISTS inbox (
     event_id TEXT PRIMARY KEY,
     body TEXT NOT NULL,
     received_at DOUBLE PRECISION NOT NULL,
-    processed_at DOUBLE PRECISION
+    processed_at DOUBLE PRECISION,
+    times_delivered INTEGER NOT NULL DEFAULT 1,           -- genuine deliveries, redeliveries and replays included
+    attempts INTEGER NOT NULL DEFAULT 0,                  -- failed processing attempts since last (re)queued
+    next_attempt_at DOUBLE PRECISION NOT NULL DEFAULT 0,  -- when a failed event is retried
+    failed_at DOUBLE PRECISION,                           -- processing gave up (a redelivery or replay requeues it)
+    error TEXT                                            -- the last processing failure, never a secret
 );
 CREATE TABLE IF NOT EXISTS objects (
     id TEXT PRIMARY KEY,
@@ -53,8 +61,13 @@ CREATE TABLE IF NOT EXISTS orders (
     payment_intent TEXT,
     detail TEXT
 );
-CREATE TABLE IF NOT EXISTS refusals (at DOUBLE PRECISION NOT NULL, code TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS acks (ms DOUBLE PRECISION NOT NULL);
+-- Every answered delivery, written with its event before the answer: outcome 'recorded', 'duplicate' or
+-- 'refused' (code: paywit's error code), ms: how long the gateway waited (filled in after the answer).
+CREATE TABLE IF NOT EXISTS deliveries (id {serial} PRIMARY KEY, at DOUBLE PRECISION NOT NULL, scheme TEXT NOT NULL,
+    outcome TEXT NOT NULL, code TEXT, ms DOUBLE PRECISION);
+-- Every processing attempt of an event: outcome 'processed', 'retrying' or 'failed' (given up).
+CREATE TABLE IF NOT EXISTS attempts (at DOUBLE PRECISION NOT NULL, event_id TEXT NOT NULL, outcome TEXT NOT NULL,
+    error TEXT);
 CREATE TABLE IF NOT EXISTS payouts (id TEXT PRIMARY KEY, amount TEXT NOT NULL, match TEXT NOT NULL, difference TEXT,
     missing INTEGER NOT NULL, unexpected INTEGER NOT NULL);
 """
@@ -118,14 +131,20 @@ class Store:
         self._db.execute("COMMIT")
 
     def record_event(self, event_id: str, body: str) -> bool:
-        """Records a verified event unless its id is already there; True if it was new."""
-        return self.execute("INSERT INTO inbox (event_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                            (event_id, body, now())).rowcount == 1
+        """Records a verified event unless its id is already there; True if it was new. A
+        redelivery (or a replay) of a known event is counted, and one whose processing
+        had failed is queued again; an event already processed stays processed."""
+        row = self.one("INSERT INTO inbox (event_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT (event_id) DO UPDATE "
+                       "SET times_delivered = inbox.times_delivered + 1, attempts = 0, next_attempt_at = 0, failed_at = NULL "
+                       "RETURNING times_delivered", (event_id, body, now()))
+        return row is not None and row[0] == 1
 
-    def next_event(self) -> Optional[Tuple[str, str]]:
-        """Inside a transaction: the oldest unprocessed event, locked for this worker alone."""
+    def next_event(self) -> Optional[Tuple[str, str, int]]:
+        """Inside a transaction: the oldest event due for processing (event id, body, failed
+        attempts so far), locked for this worker alone."""
         lock = " FOR UPDATE SKIP LOCKED" if self.postgres else ""
-        return self.one("SELECT event_id, body FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1" + lock)
+        return self.one("SELECT event_id, body, attempts FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL "
+                        "AND next_attempt_at <= ? ORDER BY received_at LIMIT 1" + lock, (now(),))
 
     def object_state(self, object_id: str) -> Optional[Tuple[str, str]]:
         """Inside a transaction: an object's (kind, status), its row locked on PostgreSQL."""

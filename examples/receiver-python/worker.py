@@ -25,25 +25,72 @@ from store import Store, now
 API_PATHS = {"payment": "payment_intents", "refund": "refunds", "payout": "payouts"}
 
 
-def process_one_event(store: Store, pause_seconds: float = 0.0) -> bool:
-    """Folds the oldest unprocessed event into its object, in one transaction with its processed mark."""
-    with store.transaction():
-        row = store.next_event()
-        if row is None:
-            return False
-        event_id, body = row
+class ProcessingFailed(Exception):
+    """An event that could not be processed now: `category` says why (paywit's retry
+    category for a failed API call, `malformed-event` for an event that can never be)."""
+
+    def __init__(self, category: str, failure: Optional[paywit.Failure] = None) -> None:
+        super().__init__(category)
+        self.category, self.failure = category, failure
+
+
+def process_one_event(store: Store, gateway: str, time_scale: float = 1.0, pause_seconds: float = 0.0) -> bool:
+    """Folds the oldest due event into its object, in one transaction with its processed mark.
+    A failure rolls all of it back; the event is retried on paywit's API schedule, and after
+    the last attempt it is marked failed (the dashboard's replay, or a redelivery, requeues it)."""
+    try:
+        with store.transaction():
+            row = store.next_event()
+            if row is None:
+                return False
+            event_id, body, attempts = row
+            apply_event(store, gateway, event_id, body)
+            if pause_seconds:
+                print(f"worker: paused inside the transaction of {event_id}", flush=True)
+                time.sleep(pause_seconds)
+            store.execute("UPDATE inbox SET processed_at = ?, error = NULL WHERE event_id = ?", (now(), event_id))
+            store.execute("INSERT INTO attempts VALUES (?, ?, 'processed', NULL)", (now(), event_id))
+            return True
+    except ProcessingFailed as failed:
+        with store.transaction():
+            if failed.failure is None:
+                retry_after_ms = None
+            else:
+                retry_after_ms = paywit.next_step(paywit.api_policy(), attempts + 1, failed.failure).retry_after_ms
+            if retry_after_ms is None:
+                store.execute("UPDATE inbox SET attempts = ?, failed_at = ?, error = ? WHERE event_id = ?",
+                              (attempts + 1, now(), failed.category, event_id))
+            else:
+                store.execute("UPDATE inbox SET attempts = ?, next_attempt_at = ?, error = ? WHERE event_id = ?",
+                              (attempts + 1, now() + retry_after_ms / 1000 / time_scale, failed.category, event_id))
+            outcome = "failed" if retry_after_ms is None else "retrying"
+            store.execute("INSERT INTO attempts VALUES (?, ?, ?, ?)", (now(), event_id, outcome, failed.category))
+        return True
+
+
+def apply_event(store: Store, gateway: str, event_id: str, body: str) -> None:
+    """Inside a transaction: what one event does to the store; raises ProcessingFailed."""
+    try:
         event = json.loads(body)
         obj = event["data"]["object"]
         incoming = paywit.map_event(event.get("source", "stripe"), event["type"], obj.get("status"))
         if incoming is not None:
             fold(store, event_id, obj["id"], incoming, int(event["created"]))
         if obj.get("object") == "payout" and obj.get("status") == "paid":
-            reconcile(store, obj)
-        if pause_seconds:
-            print(f"worker: paused inside the transaction of {event_id}", flush=True)
-            time.sleep(pause_seconds)
-        store.execute("UPDATE inbox SET processed_at = ? WHERE event_id = ?", (now(), event_id))
-        return True
+            # The event is thin, as Stripe's: the payout's items are listed from the API.
+            reconcile(store, fetch(gateway, f"/v1/payouts/{obj['id']}"))
+    except (ValueError, KeyError, TypeError, paywit.PaywitError) as error:
+        raise ProcessingFailed("malformed-event") from error
+
+
+def fetch(gateway: str, path: str) -> dict:
+    """GETs one object from the gateway's API; raises ProcessingFailed with paywit's category."""
+    try:
+        with urllib.request.urlopen(f"{gateway}{path}", timeout=2) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        failure = _failure(error)
+        raise ProcessingFailed(paywit.classify(failure).category.value, failure) from error
 
 
 def fold(store: Store, event_id: Optional[str], object_id: str, incoming: paywit.State, at: int) -> None:
@@ -164,7 +211,7 @@ def main() -> None:
     print("worker: started", flush=True)
     pause = args.pause_after_apply
     while True:
-        did = process_one_event(store, pause)
+        did = process_one_event(store, args.gateway, args.time_scale, pause)
         pause = 0.0 if did else pause
         did = charge_one_order(store, args.gateway, args.time_scale) or did
         if not did:

@@ -7,10 +7,14 @@
 //!   `target/abi.json` (every export's canonical-ABI layout, for the packages).
 //! - `test`: build, then every check: rustfmt, native and harness tests (the
 //!   xtask's own: fuzz seeds verify), clippy (native and wasm), the derived
-//!   vectors re-derived, the differential peers, pytest, `node --test`, and a
-//!   fuzz smoke run.
-//! - `demo`: build, sign and verify sample webhooks through the component, then a
-//!   day of misbehaving traffic through the sandbox gateway and both receivers.
+//!   vectors re-derived, the differential peers, pytest, `node --test`, the
+//!   reference integration end to end, the operator dashboard in headless
+//!   Chromium (Debian's `chromium`, installed if missing), and a fuzz smoke run.
+//! - `demo [--keep-up]`: build, sign and verify sample webhooks through the component, then a
+//!   day of misbehaving traffic through the sandbox gateway and both receivers, then the
+//!   operator's dashboard over the Python receiver's store (up until Enter, or Ctrl-C with `--keep-up`).
+//! - `screenshot`: the dashboard's browser test, saving its screenshot to
+//!   `examples/operator/dashboard.png` (the README shows it).
 //! - `bench`: build, then measure per-call cost through the component vs native
 //!   (criterion) and each language package vs its peers; writes `BENCHMARKS.md`.
 //! - `fuzz [seconds]`: every libFuzzer target for a bounded time (`test` runs a 20 s smoke).
@@ -38,11 +42,16 @@ fn main() -> Result<()> {
         "test" => test(),
         "demo" => demo(),
         "bench" => bench(),
+        "screenshot" => {
+            build()?;
+            run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
+            browser_test(Some(&root().join("examples/operator/dashboard.png")))
+        }
         "fuzz" => {
             let seconds = std::env::args().nth(2).map(|s| s.parse()).transpose()?.unwrap_or(60);
             fuzz(seconds)
         }
-        _ => bail!("usage: cargo xtask <build|test|demo|bench|fuzz [seconds per target]>"),
+        _ => bail!("usage: cargo xtask <build|test|demo [--keep-up]|bench|fuzz [seconds per target]|screenshot>"),
     }
 }
 
@@ -247,8 +256,58 @@ fn test() -> Result<()> {
     // The reference integration end to end: the sandbox gateway, each receiver and its worker,
     // every misbehaviour on, a worker killed mid-event.
     day_of_traffic(&["-m", "pytest", "-q"])?;
+    // The operator's dashboard: its logic (pytest), then end to end in headless Chromium.
+    run(Command::new(python()?)
+        .args(["-m", "pytest", "-q"])
+        .env("PYTHONPATH", root().join("packages/python"))
+        .current_dir(root().join("examples/operator")))?;
+    browser_test(None)?;
     fuzz(FUZZ_SMOKE_SECONDS)?;
     Ok(())
+}
+
+/// The dashboard's browser test (examples/operator/test): Debian's chromium installed if missing,
+/// playwright-core from npm. `screenshot`: where the test saves the page (default under target/).
+fn browser_test(screenshot: Option<&Path>) -> Result<()> {
+    let chromium = ensure_chromium()?;
+    let operator = root().join("examples/operator");
+    npm_ci(&operator)?;
+    let mut command = Command::new("node");
+    command
+        .args(["--test", "test/"])
+        .env("PAYWIT_CHROMIUM", &chromium)
+        .env("PAYWIT_PYTHON", python()?)
+        .env("PAYWIT_SANDBOX_GATEWAY", root().join("target/debug/paywit-sandbox-gateway"))
+        .current_dir(&operator);
+    if let Some(path) = screenshot {
+        command.env("PAYWIT_SCREENSHOT_TO", path);
+    }
+    run(&mut command)
+}
+
+/// Headless Chromium for the browser test: `PAYWIT_CHROMIUM`, or Debian's `chromium`, installed
+/// with apt-get (through sudo when not root) when missing (idempotent).
+fn ensure_chromium() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("PAYWIT_CHROMIUM") {
+        return Ok(PathBuf::from(path));
+    }
+    let path = PathBuf::from("/usr/bin/chromium");
+    if !path.exists() {
+        let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+        let apt = |args: &[&str]| -> Result<()> {
+            let mut command = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
+            if !root_user {
+                command.arg("apt-get");
+            }
+            run(command.args(args).env("DEBIAN_FRONTEND", "noninteractive"))
+        };
+        apt(&["update", "-qq"])?;
+        apt(&["install", "-y", "-qq", "chromium"])?;
+    }
+    if !path.exists() {
+        bail!("no Chromium at {} after installing Debian's chromium: set PAYWIT_CHROMIUM", path.display());
+    }
+    Ok(path)
 }
 
 /// The differential test against the PyPI peers (`standardwebhooks`, `svix`,
@@ -273,7 +332,8 @@ fn differential() -> Result<()> {
 fn demo() -> Result<()> {
     build()?;
     run(cargo().args(["run", "--quiet", "--package", "paywit-host-tests", "--example", "demo"]))?;
-    day_of_traffic(&["demo.py"])
+    let keep_up = std::env::args().nth(2).filter(|a| a == "--keep-up");
+    day_of_traffic(&["demo.py"].into_iter().chain(keep_up.as_deref()).collect::<Vec<_>>())
 }
 
 /// Runs `python ARGS` in examples/day-of-traffic, with the sandbox gateway built and the Node

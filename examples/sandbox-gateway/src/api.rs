@@ -1,12 +1,14 @@
 //! The HTTP API: Stripe-shaped JSON, every POST idempotent through paywit,
 //! with the configured misbehaviour around the work.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body as AxumBody, Bytes};
-use axum::extract::{Path, State as Shared};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Request, State as Shared};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -20,7 +22,7 @@ use crate::{webhooks, Gateway};
 
 /// The routes.
 pub fn router(gateway: Arc<Gateway>) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/v1/payment_intents", post(create_payment))
         .route("/v1/payment_intents/{id}", get(fetch))
         .route("/v1/payment_intents/{id}/confirm_3ds", post(confirm_3ds))
@@ -33,9 +35,43 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/v1/invoices", post(create_invoice))
         .route("/v1/invoices/{id}", get(fetch))
         .route("/v1/payouts/{id}", get(fetch))
+        .route_layer(middleware::from_fn_with_state(gateway.clone(), unless_in_outage));
+    // The operator's tools stay up during an API outage, as a gateway's dashboard does.
+    let tools = Router::new()
         .route("/v1/events/{id}/replay", post(replay))
         .route("/v1/truth", get(truth))
-        .with_state(gateway)
+        .route("/v1/sandbox/outage", post(start_outage));
+    api.merge(tools).with_state(gateway)
+}
+
+/// During an outage (`POST /v1/sandbox/outage`), API calls answer 503 with `Retry-After`
+/// (reads only, for a partial outage); webhooks keep being delivered.
+async fn unless_in_outage(Shared(gateway): Shared<Arc<Gateway>>, request: Request, next: Next) -> Response {
+    let remaining_ms = gateway.outage_until_ms.load(Ordering::Relaxed).saturating_sub(webhooks::clock_ms());
+    let affected = request.method() == Method::GET || !gateway.outage_reads_only.load(Ordering::Relaxed);
+    if remaining_ms > 0 && affected {
+        let (status, body) = error(503, "api_error", "service_unavailable", "The API is down for maintenance.");
+        let mut response = json_response(status, &body);
+        let retry_after = remaining_ms.div_ceil(1000).to_string();
+        response.headers_mut().insert("retry-after", retry_after.parse().expect("digits are a header value"));
+        return response;
+    }
+    next.run(request).await
+}
+
+/// Starts an API outage of `{"seconds": n}` (at most an hour; `0` ends one) from now, of every
+/// call or, with `"reads_only": true`, of the `GET`s only.
+async fn start_outage(Shared(gateway): Shared<Arc<Gateway>>, body: Bytes) -> Response {
+    let request = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    let Some(seconds) = request["seconds"].as_f64().filter(|s| (0.0..=3600.0).contains(s)) else {
+        let message = "Give {\"seconds\": 0..3600, \"reads_only\": false}.";
+        let (status, body) = error(400, "invalid_request_error", "parameter_invalid", message);
+        return json_response(status, &body);
+    };
+    let reads_only = request["reads_only"].as_bool().unwrap_or(false);
+    gateway.outage_reads_only.store(reads_only, Ordering::Relaxed);
+    gateway.outage_until_ms.store(webhooks::clock_ms() + (seconds * 1000.0) as u64, Ordering::Relaxed);
+    json_response(200, &json!({ "outage_seconds": seconds, "reads_only": reads_only }))
 }
 
 fn json_response(status: u16, body: &Value) -> Response {

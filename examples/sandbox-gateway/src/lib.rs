@@ -20,6 +20,7 @@ pub mod state;
 pub mod webhooks;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -84,14 +85,23 @@ pub struct Gateway {
     pub state: Mutex<state::State>,
     /// Wakes the webhook sender when the outbox changes.
     pub outbox_changed: Notify,
+    /// Until when (the sender's clock, in ms) the API answers 503: `POST /v1/sandbox/outage`.
+    pub outage_until_ms: AtomicU64,
+    /// Whether the outage refuses only reads (`GET`).
+    pub outage_reads_only: AtomicBool,
 }
 
 /// Starts the gateway on `listener` (API and webhook sender); returns its address.
 pub async fn start(config: Config, listener: TcpListener) -> std::io::Result<(SocketAddr, Arc<Gateway>)> {
     let address = listener.local_addr()?;
     let seed = config.seed;
-    let gateway =
-        Arc::new(Gateway { config, state: Mutex::new(state::State::new(seed)), outbox_changed: Notify::new() });
+    let gateway = Arc::new(Gateway {
+        config,
+        state: Mutex::new(state::State::new(seed)),
+        outbox_changed: Notify::new(),
+        outage_until_ms: AtomicU64::new(0),
+        outage_reads_only: AtomicBool::new(false),
+    });
     tokio::spawn(webhooks::sender(gateway.clone()));
     let app = api::router(gateway.clone());
     tokio::spawn(async move {

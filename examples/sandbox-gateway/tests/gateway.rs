@@ -300,3 +300,30 @@ async fn a_lost_response_and_a_retry_with_the_same_key_make_one_charge() {
     assert_eq!(first.await.unwrap().unwrap().0, 200);
     assert_eq!(get_json(&slow, "/v1/truth").await["counters"]["charges_made"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_outage_answers_503_with_retry_after_and_leaves_the_tools_up() {
+    let base = gateway(Chaos::default(), None).await;
+    let made = post_json(&base, "/v1/payment_intents", Some("k-1"), charge("4242424242424242")).await.unwrap();
+    let id = made.2["id"].as_str().unwrap().to_string();
+    assert_eq!(post_json(&base, "/v1/sandbox/outage", None, json!({ "seconds": -1 })).await.unwrap().0, 400);
+    assert_eq!(post_json(&base, "/v1/sandbox/outage", None, json!({ "seconds": 0.4 })).await.unwrap().0, 200);
+
+    let down = post_json(&base, "/v1/payment_intents", Some("k-2"), charge("4242424242424242")).await.unwrap();
+    assert_eq!((down.0, down.1.get("retry-after").map(|v| v.to_str().unwrap())), (503, Some("1")));
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let fetched = client.get(format!("{base}/v1/payment_intents/{id}").parse().unwrap()).await.unwrap();
+    assert_eq!(fetched.status(), 503, "reads are down too");
+    assert_eq!(get_json(&base, "/v1/truth").await["counters"]["charges_made"], 1, "the tools stay up");
+
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let after = post_json(&base, "/v1/payment_intents", Some("k-2"), charge("4242424242424242")).await.unwrap();
+    assert_eq!(after.0, 200, "the API is back after the outage");
+
+    let partial = json!({ "seconds": 5, "reads_only": true });
+    assert_eq!(post_json(&base, "/v1/sandbox/outage", None, partial).await.unwrap().0, 200);
+    let write = post_json(&base, "/v1/payment_intents", Some("k-3"), charge("4242424242424242")).await.unwrap();
+    assert_eq!(write.0, 200, "a reads-only outage lets writes through");
+    let read = client.get(format!("{base}/v1/payment_intents/{id}").parse().unwrap()).await.unwrap();
+    assert_eq!(read.status(), 503);
+}
