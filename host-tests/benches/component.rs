@@ -60,6 +60,15 @@ fn verify(c: &mut Criterion) {
                     api.call_verify(&mut instance.store, &wit_scheme, &secrets, &wit_request, options.conv()).unwrap()
                 })
             });
+            // The reusable verifier: secrets prepared once, one verify-packed call per delivery.
+            let mut verifier = instance.verifier(&scheme, &secrets).unwrap().unwrap();
+            group.bench_function(format!("{name}-{size}/verifier"), |b| {
+                b.iter(|| {
+                    let answer =
+                        verifier.verify(&mut instance, &request.headers, &request.body, None, black_box(options));
+                    assert!(answer.unwrap().is_ok());
+                })
+            });
         }
     }
     group.finish();

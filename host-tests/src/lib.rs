@@ -260,6 +260,18 @@ impl Instance {
         Ok(answer.conv())
     }
 
+    /// A reusable [`Verifier`] for `scheme` and `secrets`, prepared by the component
+    /// (`webhooks.prepare-packed`); a secret it cannot use is the error now.
+    pub fn verifier(
+        &mut self,
+        scheme: &native::webhooks::Scheme,
+        secrets: &[String],
+    ) -> Result<Result<Verifier, native::webhooks::VerifyError>> {
+        let scheme: w::webhooks::Scheme = scheme.clone().conv();
+        let answer = self.bindings.paywit_gateway_webhooks().call_prepare_packed(&mut self.store, &scheme, secrets)?;
+        Ok(answer.map(|head| Verifier { head_len: head.len(), buffer: head }).map_err(|e| e.conv()))
+    }
+
     /// `webhooks.verify-fields` through the component, converted to native types.
     pub fn verify_fields(
         &mut self,
@@ -294,5 +306,39 @@ impl Instance {
         let scheme: w::webhooks::Scheme = scheme.clone().conv();
         let message: w::webhooks::Message = message.clone().conv();
         Ok(self.bindings.paywit_gateway_webhooks().call_sign(&mut self.store, &scheme, secret, &message)?.conv())
+    }
+}
+
+/// A verifier for Rust embedders of the component, in the shape of the Python and Node
+/// packages' `Verifier`: the secrets are checked and prepared once (each HMAC key's padded
+/// blocks hashed, inside the component), and each delivery is one `verify-packed` call.
+/// It holds the prepared keys, which are as secret as the secrets; deliberately not `Debug`.
+pub struct Verifier {
+    /// The prepared head, then the last delivery packed after it (the buffer is reused).
+    buffer: Vec<u8>,
+    head_len: usize,
+}
+
+impl Verifier {
+    /// Verifies one delivery on `instance`. The headers travel as one field block, so a
+    /// header name or value with a CR or LF, or a name with a `:`, is `malformed-header`.
+    pub fn verify(
+        &mut self,
+        instance: &mut Instance,
+        headers: &[native::types::Header],
+        body: &native::types::Body,
+        url: Option<&str>,
+        options: native::webhooks::VerifyOptions,
+    ) -> Result<Result<native::webhooks::Verified, native::webhooks::VerifyError>> {
+        let mut fields = String::with_capacity(headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum());
+        for header in headers {
+            fields.push_str(&header.name);
+            fields.push_str(": ");
+            fields.push_str(&header.value);
+            fields.push_str("\r\n");
+        }
+        self.buffer.truncate(self.head_len);
+        native::webhooks::pack_delivery(&mut self.buffer, &fields, body, url, options);
+        instance.verify_packed(&self.buffer)
     }
 }

@@ -80,6 +80,57 @@ fn every_vector_gives_the_same_answer_through_verify_packed() {
 }
 
 #[test]
+fn every_vector_gives_the_same_answer_through_a_prepared_verifier() {
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let all = vectors::load_all();
+    let mut prepared = 0;
+    for v in &all {
+        let expected = webhooks::verify(&v.scheme, &v.secrets, &v.request, v.options);
+        let native_head = webhooks::prepare_packed(&v.scheme, &v.secrets);
+        match instance.verifier(&v.scheme, &v.secrets).unwrap() {
+            Ok(mut verifier) => {
+                let answer = verifier.verify(
+                    &mut instance,
+                    &v.request.headers,
+                    &v.request.body,
+                    v.request.url.as_deref(),
+                    v.options,
+                );
+                assert_eq!(answer.unwrap(), expected, "{}: the prepared verifier", v.name);
+                let mut packed = native_head.expect("native prepare agrees");
+                let fields = field_block(&v.request.headers);
+                webhooks::pack_delivery(&mut packed, &fields, &v.request.body, v.request.url.as_deref(), v.options);
+                assert_eq!(webhooks::verify_packed(&packed), expected, "{}: version 2 natively", v.name);
+                prepared += 1;
+            }
+            Err(error) => {
+                // A configuration error: verify gives it too for an empty delivery.
+                assert_eq!(native_head, Err(error.clone()), "{}", v.name);
+                let empty = webhooks::Request { headers: vec![], body: Body::Bytes(vec![]), url: None };
+                assert_eq!(webhooks::verify(&v.scheme, &v.secrets, &empty, v.options), Err(error), "{}", v.name);
+            }
+        }
+    }
+    assert!(prepared > all.len() / 2, "most vectors have usable secrets ({prepared} of {})", all.len());
+    // A prepared head whose key bytes are damaged is an answer, never a trap.
+    let mut head = webhooks::prepare_packed(&webhooks::Scheme::Stripe, &["whsec_x".to_string()]).unwrap();
+    head.truncate(head.len() - 3);
+    webhooks::pack_delivery(
+        &mut head,
+        "",
+        &Body::Bytes(vec![]),
+        None,
+        webhooks::VerifyOptions { now: 0, tolerance_seconds: None },
+    );
+    let broken = instance.verify_packed(&head).unwrap();
+    assert!(
+        matches!(broken, Err(webhooks::VerifyError::MalformedHeader { ref name, .. }) if name.is_empty()),
+        "{broken:?}"
+    );
+}
+
+#[test]
 fn published_vectors_are_reproduced_by_signing() {
     let host = Host::new().unwrap();
     let mut instance = host.instantiate().unwrap();

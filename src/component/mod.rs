@@ -61,6 +61,10 @@ impl w::webhooks::Guest for Component {
         native::webhooks::verify_packed(&packed).conv()
     }
 
+    fn prepare_packed(scheme: w::webhooks::Scheme, secrets: Vec<String>) -> Result<Vec<u8>, w::webhooks::VerifyError> {
+        native::webhooks::prepare_packed(&scheme.conv(), &secrets).map_err(|e| e.conv())
+    }
+
     fn sign(
         scheme: w::webhooks::Scheme,
         secret: String,

@@ -15,9 +15,13 @@ pub(super) const SIGNING_KEY_PREFIX: &str = "whsk_";
 pub(super) const PUBLIC_KEY_PREFIX: &str = "whpk_";
 
 /// Key material ready for use. Deliberately not `Debug`: it holds secrets.
+// A few live per verification, inline in one Vec: boxing would add an allocation per key per call.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Key {
     /// An HMAC key.
     Mac(Vec<u8>),
+    /// An HMAC key prepared once (`prepare-packed`): its padded blocks already hashed.
+    PreparedMac(mac::Prepared),
     /// A Standard Webhooks v1a public key (verifies only).
     Ed25519Public(VerifyingKey),
     /// A Standard Webhooks v1a signing key (signs, and verifies with its public half).
@@ -81,21 +85,25 @@ fn ed25519_bytes(encoded: &str) -> Result<[u8; 32], SecretProblem> {
 pub(super) fn find_match(keys: &[Key], delivery: &Delivery<'_>) -> Option<usize> {
     let mut joined: Option<Vec<u8>> = None;
     keys.iter().position(|key| match key {
-        Key::Mac(secret) => {
-            let expected = mac::compute(delivery.algorithm, secret, &delivery.content);
-            let mut found = subtle::Choice::from(0u8);
-            for signature in &delivery.signatures {
-                if let Signature::Mac(candidate) = signature {
-                    if candidate.len() == expected.len() {
-                        found |= candidate.as_slice().ct_eq(&expected);
-                    }
-                }
-            }
-            bool::from(found)
+        Key::Mac(secret) => mac_matches(&mac::compute(delivery.algorithm, secret, &delivery.content), delivery),
+        Key::PreparedMac(prepared) => {
+            prepared.algorithm() == delivery.algorithm && mac_matches(&prepared.compute(&delivery.content), delivery)
         }
         Key::Ed25519Public(public) => ed25519_matches(public, delivery, &mut joined),
         Key::Ed25519Signing(signing) => ed25519_matches(&signing.verifying_key(), delivery, &mut joined),
     })
+}
+
+fn mac_matches(expected: &[u8], delivery: &Delivery<'_>) -> bool {
+    let mut found = subtle::Choice::from(0u8);
+    for signature in &delivery.signatures {
+        if let Signature::Mac(candidate) = signature {
+            if candidate.len() == expected.len() {
+                found |= candidate.as_slice().ct_eq(expected);
+            }
+        }
+    }
+    bool::from(found)
 }
 
 fn ed25519_matches(public: &VerifyingKey, delivery: &Delivery<'_>, joined: &mut Option<Vec<u8>>) -> bool {

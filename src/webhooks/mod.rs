@@ -24,7 +24,7 @@ use crate::limits;
 use crate::types::trim_ows;
 pub use crate::types::{Body, Header};
 pub use catalog::{new_secret, new_signing_key_pair, public_key, schemes, SchemeInfo, SigningKeyPair};
-pub use packed::{pack, verify_packed};
+pub use packed::{pack, pack_delivery, prepare_packed, verify_packed};
 
 /// The hash function of a generic HMAC scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -369,9 +369,9 @@ fn limit_error(what: Limit, max: usize, actual: usize) -> LimitExceeded {
 
 /// The limits checked before the headers are looked at, first by `verify` and
 /// `verify-fields` alike, so both answer the same whichever input is too large.
-fn check_secret_and_body_limits(secrets: &[String], body: &Body) -> Result<(), LimitExceeded> {
-    if secrets.len() > limits::MAX_SECRET_COUNT {
-        return Err(limit_error(Limit::SecretCount, limits::MAX_SECRET_COUNT, secrets.len()));
+fn check_secret_and_body_limits(secret_count: usize, body: &Body) -> Result<(), LimitExceeded> {
+    if secret_count > limits::MAX_SECRET_COUNT {
+        return Err(limit_error(Limit::SecretCount, limits::MAX_SECRET_COUNT, secret_count));
     }
     let body_len = body.as_bytes().len();
     if body_len > limits::MAX_BODY_BYTES {
@@ -382,8 +382,8 @@ fn check_secret_and_body_limits(secrets: &[String], body: &Body) -> Result<(), L
 
 /// Every input limit of `verify`, in the one documented order: secret count,
 /// body bytes, header count, header bytes, URL bytes.
-fn check_request_limits(secrets: &[String], request: &Request) -> Result<(), LimitExceeded> {
-    check_secret_and_body_limits(secrets, &request.body)?;
+fn check_request_limits(secret_count: usize, request: &Request) -> Result<(), LimitExceeded> {
+    check_secret_and_body_limits(secret_count, &request.body)?;
     if request.headers.len() > limits::MAX_HEADER_COUNT {
         return Err(limit_error(Limit::HeaderCount, limits::MAX_HEADER_COUNT, request.headers.len()));
     }
@@ -426,19 +426,42 @@ pub fn verify(
     request: &Request,
     options: VerifyOptions,
 ) -> Result<Verified, VerifyError> {
-    check_request_limits(secrets, request).map_err(VerifyError::LimitExceeded)?;
+    check_request_limits(secrets.len(), request).map_err(VerifyError::LimitExceeded)?;
     if secrets.is_empty() {
         return Err(VerifyError::NoSecrets);
     }
-    let keys = secrets
+    let keys = verification_keys(scheme, secrets)?;
+    verify_with_keys(scheme, &keys, request, options)
+}
+
+/// Each secret's verification key, or the first secret the scheme cannot use.
+fn verification_keys(scheme: &Scheme, secrets: &[String]) -> Result<Vec<keys::Key>, VerifyError> {
+    secrets
         .iter()
         .enumerate()
         .map(|(index, secret)| {
             keys::verification_key(scheme, secret)
                 .map_err(|problem| VerifyError::UnusableSecret { index: index as u32, problem })
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect()
+}
 
+/// The HMAC algorithm a scheme signs with (for schemes with Ed25519 keys too: their HMAC one).
+fn mac_algorithm(scheme: &Scheme) -> HashAlgorithm {
+    match scheme {
+        Scheme::Hmac(custom) => custom.algorithm,
+        Scheme::StandardWebhooks | Scheme::Stripe | Scheme::Slack | Scheme::Paddle => HashAlgorithm::Sha256,
+        other => single_header::spec(other).algorithm,
+    }
+}
+
+/// [`verify`] after the limits and the keys are checked: parse, match, time window.
+fn verify_with_keys(
+    scheme: &Scheme,
+    keys: &[keys::Key],
+    request: &Request,
+    options: VerifyOptions,
+) -> Result<Verified, VerifyError> {
     let delivery = match scheme {
         Scheme::StandardWebhooks => standard_webhooks::parse(request)?,
         Scheme::Stripe => stripe::parse(request)?,
@@ -447,7 +470,7 @@ pub fn verify(
         other => single_header::parse(&single_header::spec(other), request)?,
     };
 
-    let secret_index = keys::find_match(&keys, &delivery).ok_or(VerifyError::NoMatchingSignature)?;
+    let secret_index = keys::find_match(keys, &delivery).ok_or(VerifyError::NoMatchingSignature)?;
 
     if let Some(timestamp) = delivery.timestamp {
         let tolerance = options.tolerance_seconds.unwrap_or(delivery.default_tolerance);
@@ -465,7 +488,7 @@ pub fn verify_fields(
     url: Option<String>,
     options: VerifyOptions,
 ) -> Result<Verified, VerifyError> {
-    check_secret_and_body_limits(secrets, &body).map_err(VerifyError::LimitExceeded)?;
+    check_secret_and_body_limits(secrets.len(), &body).map_err(VerifyError::LimitExceeded)?;
     let headers = parse_field_block(fields)?;
     verify(scheme, secrets, &Request { headers, body, url }, options)
 }

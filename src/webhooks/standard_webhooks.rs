@@ -83,6 +83,7 @@ pub(super) fn sign(key: &Key, message: &Message) -> Result<Vec<Header>, SignErro
     let content: [&[u8]; 5] = [id.as_bytes(), b".", timestamp.as_bytes(), b".", message.body.as_bytes()];
     let signature = match key {
         Key::Mac(secret) => format!("v1,{}", base64_encode(&mac::compute(HashAlgorithm::Sha256, secret, &content))),
+        Key::PreparedMac(prepared) => format!("v1,{}", base64_encode(&prepared.compute(&content))),
         Key::Ed25519Signing(signing) => {
             format!("v1a,{}", base64_encode(&ed25519_sign(signing, &content)))
         }

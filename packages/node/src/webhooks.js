@@ -1,9 +1,9 @@
 // paywit:gateway/webhooks (wit/webhooks.wit).
 
-import { checked } from './abi.js';
+import { check, checked } from './abi.js';
 import { WebhookVerificationError, NoSecretsError, UnusableSecretError, MissingHeaderError, MalformedHeaderError, MissingUrlError, MalformedBodyError, TimestampOutsideToleranceError, NoMatchingSignatureError, LimitExceededError, WebhookSigningError } from './errors.js';
 import { plain, describe, call, nowSeconds, schemeValue, schemeOut, bodyValue, headerList, fieldBlock, isFieldBlockError } from './shapes.js';
-import { packHead, verifyPackedCore } from './core-verify.js';
+import { LAYOUT, packHead, verifyPackedCore } from './core-verify.js';
 
 /** The jco bindings of webhooks, every argument checked against the WIT first. */
 const webhooks = checked('webhooks');
@@ -73,15 +73,11 @@ export class Verifier {
   constructor(scheme, secrets, { toleranceSeconds } = {}) {
     this.#wit = schemeValue(scheme);
     this.#secrets = typeof secrets === 'string' ? [secrets] : [...secrets];
-    this.#head = packHead(this.#wit, this.#secrets);
+    packHead(this.#wit, this.#secrets); // the scheme's options and the secrets' types, checked as verifyWebhook does
+    check(LAYOUT.toleranceType, toleranceSeconds, 'toleranceSeconds');
     this.#toleranceSeconds = toleranceSeconds;
-    // Surface a configuration error now: with no headers, only secret problems can answer first.
-    const probe = verifyPackedCore(this.#head, '', { tag: 'bytes', val: new Uint8Array() }, undefined, { now: 0, toleranceSeconds });
-    const code = probe.err?.tag;
-    if (code === 'no-secrets' || code === 'unusable-secret' || code === 'limit-exceeded') {
-      const details = plain(probe.err.val);
-      throw new VERIFY_ERRORS[code](code, details, describe(code, details));
-    }
+    // The component checks the secrets and prepares the keys once: a secret it cannot use throws now.
+    this.#head = call(() => webhooks.preparePacked(this.#wit, this.#secrets), (code) => VERIFY_ERRORS[code] ?? WebhookVerificationError);
   }
 
   /** Verifies one delivery; see `verifyWebhook` for the accepted headers and bodies. `options`: `{ now, url }`. */

@@ -8,7 +8,7 @@ import { runtime } from '../src/runtime.js';
 const gen = runtime().glue;
 
 const WRAPPED_BY = {
-  webhooks: { verify: 'verifyWebhook', verifyFields: 'verifyWebhook', verifyPacked: 'Verifier', sign: 'signWebhook', schemes: 'schemes', newSecret: 'newSecret', newSigningKeyPair: 'newSigningKeyPair', publicKey: 'publicKey' },
+  webhooks: { verify: 'verifyWebhook', verifyFields: 'verifyWebhook', verifyPacked: 'Verifier', preparePacked: 'Verifier', sign: 'signWebhook', schemes: 'schemes', newSecret: 'newSecret', newSigningKeyPair: 'newSigningKeyPair', publicKey: 'publicKey' },
   idempotency: { newKey: 'newIdempotencyKey', parseKey: 'parseIdempotencyKey', fingerprint: 'fingerprint', defaultPolicy: 'defaultKeyPolicy', decide: 'decide', problemFor: 'problemFor' },
   retry: { classify: 'classify', parseRetryAfter: 'parseRetryAfter', nextStep: 'nextStep', nextStepWithRandom: 'nextStep', apiPolicy: 'apiPolicy', webhookRedeliveryPolicy: 'webhookRedeliveryPolicy', standardWebhooksPolicy: 'standardWebhooksPolicy' },
   lifecycle: { apply: 'apply', mapEvent: 'mapEvent', parseAmount: 'parseAmount', assessPayment: 'assessPayment', refundable: 'refundable', confirmationStatus: 'confirmationStatus', requiredConfirmations: 'requiredConfirmations' },

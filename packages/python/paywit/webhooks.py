@@ -110,23 +110,21 @@ class Verifier:
     """A reusable verifier for one scheme and rotation list, the shape users of
     svix and standardwebhooks know: ``Verifier("stripe", [new, old]).verify(headers, body)``.
 
-    The scheme and secrets are checked and packed once, here: a secret the
-    scheme cannot use raises `UnusableSecretError` now, not at the first
-    delivery. Each `verify` then costs one allocation, one call and one
-    post-return in the component (`webhooks.verify-packed`), which still does
-    all the verification (the key material is re-derived there per call).
+    The scheme and secrets are checked and prepared once, here, by the
+    component (`webhooks.prepare-packed`): each secret decoded and each HMAC
+    key's padded blocks hashed. A secret the scheme cannot use raises
+    `UnusableSecretError` now, not at the first delivery. Each `verify` then
+    costs one allocation, one call and one post-return in the component
+    (`webhooks.verify-packed`), which does all the verification. The prepared
+    keys are as secret as the secrets; the object never shows them.
     """
 
     def __init__(self, scheme: SchemeLike, secrets: Union[str, Sequence[str]], *, tolerance: Optional[int] = None) -> None:
         self._scheme = _scheme(scheme)
         self._secrets = _secret_list(secrets)
         self._tolerance = _opt_int("tolerance", tolerance, "u32")
-        self._head = _fast_verify.prefix(_runtime.layout(), self._scheme, self._secrets)
-        # Surface a configuration error now: no headers, so only secret problems can answer first.
-        probe = _runtime.verify_packed(self._head, "", ("bytes", b""), None, 0, None)
-        code = probe[1][0] if probe[0] == "err" else None
-        if code in ("no-secrets", "unusable-secret", "limit-exceeded"):
-            _unwrap(probe, _verify_error)
+        _fast_verify.prefix(_runtime.layout(), self._scheme, self._secrets)  # checks the scheme's options first
+        self._head: bytes = _unwrap(_runtime.call("webhooks", "prepare-packed", self._scheme, self._secrets), _verify_error)
 
     def __repr__(self) -> str:
         return f"Verifier({self._scheme[0]!r}, <{len(self._secrets)} secrets>, tolerance={self._tolerance!r})"

@@ -4,7 +4,7 @@ import paywit
 from paywit import _runtime
 
 WRAPPED_BY = {
-    "webhooks": {"verify": "verify_webhook", "verify-fields": "verify_webhook", "verify-packed": "Verifier",
+    "webhooks": {"verify": "verify_webhook", "verify-fields": "verify_webhook", "verify-packed": "Verifier", "prepare-packed": "Verifier",
                  "sign": "sign_webhook",
                  "schemes": "schemes", "new-secret": "new_secret", "new-signing-key-pair": "new_signing_key_pair",
                  "public-key": "public_key"},
