@@ -74,6 +74,29 @@ fn verify(c: &mut Criterion) {
     group.finish();
 }
 
+/// The floor: HMAC-SHA-256 of 64 KiB natively, with the CPU's SHA extensions and without.
+fn floor(c: &mut Criterion) {
+    let body = vec![b'x'; 64 * 1024];
+    let mut group = c.benchmark_group("floor");
+    group.bench_function("hmac-sha256-65536/native-sha-extensions", |b| {
+        use hmac::{KeyInit, Mac};
+        b.iter(|| {
+            let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(b"bench-secret").unwrap();
+            mac.update(black_box(&body));
+            mac.finalize().into_bytes()
+        })
+    });
+    group.bench_function("hmac-sha256-65536/native-portable", |b| {
+        use hmac_portable::Mac;
+        b.iter(|| {
+            let mut mac = hmac_portable::Hmac::<sha2_portable::Sha256>::new_from_slice(b"bench-secret").unwrap();
+            mac.update(black_box(&body));
+            mac.finalize().into_bytes()
+        })
+    });
+    group.finish();
+}
+
 fn calls(c: &mut Criterion) {
     let host = Host::new().unwrap();
     let mut instance = host.instantiate().unwrap();
@@ -159,5 +182,5 @@ fn config() -> Criterion {
         .without_plots()
 }
 
-criterion_group! { name = benches; config = config(); targets = verify, calls, instantiation }
+criterion_group! { name = benches; config = config(); targets = verify, floor, calls, instantiation }
 criterion_main!(benches);

@@ -1,4 +1,4 @@
-"""Per-call medians of verifying one 1 KiB JSON body with a valid signature:
+"""Per-call medians of verifying a JSON body (2 B, 1 KiB, 64 KiB) with a valid signature:
 paywit (through the component) vs PyPI standardwebhooks and stripe, in one run."""
 import json
 import statistics
@@ -9,18 +9,21 @@ from standardwebhooks.webhooks import Webhook
 
 import paywit
 
-BODY = json.dumps({"type": "payment.succeeded", "data": {"id": "pay_123", "pad": "x" * (1024 - 64)}})
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-NOW = int(time.time())
-HEADERS = paywit.sign_webhook("standard-webhooks", SECRET, BODY, id="msg_bench", signed_at=NOW)
-# A realistic request carries other headers too.
-REQUEST_HEADERS = {"Host": "api.example.com", "User-Agent": "Svix-Webhooks/1.0", "Content-Type": "application/json",
-                   "Content-Length": str(len(BODY)), "Accept-Encoding": "gzip", **HEADERS}
 STRIPE_SECRET = "whsec_bench_secret"
-STRIPE_HEADER = paywit.sign_webhook("stripe", STRIPE_SECRET, BODY, signed_at=NOW)["Stripe-Signature"]
+NOW = int(time.time())
 PEER = Webhook(SECRET)
 # Looked up once: `stripe.<name>` goes through the package's lazy-import __getattr__ on every access.
 STRIPE_VERIFY = stripe.WebhookSignature.verify_header
+SW_VERIFIER = paywit.Verifier("standard-webhooks", SECRET)
+STRIPE_VERIFIER = paywit.Verifier("stripe", STRIPE_SECRET)
+
+
+def body_of(size):
+    """A JSON body of `size` bytes (2: `{}`, the smallest a parser takes)."""
+    if size <= 2:
+        return "{}"
+    return json.dumps({"type": "payment.succeeded", "data": {"id": "pay_123", "pad": "x" * (size - 64)}})
 
 
 def batch_size(fn):
@@ -48,37 +51,46 @@ def measure(calls):
     return samples
 
 
-def verify_then_parse():
-    paywit.verify_webhook("standard-webhooks", SECRET, REQUEST_HEADERS, BODY, now=NOW)
-    return json.loads(BODY)
+def calls_for(size, with_one_shots):
+    """(name, call, index of the paywit row it is compared with, relative to this size's first
+    row): like for like, so PyPI standardwebhooks.verify (which also parses the JSON) is compared
+    with a paywit verify + json.loads, and stripe's verify_header (no parse) with a verify."""
+    body = body_of(size)
+    headers = paywit.sign_webhook("standard-webhooks", SECRET, body, id="msg_bench", signed_at=NOW)
+    # A realistic request carries other headers too.
+    request_headers = {"Host": "api.example.com", "User-Agent": "Svix-Webhooks/1.0", "Content-Type": "application/json",
+                       "Content-Length": str(len(body)), "Accept-Encoding": "gzip", **headers}
+    stripe_header = paywit.sign_webhook("stripe", STRIPE_SECRET, body, signed_at=NOW)["Stripe-Signature"]
+    stripe_headers = {"Stripe-Signature": stripe_header}
+
+    def verifier_then_parse():
+        SW_VERIFIER.verify(request_headers, body, now=NOW)
+        return json.loads(body)
+
+    rows = [
+        ("paywit Verifier.verify + json.loads (standard-webhooks)", verifier_then_parse, 0),
+        ("PyPI standardwebhooks verify (verifies and parses)", lambda: PEER.verify(body, headers), 0),
+        ("paywit Verifier.verify (stripe)", lambda: STRIPE_VERIFIER.verify(stripe_headers, body, now=NOW), 2),
+        ("PyPI stripe verify_header (verifies only)", lambda: STRIPE_VERIFY(body, stripe_header, STRIPE_SECRET, tolerance=300), 2),
+    ]
+    if with_one_shots:
+        rows += [
+            ("paywit verify_webhook (standard-webhooks, one call)",
+             lambda: paywit.verify_webhook("standard-webhooks", SECRET, request_headers, body, now=NOW), 4),
+            ("paywit verify_webhook (stripe, one call)",
+             lambda: paywit.verify_webhook("stripe", STRIPE_SECRET, stripe_headers, body, now=NOW), 5),
+        ]
+    return len(body), rows
 
 
-# (name, call, index of the paywit row it is compared with): like for like, so
-# PyPI standardwebhooks.verify (which also parses the JSON) is compared with
-# paywit verify + json.loads, and stripe's verify_header (no parse) with verify.
-SW_VERIFIER = paywit.Verifier("standard-webhooks", SECRET)
-STRIPE_VERIFIER = paywit.Verifier("stripe", STRIPE_SECRET)
-STRIPE_HEADERS = {"Stripe-Signature": STRIPE_HEADER}
-
-
-def verifier_then_parse():
-    SW_VERIFIER.verify(REQUEST_HEADERS, BODY, now=NOW)
-    return json.loads(BODY)
-
-
-calls = [
-    ("paywit verify_webhook (standard-webhooks)", lambda: paywit.verify_webhook("standard-webhooks", SECRET, REQUEST_HEADERS, BODY, now=NOW), 0),
-    ("paywit verify_webhook + json.loads (standard-webhooks)", verify_then_parse, 1),
-    ("paywit Verifier.verify + json.loads (standard-webhooks)", verifier_then_parse, 2),
-    ("PyPI standardwebhooks verify (verifies and parses)", lambda: PEER.verify(BODY, HEADERS), 2),
-    ("paywit verify_webhook (stripe)", lambda: paywit.verify_webhook("stripe", STRIPE_SECRET, STRIPE_HEADERS, BODY, now=NOW), 4),
-    ("paywit Verifier.verify (stripe)", lambda: STRIPE_VERIFIER.verify(STRIPE_HEADERS, BODY, now=NOW), 5),
-    ("PyPI stripe verify_header (verifies only)", lambda: STRIPE_VERIFY(BODY, STRIPE_HEADER, STRIPE_SECRET, tolerance=300), 5),
-]
-samples = measure([(name, fn) for name, fn, _ in calls])
-print(f"python, body {len(BODY)} B\n")
-print("| call | median per call | vs its paywit row (median of per-round ratios; above 1: paywit faster) |")
-print("|---|---|---|")
-for (name, _, base), mine in zip(calls, samples):
+calls = []
+for size in (2, 1024, 65536):
+    length, rows = calls_for(size, with_one_shots=size == 1024)
+    calls += [(length, name, fn, len(calls) + base) for name, fn, base in rows]
+samples = measure([(name, fn) for _, name, fn, _ in calls])
+print("python, bodies of 2 B, 1 KiB and 64 KiB (JSON)\n")
+print("| body | call | median per call | vs its paywit row (median of per-round ratios; above 1: paywit faster) |")
+print("|---|---|---|---|")
+for (length, name, _, base), mine in zip(calls, samples):
     ratio = statistics.median(m / o for m, o in zip(mine, samples[base]))
-    print(f"| {name} | {statistics.median(mine):.2f} us | {ratio:.2f}x |")
+    print(f"| {length} B | {name} | {statistics.median(mine):.2f} us | {ratio:.2f}x |")

@@ -75,20 +75,46 @@ fn main() -> wasmtime::Result<()> {
         show(get("instantiate/instance-with-bindings")?)
     );
     println!();
-    println!("| call | body | native | component | ratio |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| call | body | native | component `verify` | ratio | component `Verifier` (prepare-packed once, \
+         verify-packed per call) | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for name in ["standard-webhooks", "stripe", "hmac-hex"] {
         for size in [0usize, 1024, 64 * 1024] {
             let native = get(&format!("verify/{name}-{size}/native"))?;
             let component = get(&format!("verify/{name}-{size}/component"))?;
+            let verifier = get(&format!("verify/{name}-{size}/verifier"))?;
             println!(
-                "| verify {name} | {size} B | {} | {} | {:.2}x |",
+                "| verify {name} | {size} B | {} | {} | {:.2}x | {} | {:.2}x |",
                 show(native),
                 show(component),
-                component / native
+                component / native,
+                show(verifier),
+                verifier / native
             );
         }
     }
+    println!();
+    // The floor of a verification's cost per KiB of body: SHA-256 itself.
+    let per_kib = |ns: f64| ns / 64.0;
+    let slope = |case: &str| -> wasmtime::Result<f64> {
+        Ok(per_kib(get(&format!("verify/hmac-hex-65536/{case}"))? - get(&format!("verify/hmac-hex-0/{case}"))?))
+    };
+    println!("| HMAC-SHA-256, per KiB of body | time |");
+    println!("|---|---|");
+    println!(
+        "| native, with the CPU's SHA extensions (sha2 0.11, detected at run time) | {} |",
+        show(per_kib(get("floor/hmac-sha256-65536/native-sha-extensions")?))
+    );
+    println!(
+        "| native, portable code, no SHA extensions (sha2 0.10 soft backend) | {} |",
+        show(per_kib(get("floor/hmac-sha256-65536/native-portable")?))
+    );
+    println!(
+        "| component (sha2 0.11 wasm simd128 backend, Cranelift): slope of `Verifier` hmac-hex 0 B -> 64 KiB | {} |",
+        show(slope("verifier")?)
+    );
     println!();
     println!("| call | native | component | ratio |");
     println!("|---|---|---|---|");

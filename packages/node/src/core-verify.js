@@ -6,7 +6,7 @@
 // which costs far more than the verification itself. A webhook handler
 // verifies on every request, so that call gets this direct path; every other
 // function goes through the jco glue. Both run the same core module. The whole
-// request (scheme and secrets, which a Verifier packs once, the headers as one
+// request (scheme and secrets, or the head a Verifier had prepared once, the headers as one
 // field block, body, url, now, tolerance) goes in one buffer: one allocation,
 // one call, one post-return, as in the Python package.
 //

@@ -29,7 +29,7 @@ export class InvalidArgumentError extends PaywitError {
   readonly code: 'invalid-argument';
   readonly details: { argument: string; rule: string; got: string };
 }
-/** A reusable verifier for one scheme and rotation list; checks and packs the secrets once. */
+/** A reusable verifier for one scheme and rotation list; the component checks and prepares the secrets once. */
 export class Verifier {
   constructor(scheme: Scheme, secrets: string | string[], options?: { toleranceSeconds?: number });
   /** Verifies one delivery; throws a `WebhookVerificationError` subclass on failure. */

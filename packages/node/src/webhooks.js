@@ -49,7 +49,7 @@ function verifyWith(wit, list, head, headers, body, options, toleranceSeconds) {
 /**
  * Verifies a webhook delivery. Throws a `WebhookVerificationError` subclass on
  * failure, `InvalidArgumentError` for an out-of-range `now` or `toleranceSeconds`.
- * To verify many deliveries with the same secrets, a `Verifier` packs them once.
+ * To verify many deliveries with the same secrets, a `Verifier` prepares them once.
  * @returns {{secretIndex: number, messageId?: string, signedAt?: number}}
  */
 export function verifyWebhook(scheme, secrets, headers, body, options = {}) {
@@ -61,8 +61,10 @@ export function verifyWebhook(scheme, secrets, headers, body, options = {}) {
 /**
  * A reusable verifier for one scheme and rotation list, the shape users of svix
  * and standardwebhooks know: `new Verifier('stripe', [next, current]).verify(headers, body)`.
- * The scheme and secrets are checked and packed once: a secret the scheme
- * cannot use throws `UnusableSecretError` here, not at the first delivery.
+ * The component checks and prepares the secrets once (`prepare-packed`: each
+ * decoded, each HMAC key's padded blocks hashed): a secret the scheme cannot use
+ * throws `UnusableSecretError` here, not at the first delivery. The prepared keys
+ * are as secret as the secrets and are kept in a private field.
  */
 export class Verifier {
   #wit;

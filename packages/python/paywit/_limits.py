@@ -18,7 +18,7 @@ from ._common import _header_pairs
 
 LIMITS: Dict[str, int] = json.loads(Path(__file__).with_name("abi.json").read_text())["limits"]
 # Below this many input bytes in all, the component checks the limits itself.
-_CHECK_ABOVE = 1 << 20
+CHECK_ABOVE = 1 << 20
 
 
 def _size(headers: Any) -> int:
@@ -40,7 +40,7 @@ def refusal(secrets: Sequence[str], body_bytes: int, headers: Any, url: Optional
 
     if header_size is None:
         header_size = _size(headers)
-    if len(secrets) + body_bytes + header_size + len(url or "") < _CHECK_ABOVE:
+    if len(secrets) + body_bytes + header_size + len(url or "") < CHECK_ABOVE:
         return None
     found = over("secret-count", len(secrets)) or over("body-bytes", body_bytes)
     if found:

@@ -107,12 +107,14 @@ def layout() -> _fast_verify.Layout:
 
 
 def verify_packed(head: bytes, fields: str, body: Tuple[str, bytes], url: Optional[str], now: int,
-                  tolerance: Optional[int]) -> Any:
-    """`webhooks.verify-packed` with `head` (scheme and secrets, from
-    `_fast_verify.prefix`) and the delivery: one allocation, one call, one post-return."""
-    _int("now", now, "s64")
-    if tolerance is not None:
-        _int("tolerance", tolerance, "u32")
+                  tolerance: Optional[int], checked: bool = False) -> Any:
+    """`webhooks.verify-packed` with `head` (scheme and secrets from `_fast_verify.prefix`, or
+    `prepare-packed`'s head) and the delivery: one allocation, one call, one post-return.
+    `checked`: the caller already checked `now` and `tolerance`."""
+    if not checked:
+        _int("now", now, "s64")
+        if tolerance is not None:
+            _int("tolerance", tolerance, "u32")
     current = instance()
     process = current._process
     packed = _fast_verify.pack(process.verify_layout, head, fields, body, url, now, tolerance)

@@ -119,7 +119,7 @@ def test_a_large_accepted_input_does_not_stay_in_the_thread():
 
 def test_the_python_limit_check_answers_exactly_like_the_component(monkeypatch):
     """Inputs just over each limit: the host-side refusal equals the component's own."""
-    monkeypatch.setattr(_limits, "_CHECK_ABOVE", 0)
+    monkeypatch.setattr(_limits, "CHECK_ABOVE", 0)
     L = _limits.LIMITS
     cases = [
         (["k"] * (L["secret-count"] + 1), b"x" * (L["body-bytes"] + 1), [("a", "b")] * (L["header-count"] + 1), None),
@@ -220,6 +220,15 @@ def test_random_inputs_give_the_same_answer_on_the_fast_and_the_generic_path():
         generic = _runtime.call("webhooks", "verify", scheme, secrets, request, {"now": now, "tolerance-seconds": tolerance})
         if not _fast_verify.is_field_block_error(fast):
             assert fast == generic, (scheme, secrets, headers, url, now, tolerance)
+        # The prepared head (version 2, what a Verifier sends) gives the same answers.
+        head = _runtime.call("webhooks", "prepare-packed", scheme, secrets)
+        if head[0] == "ok":
+            prepared = _runtime.verify_packed(head[1], block, ("bytes", body), url, now, tolerance)
+            if not _fast_verify.is_field_block_error(prepared):
+                assert prepared == generic, (scheme, secrets, headers, url, now, tolerance)
+        else:
+            empty = {"headers": [], "body": ("bytes", b""), "url": None}
+            assert head == _runtime.call("webhooks", "verify", scheme, secrets, empty, {"now": 0, "tolerance-seconds": None})
 
 
 def test_a_verifier_checks_its_secrets_once_and_answers_like_verify_webhook(vectors):
