@@ -170,7 +170,7 @@ def clock(t: Optional[float]) -> str:
 
 def plot(starts: Sequence[float], series: Sequence[Tuple[str, str, List[int]]], width: int = 720, height: int = 180) -> str:
     """An SVG line plot of per-window counts (one polyline per series, a legend, the time axis)."""
-    left, bottom, top = 40, 22, 10
+    left, bottom, top = 40, 22, 24
     peak = max([1] + [max(values) for _, _, values in series])
     step = (width - left - 10) / max(1, len(starts) - 1)
 
@@ -234,10 +234,11 @@ def page(settings: Settings, message: str = "") -> str:
         f'<span class="detail">(last complete window: {s.windows[-1].failures if s.windows else 0} {html.escape(s.failure_label)} '
         f'of {(s.windows[-1].successes + s.windows[-1].failures) if s.windows else 0})</span></div>'
         for s in streams)
-    svg = plot(starts, [
-        ("deliveries accepted", "#2b7bb9", [a + b for a, b in zip(deliveries["recorded"], deliveries["duplicate"])]),
-        ("deliveries refused", "#d9480f", deliveries["refused"]),
-        ("processing failures", "#862e9c", [a + b for a, b in zip(attempts["retrying"], attempts["failed"])]),
+    # Complete windows only: the one in progress would always look like a drop.
+    svg = plot(starts[:-1], [
+        ("deliveries accepted", "#2b7bb9", [a + b for a, b in zip(deliveries["recorded"], deliveries["duplicate"])][:-1]),
+        ("deliveries refused", "#d9480f", deliveries["refused"][:-1]),
+        ("processing failures", "#862e9c", [a + b for a, b in zip(attempts["retrying"], attempts["failed"])][:-1]),
     ])
     failed_rows = [(event_id, kind, delivered, times_processed, error,
                     "failed " + clock(failed_at) if failed_at else ("processed " + clock(processed_at) if processed_at else "retrying"),
