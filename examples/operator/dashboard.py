@@ -131,6 +131,12 @@ class Reader:
         return [(event_id, event_type(body), delivered, times_processed, error or "", failed_at, processed_at)
                 for event_id, body, delivered, times_processed, error, failed_at, processed_at in rows]
 
+    def event(self, event_id: str) -> List[Tuple[str, str, int, Optional[float], float]]:
+        """One stored event by id (none or one row), in the recent events' shape."""
+        rows = self.store.all("SELECT event_id, body, times_delivered, processed_at, received_at FROM inbox WHERE event_id = ?",
+                              (event_id,))
+        return [(e, event_type(body), delivered, processed_at, received_at) for e, body, delivered, processed_at, received_at in rows]
+
     def recent_events(self, limit: int = 8) -> List[Tuple[str, str, int, Optional[float], float]]:
         rows = self.store.all("SELECT event_id, body, times_delivered, processed_at, received_at FROM inbox "
                               "ORDER BY received_at DESC LIMIT ?", (limit,))
@@ -220,9 +226,11 @@ def rule_text(rule: paywit.AlertRule, window_seconds: float) -> str:
             f"{rule.sustained_windows} in a row are below {rule.recover_below_basis_points / 100:g} %")
 
 
-def page(settings: Settings, message: str = "") -> str:
+def page(settings: Settings, message: str = "", find: str = "") -> str:
+    """The whole page; `find`: an event id to look up (its row, with Replay)."""
     with Store(settings.db) as store:
         reader = Reader(store, settings)
+        found = reader.event(find) if find else None
         streams, deliveries, attempts = reader.streams()
         refusals, failed, recent, objects = reader.refusals(), reader.failed_events(), reader.recent_events(), reader.failed_objects()
         totals = store.one("SELECT COUNT(*), COALESCE(SUM(CASE WHEN processed_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM inbox")
@@ -270,10 +278,18 @@ windows of {settings.window_seconds:g} s · {time.strftime("%Y-%m-%d %H:%M:%S", 
 {table("Events whose processing failed", ("event", "type", "deliveries", "times processed", "last failure", "state", ""), failed_rows)}
 {table("Deliveries refused, per window, scheme and code", ("window", "scheme", "code", "count"), [(clock(t), s, c, n) for t, s, c, n in refusals])}
 <h2>Failed payments and payouts</h2>{"".join(sections)}
-<h2>Recent events</h2>
-{table("Recent events", ("event", "type", "deliveries", "state", "received", ""),
-       [(e, k, d, "processed" if p else "pending", clock(r), replay_button(e)) for e, k, d, p, r in recent])}
+<h2>Events</h2>
+<form method="get" action="/"><label>Event id <input name="event" value="{html.escape(find)}" size="40"></label>
+<button type="submit">Find</button></form>
+{table(f"Event {find}" if find else "Found event", ("event", "type", "deliveries", "state", "received", ""),
+       [event_row(row) for row in found]) if find and found is not None else ""}
+{table("Recent events", ("event", "type", "deliveries", "state", "received", ""), [event_row(row) for row in recent])}
 </body></html>"""
+
+
+def event_row(row: Tuple[str, str, int, Optional[float], float]) -> Tuple[object, ...]:
+    event_id, kind, delivered, processed_at, received_at = row
+    return (event_id, kind, delivered, "processed" if processed_at else "pending", clock(received_at), replay_button(event_id))
 
 
 def headers_for(name: str) -> Tuple[str, ...]:
@@ -329,8 +345,9 @@ def make_handler(settings: Settings) -> type:
             if url.path != "/":
                 self._send(404, "not found", "text/plain")
                 return
-            message = urllib.parse.parse_qs(url.query).get("message", [""])[0][:300]
-            self._send(200, page(settings, message))
+            query = urllib.parse.parse_qs(url.query)
+            message = query.get("message", [""])[0][:300]
+            self._send(200, page(settings, message, query.get("event", [""])[0][:200].strip()))
 
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers.get("content-length") or 0))

@@ -88,3 +88,14 @@ def test_the_page_shows_the_alert_the_refusals_and_the_failed_event(store_url):
 
 def test_the_store_url_is_shown_without_its_password():
     assert redacted("postgresql://paywit:s3cret@db:5432/test") == "postgresql://paywit:***@db:5432/test"
+
+
+def test_an_event_is_found_by_id_with_its_replay_button(tmp_path):
+    url = str(tmp_path / "receiver.sqlite")
+    with Store(url) as store:
+        fill(store, time.time())
+    settings = Settings(url, None, 60.0, 10, paywit.default_alert_rule(), 0)
+    found = page(settings, find="evt_<b>")
+    assert 'data-event="evt_&lt;b&gt;"' in found and "<td>payout.paid</td>" in found
+    missing = page(settings, find="evt_nowhere")
+    assert 'id="event-evt-nowhere"' in missing and missing.split('id="event-evt-nowhere"')[1].split("</table>")[0].count('class="none"') == 1

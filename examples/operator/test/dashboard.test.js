@@ -147,4 +147,11 @@ test('the dashboard lists the failures, alerts on a sustained error rate only, a
   const replayed = (await rows('events-whose-processing-failed')).find((r) => r.includes('payout.paid'));
   assert.match(replayed, /payout\.paid\t[2-9]\t1\tserver-error\tprocessed /, 'delivered again by the replay, processed once');
   assert.ok(!(await rows('payouts-not-reconciled-exactly')).some((r) => r.includes(payout.id)), 'the payout reconciles exactly');
+  // Any stored event can be looked up by id, with its own Replay button.
+  const eventId = replayed.split('\t')[0];
+  await page.getByLabel('Event id').fill(eventId);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.waitForURL(/event=/);
+  const found = await page.locator('table', { hasText: `Event ${eventId}` }).locator('tr').allInnerTexts();
+  assert.match(found[1] ?? '', /payout\.paid\t[2-9]\tprocessed/, 'found by id');
 });
