@@ -175,6 +175,14 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
     for n in range(max(1, orders // 10)):  # crypto invoices: settled, or replaced (RBF) by an underpayment
         system.post(f"{system.gateway_url}/v1/invoices", {"amount": 50_000 + n}, key=f"invoice-{n}")
     matched = settled and until(system.folded_like_the_truth)
+
+    def forgeries_settled() -> bool:
+        # A forgery in flight is logged by the receiver before its 401 and counted by the gateway
+        # after it: read the two once no answer is in flight (a real mismatch stays one).
+        with system.store() as store:
+            refused = store.execute("SELECT COUNT(*) FROM deliveries WHERE outcome = 'refused'").fetchone()[0]
+        return refused == system.truth()["counters"]["forgeries_answered"]
+    until(forgeries_settled, 5)
     truth = system.truth()
     with system.store() as store:
         received, applied = store.execute("SELECT COUNT(*), (SELECT COALESCE(SUM(events_applied), 0) FROM objects) FROM inbox").fetchone()
