@@ -370,12 +370,18 @@ fn limit_error(what: Limit, max: usize, actual: usize) -> LimitExceeded {
 /// The limits checked before the headers are looked at, first by `verify` and
 /// `verify-fields` alike, so both answer the same whichever input is too large.
 fn check_secret_and_body_limits(secret_count: usize, body: &Body) -> Result<(), LimitExceeded> {
-    if secret_count > limits::MAX_SECRET_COUNT {
-        return Err(limit_error(Limit::SecretCount, limits::MAX_SECRET_COUNT, secret_count));
-    }
+    check_secret_count(secret_count)?;
     let body_len = body.as_bytes().len();
     if body_len > limits::MAX_BODY_BYTES {
         return Err(limit_error(Limit::BodyBytes, limits::MAX_BODY_BYTES, body_len));
+    }
+    Ok(())
+}
+
+/// The first limit every verification checks (and `prepare-packed` too).
+fn check_secret_count(secret_count: usize) -> Result<(), LimitExceeded> {
+    if secret_count > limits::MAX_SECRET_COUNT {
+        return Err(limit_error(Limit::SecretCount, limits::MAX_SECRET_COUNT, secret_count));
     }
     Ok(())
 }
@@ -426,12 +432,23 @@ pub fn verify(
     request: &Request,
     options: VerifyOptions,
 ) -> Result<Verified, VerifyError> {
-    check_request_limits(secrets.len(), request).map_err(VerifyError::LimitExceeded)?;
-    if secrets.is_empty() {
+    verify_request(scheme, secrets.len(), || verification_keys(scheme, secrets), request, options)
+}
+
+/// [`verify`] with the keys from `keys` (the secrets turned into keys, or keys prepared
+/// before), called once the limits and the secret count are checked.
+fn verify_request(
+    scheme: &Scheme,
+    secret_count: usize,
+    keys: impl FnOnce() -> Result<Vec<keys::Key>, VerifyError>,
+    request: &Request,
+    options: VerifyOptions,
+) -> Result<Verified, VerifyError> {
+    check_request_limits(secret_count, request).map_err(VerifyError::LimitExceeded)?;
+    if secret_count == 0 {
         return Err(VerifyError::NoSecrets);
     }
-    let keys = verification_keys(scheme, secrets)?;
-    verify_with_keys(scheme, &keys, request, options)
+    verify_with_keys(scheme, &keys()?, request, options)
 }
 
 /// Each secret's verification key, or the first secret the scheme cannot use.
@@ -488,9 +505,22 @@ pub fn verify_fields(
     url: Option<String>,
     options: VerifyOptions,
 ) -> Result<Verified, VerifyError> {
-    check_secret_and_body_limits(secrets.len(), &body).map_err(VerifyError::LimitExceeded)?;
+    verify_fields_with(scheme, secrets.len(), || verification_keys(scheme, secrets), fields, body, url, options)
+}
+
+/// [`verify_fields`] with the keys from `keys` (see [`verify_request`]).
+fn verify_fields_with(
+    scheme: &Scheme,
+    secret_count: usize,
+    keys: impl FnOnce() -> Result<Vec<keys::Key>, VerifyError>,
+    fields: &str,
+    body: Body,
+    url: Option<String>,
+    options: VerifyOptions,
+) -> Result<Verified, VerifyError> {
+    check_secret_and_body_limits(secret_count, &body).map_err(VerifyError::LimitExceeded)?;
     let headers = parse_field_block(fields)?;
-    verify(scheme, secrets, &Request { headers, body, url }, options)
+    verify_request(scheme, secret_count, keys, &Request { headers, body, url }, options)
 }
 
 /// Splits an HTTP/1.1-style field block into headers.

@@ -22,10 +22,8 @@
 use ed25519_dalek::VerifyingKey;
 
 use super::keys::Key;
-use super::{check_request_limits, check_secret_and_body_limits, limit_error, Limit};
-use super::{headers, mac, mac_algorithm, parse_field_block, verification_keys, verify_with_keys};
-use super::{HashAlgorithm, HmacScheme, Request, Scheme, SignatureEncoding, Verified, VerifyError, VerifyOptions};
-use crate::limits;
+use super::{check_secret_count, headers, mac, mac_algorithm, verification_keys, verify_fields, verify_fields_with};
+use super::{HashAlgorithm, HmacScheme, Scheme, SignatureEncoding, Verified, VerifyError, VerifyOptions};
 use crate::types::Body;
 
 /// The layout with the secrets as strings.
@@ -79,30 +77,23 @@ pub fn verify_packed(packed: &[u8]) -> Result<Verified, VerifyError> {
     }
     let scheme = scheme(&mut r).ok_or_else(|| malformed("bad scheme"))?;
     let count = r.u32().ok_or_else(|| malformed("truncated"))? as usize;
-    // The count is checked against the limit before anything is read for it.
-    let too_many = count > limits::MAX_SECRET_COUNT;
+    // Checked before anything is read for the secrets: the answer verify-fields gives first.
+    check_secret_count(count).map_err(VerifyError::LimitExceeded)?;
     let mut secrets = Vec::new();
     let mut keys = Vec::new();
-    for _ in 0..if too_many { 0 } else { count } {
+    for _ in 0..count {
         if version == Some(VERSION) {
             secrets.push(r.str().ok_or_else(|| malformed("bad secret"))?);
         } else {
             keys.push(prepared_key(&mut r, &scheme).ok_or_else(|| malformed("bad prepared key"))?);
         }
     }
-    let fields = if too_many { String::new() } else { r.str().ok_or_else(|| malformed("bad field block"))? };
-    let body = if too_many {
-        Body::Bytes(Vec::new())
-    } else {
-        match (r.u8(), r.blob()) {
-            (Some(0), Some(text)) => {
-                Body::Text(std::str::from_utf8(text).map_err(|_| malformed("bad text body"))?.into())
-            }
-            (Some(1), Some(bytes)) => Body::Bytes(bytes.to_vec()),
-            _ => return Err(malformed("bad body")),
-        }
+    let fields = r.str().ok_or_else(|| malformed("bad field block"))?;
+    let body = match (r.u8(), r.blob()) {
+        (Some(0), Some(text)) => Body::Text(std::str::from_utf8(text).map_err(|_| malformed("bad text body"))?.into()),
+        (Some(1), Some(bytes)) => Body::Bytes(bytes.to_vec()),
+        _ => return Err(malformed("bad body")),
     };
-    check_secret_and_body_limits(count, &body).map_err(VerifyError::LimitExceeded)?;
     let url = match r.u8() {
         Some(0) => None,
         Some(1) => Some(r.str().ok_or_else(|| malformed("bad url"))?),
@@ -118,15 +109,10 @@ pub fn verify_packed(packed: &[u8]) -> Result<Verified, VerifyError> {
         return Err(malformed("trailing bytes"));
     }
     let options = VerifyOptions { now, tolerance_seconds };
-    let request = Request { headers: parse_field_block(&fields)?, body, url };
-    check_request_limits(count, &request).map_err(VerifyError::LimitExceeded)?;
-    if count == 0 {
-        return Err(VerifyError::NoSecrets);
-    }
     if version == Some(VERSION) {
-        keys = verification_keys(&scheme, &secrets)?;
+        return verify_fields(&scheme, &secrets, &fields, body, url, options);
     }
-    verify_with_keys(&scheme, &keys, &request, options)
+    verify_fields_with(&scheme, count, || Ok(keys), &fields, body, url, options)
 }
 
 fn prepared_key(r: &mut Reader<'_>, scheme: &Scheme) -> Option<Key> {
@@ -143,13 +129,7 @@ fn prepared_key(r: &mut Reader<'_>, scheme: &Scheme) -> Option<Key> {
 /// (count, then each), each HMAC key prepared (`mac::Prepared`), each Ed25519 key as its
 /// public half. As secret as the secrets.
 pub fn prepare_packed(scheme: &Scheme, secrets: &[String]) -> Result<Vec<u8>, VerifyError> {
-    if secrets.len() > limits::MAX_SECRET_COUNT {
-        return Err(VerifyError::LimitExceeded(limit_error(
-            Limit::SecretCount,
-            limits::MAX_SECRET_COUNT,
-            secrets.len(),
-        )));
-    }
+    check_secret_count(secrets.len()).map_err(VerifyError::LimitExceeded)?;
     if secrets.is_empty() {
         return Err(VerifyError::NoSecrets);
     }
