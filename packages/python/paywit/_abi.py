@@ -22,9 +22,10 @@ value, results are ("ok", value) / ("err", value), `list<u8>` is bytes.
 from __future__ import annotations
 
 import ctypes
+import functools
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from wasmtime import _bindings, _ffi as ffi
 from wasmtime import component as wc
@@ -40,7 +41,7 @@ _call_unchecked = getattr(_bindings, "_wasmtime_func_call_unchecked", ffi.wasmti
 
 def _bare_call_function() -> Any:
     """`wasmtime_func_call_unchecked` as its own ctypes function object with no
-    declared argument types, called with arguments converted once (`CallArgs`):
+    declared argument types, called with arguments converted once (`bound_call`):
     ctypes then skips the per-argument conversion, which took a call from about
     1.0 to 0.4 us. None if the library cannot be reached this way."""
     try:
@@ -48,7 +49,7 @@ def _bare_call_function() -> Any:
     except (AttributeError, KeyError, TypeError):
         return None
     function.argtypes = None
-    function.restype = ctypes.c_void_p  # the error pointer, None when the call returned
+    function.restype = ctypes.c_void_p  # the error pointer as an int, None when the call returned
     return function
 
 
@@ -56,20 +57,15 @@ _BARE_CALL = _bare_call_function()
 _ERROR_POINTER = ctypes.POINTER(ffi.wasmtime_error_t)
 
 
-def call_args(context: Any, func_ref: Any, args: Any, count: int, trap_ref: Any) -> Tuple[Any, ...]:
-    """The five arguments of `wasmtime_func_call_unchecked`, each converted once to
-    what the C function takes (the objects behind them stay referenced by the caller)."""
-    return (ctypes.c_void_p(ctypes.cast(context, ctypes.c_void_p).value), ctypes.c_void_p(ctypes.addressof(func_ref._obj)),
-            ctypes.c_void_p(ctypes.addressof(args)), ctypes.c_size_t(count), ctypes.c_void_p(ctypes.addressof(trap_ref._obj)))
-
-
-def raw_call(prepared: Tuple[Any, ...], context: Any, func_ref: Any, args: Any, count: int, trap_ref: Any) -> Any:
-    """Calls through the bare function with `prepared` (from `call_args`), or through
-    wasmtime-py's declared one; returns the error pointer (falsy when none)."""
-    if _BARE_CALL is not None:
-        error = _BARE_CALL(*prepared)
-        return ctypes.cast(error, _ERROR_POINTER) if error else None
-    return _call_unchecked(context, func_ref, args, count, trap_ref)
+def bound_call(context: Any, func_ref: Any, args: Any, count: int, trap_ref: Any) -> Callable[[], Any]:
+    """`wasmtime_func_call_unchecked` with these arguments, each converted once: a call of
+    it returns the error pointer (falsy when none). The objects behind the arguments stay
+    referenced by the caller."""
+    if _BARE_CALL is None:
+        return functools.partial(_call_unchecked, context, func_ref, args, count, trap_ref)
+    return functools.partial(_BARE_CALL, ctypes.c_void_p(ctypes.cast(context, ctypes.c_void_p).value),
+                             ctypes.c_void_p(ctypes.addressof(func_ref._obj)), ctypes.c_void_p(ctypes.addressof(args)),
+                             ctypes.c_size_t(count), ctypes.c_void_p(ctypes.addressof(trap_ref._obj)))
 
 _INT_FORMATS = {"bool": "<B", "u8": "<B", "s8": "<b", "u16": "<H", "s16": "<h", "u32": "<I", "s32": "<i",
                 "u64": "<Q", "s64": "<q", "f32": "<f", "f64": "<d", "char": "<I"}
@@ -184,7 +180,7 @@ class Memory:
         self._args[1].i32 = 0  # cabi_realloc's old size: always 0, and results only use slot 0
         self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
         self._trap_ref = ctypes.byref(self._trap)
-        self._realloc_call = call_args(self._context, self._realloc_ref, self._args, 4, self._trap_ref)
+        self._realloc = bound_call(self._context, self._realloc_ref, self._args, 4, self._trap_ref)
         ptr = ffi.wasmtime_memory_data(self._context, self._memory_ref)
         self.base = ctypes.addressof(ptr.contents)
         # A view over the whole 32-bit address space: slicing it is far cheaper
@@ -211,7 +207,7 @@ class Memory:
         self._arg0.i32 = 0
         self._arg2.i32 = align
         self._arg3.i32 = size
-        error = raw_call(self._realloc_call, self._context, self._realloc_ref, self._args, 4, self._trap_ref)
+        error = self._realloc()
         if error or self._trap:
             clear_trap(self._trap, error)
             raise ComponentTrap("cabi_realloc failed: the component is out of memory")
@@ -254,7 +250,8 @@ def clear_trap(trap: Any, error: Any) -> None:
     if trap:
         ffi.wasm_trap_delete(trap)
     if error:
-        ffi.wasmtime_error_delete(error)
+        # The bare call gives the error pointer as an int.
+        ffi.wasmtime_error_delete(ctypes.cast(error, _ERROR_POINTER) if isinstance(error, int) else error)
     ctypes.memset(ctypes.addressof(trap), 0, ctypes.sizeof(trap))
 
 
@@ -493,13 +490,13 @@ class Export:
         self._slots = max(len(self._flat_params), 1 if result else 0)
         self._args = (ffi.wasmtime_val_raw_t * max(self._slots, 1))()
         self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
-        # What every call passes, built once.
+        # What every call passes, built once (the refs also keep what the bound calls point at alive).
         self._context = store_._context()
         self._func_ref = ctypes.byref(func._func)
         self._post_ref = ctypes.byref(post._func) if post is not None else None
         self._trap_ref = ctypes.byref(self._trap)
-        self._call = call_args(self._context, self._func_ref, self._args, self._slots, self._trap_ref)
-        self._post_call = call_args(self._context, self._post_ref, self._args, 1, self._trap_ref) if post is not None else None
+        self._call = bound_call(self._context, self._func_ref, self._args, self._slots, self._trap_ref)
+        self._post_call = bound_call(self._context, self._post_ref, self._args, 1, self._trap_ref) if post is not None else None
 
     def call_list(self, ptr: int, length: int, lift: Any) -> Any:
         """Calls a function whose one parameter is a list already in guest memory at
@@ -534,19 +531,19 @@ class Export:
         """Calls with the arguments in place; lifts the result (with `lift`, or the
         generic `load`) and runs post-return, which takes the result pointer left
         in the first slot."""
-        self._invoke(self._call, self._func_ref, self._slots, "the paywit component trapped; please report this input")
+        self._invoke(self._call, "the paywit component trapped; please report this input")
         if self._result is None:
             return None
         if not self._indirect_result:
             return lift_flat_scalar(self._result, self._args[0])
         ret = self._args[0].i32 & 0xFFFFFFFF
         value = lift(self._mem, ret) if lift is not None else load(self._mem, self._result, ret)
-        if self._post_ref is not None:
-            self._invoke(self._post_call, self._post_ref, 1, "the paywit component trapped in post-return; please report this")
+        if self._post_call is not None:
+            self._invoke(self._post_call, "the paywit component trapped in post-return; please report this")
         return value
 
-    def _invoke(self, prepared: Tuple[Any, ...], func_ref: Any, count: int, trapped: str) -> None:
-        error = raw_call(prepared, self._context, func_ref, self._args, count, self._trap_ref)
+    def _invoke(self, call: Callable[[], Any], trapped: str) -> None:
+        error = call()
         if error or self._trap:
             clear_trap(self._trap, error)
             raise ComponentTrap(trapped)

@@ -131,22 +131,6 @@ class Verifier:
 
     def verify(self, headers: HeadersLike, body: Body, *, now: Optional[int] = None, url: Optional[str] = None) -> Verified:
         """Verifies one delivery; see `verify_webhook` for the accepted headers and bodies."""
-        # The common case on the shortest path: a str or bytes body, headers a block carries, no
-        # URL, an input far below every limit. Anything else takes the general path (same answers).
-        body_type = type(body)
-        if url is None and (body_type is str or body_type is bytes) and isinstance(headers, (dict, list, tuple)):
-            block = _fast_verify.field_block(headers)
-            if block is not None:
-                data = body.encode() if body_type is str else body
-                if len(data) + len(block) < _limits.CHECK_ABOVE:
-                    kind = "text" if body_type is str else "bytes"
-                    at = _now("now", now)
-                    result = _runtime.verify_packed(self._head, block, (kind, data), None, at, self._tolerance, checked=True)
-                    if result[0] == "ok":
-                        ok = result[1]
-                        return Verified(ok["secret-index"], ok["message-id"], ok["signed-at"])
-                    if not _fast_verify.is_field_block_error(result):
-                        _unwrap(result, _verify_error)
         return _verify(self._scheme, self._secrets, self._head, headers, body, now, self._tolerance, url)
 
 
@@ -188,7 +172,11 @@ def _verify(wit_scheme: Tuple[str, Any], secret_list: List[str], head: bytes, he
         raise LimitExceededError("limit-exceeded", _py(refused))
     result = None
     if block is not None:
-        result = _runtime.verify_packed(head, block, encoded, url, at, tolerance)
+        # `at` is checked by _now, `tolerance` by the callers (verify_webhook, Verifier()).
+        result = _runtime.verify_packed(head, block, encoded, url, at, tolerance, checked=True)
+        if result[0] == "ok":
+            ok = result[1]
+            return Verified(ok["secret-index"], ok["message-id"], ok["signed-at"])
     if result is None or _fast_verify.is_field_block_error(result):
         # A header a field block cannot carry exactly: the general path.
         pairs = pairs if pairs is not None else _header_pairs(headers)
