@@ -71,15 +71,19 @@ class ProcessingFailed extends Error {
   }
 }
 
+/** A failed call to the gateway in paywit's `Failure` shape: an HTTP answer, or none. */
+const httpFailure = (response) => ({ status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined });
+const transportFailure = (error) => ({ transport: error.name === 'TimeoutError' ? 'timeout' : 'connection-reset' });
+
 /** GETs one object from the gateway's API; throws ProcessingFailed with paywit's category. */
 async function fetchObject(path) {
   let failure;
   try {
     const response = await fetch(`${args.gateway}${path}`, { signal: AbortSignal.timeout(2000) });
     if (response.ok) return await response.json();
-    failure = { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined };
+    failure = httpFailure(response);
   } catch (error) {
-    failure = { transport: error.name === 'TimeoutError' ? 'timeout' : 'connection-reset' };
+    failure = transportFailure(error);
   }
   throw new ProcessingFailed(classify(failure).category, failure);
 }
@@ -161,9 +165,9 @@ async function chargeOneOrder() {
       setOrder.run('declined', attempts, body.error?.payment_intent?.id ?? null, body.error?.code ?? null, 0, order.id);
       return true;
     }
-    failure = { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined };
+    failure = httpFailure(response);
   } catch (error) {
-    failure = { transport: error.name === 'TimeoutError' ? 'timeout' : 'connection-reset' };
+    failure = transportFailure(error);
   }
   const { category } = classify(failure); // kept with the order, for the operator
   const step = nextStep(apiPolicy(), attempts, failure);
@@ -182,9 +186,10 @@ async function pollOneObject() {
     if (pollBackstop({ kind: o.kind, status: o.status }, 0, { now: elapsed }).action !== 'poll-now') continue;
     let object;
     try {
-      object = await (await fetch(`${args.gateway}/v1/${API_PATHS[o.kind]}/${o.id}`, { signal: AbortSignal.timeout(2000) })).json();
-    } catch {
-      return false;
+      object = await fetchObject(`/v1/${API_PATHS[o.kind]}/${o.id}`);
+    } catch (error) {
+      if (error instanceof ProcessingFailed) return false; // retried on the next pass
+      throw error;
     }
     db.transaction(() => {
       const state = mapEvent('stripe', `${object.object}.updated`, object.status);

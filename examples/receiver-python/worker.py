@@ -186,10 +186,9 @@ def poll_one_object(store: Store, gateway: str, time_scale: float) -> bool:
         if decision.action != "poll-now":
             continue
         try:
-            with urllib.request.urlopen(f"{gateway}/v1/{API_PATHS[kind]}/{object_id}", timeout=2) as response:
-                obj = json.loads(response.read())
-        except (urllib.error.URLError, OSError, ValueError):
-            return False
+            obj = fetch(gateway, f"/v1/{API_PATHS[kind]}/{object_id}")
+        except ProcessingFailed:
+            return False  # retried on the next pass
         state = paywit.map_event("btcpay" if obj["object"] == "invoice" else "stripe", f"{obj['object']}.updated", obj.get("status"))
         with store.transaction():
             if state is not None:
