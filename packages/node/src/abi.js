@@ -5,7 +5,7 @@
 
 import manifest from '../gen/abi.js';
 import { InvalidArgumentError } from './errors.js';
-import { runtime } from './runtime.js';
+import { callGlue } from './runtime.js';
 
 export { manifest };
 
@@ -86,20 +86,24 @@ export function check(ty, value, path) {
 
 /**
  * The jco bindings of one interface with every function's arguments checked
- * first: `checked('webhooks').sign(...)`. The glue is looked up on first use,
- * so the entry point (index.js or edge.js) installs the component first.
+ * first: `checked('webhooks').sign(...)`. The glue is looked up at each call
+ * (callGlue), so the entry point (index.js or edge.js) installs the component
+ * first and a replaced instance (after a trap) is picked up.
  */
 export function checked(iface) {
   const out = {};
   for (const [name, fn] of Object.entries(manifest.interfaces[iface])) {
-    let glue;
-    out[camel(name)] = (...args) => {
-      glue ??= runtime().glue[iface][camel(name)];
-      if (typeof glue !== 'function') throw new Error(`the jco bindings lack ${iface}.${name}: rebuild the package`);
-      return glue(...fn.params.map((p, i) => check(p.type, args[i], camel(p.name))));
-    };
+    const jsName = camel(name);
+    out[jsName] = (...args) => callGlue(iface, jsName, checkParams(fn, args));
   }
   return out;
+}
+
+const checkParams = (fn, args) => fn.params.map((p, i) => check(p.type, args[i], camel(p.name)));
+
+/** `args` of `interface.name` checked and normalised as `checked` does, for a wrapper that looks at them first. */
+export function checkArgs(iface, name, args) {
+  return checkParams(signature(iface, name), args);
 }
 
 /** A record's field `{offset, type}` by WIT name. */

@@ -13,10 +13,17 @@
 // No offset or case table is written here: `LAYOUT` reads them from
 // gen/abi.js (wit-parser's layouts of the WIT), so a WIT change moves them or
 // fails at load, and the tests compare this path with jco's glue.
+//
+// Guest memory: the caller refuses inputs over the component's limits before
+// they get here (src/limits.js), every pointer the guest returns is read as
+// unsigned (wasm32 memory may exceed 2 GiB, and an i32 comes back signed), the
+// instance is replaced after anything is thrown mid-call (a trap leaves it in
+// an unknown state) and after a call that left its memory over RETAIN_LIMIT.
 
 import { caseOf, check, field, signature } from './abi.js';
 import { InvalidArgumentError } from './errors.js';
-import { runtime } from './runtime.js';
+import { utf8Length } from './limits.js';
+import { coreInstance, RETAIN_LIMIT } from './runtime.js';
 
 
 /** What the packed path needs: case indices from verify-fields' types, result offsets from verify-packed's. */
@@ -52,13 +59,11 @@ const VERSION = 1;
 const VERIFY_PACKED = 'paywit:gateway/webhooks@0.1.0#verify-packed';
 const POST_VERIFY_PACKED = `cabi_post_${VERIFY_PACKED}`;
 
-// A second instance of the core module for the fast path; it imports only
-// get-random-u64 (see src/component/mod.rs).
+// A second instance of the core module for the fast path (made on first use,
+// dropped when it trapped or grew large; the next call makes a fresh one).
 let exports;
 function core() {
-  exports ??= new WebAssembly.Instance(runtime().module, {
-    'wasi:random/random@0.2.0': { 'get-random-u64': () => globalThis.crypto.getRandomValues(new BigUint64Array(1))[0] },
-  }).exports;
+  exports ??= coreInstance().exports;
   return exports;
 }
 
@@ -66,8 +71,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Reads a value of WIT type `ty` at `at` in jco's shapes (the error payloads). */
-function load(view, ty, at) {
-  const memory = core().memory;
+function load(view, ty, at, memory) {
   switch (ty.kind) {
     case 'u8': case 'bool': return ty.kind === 'bool' ? view.getUint8(at) !== 0 : view.getUint8(at);
     case 'u32': return view.getUint32(at, true);
@@ -75,10 +79,10 @@ function load(view, ty, at) {
     case 'u64': return view.getBigUint64(at, true);
     case 'string': return decoder.decode(new Uint8Array(memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
     case 'enum': return ty.names[view.getUint8(at)];
-    case 'record': return Object.fromEntries(ty.fields.map((f) => [f.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase()), load(view, f.type, at + f.offset)]));
+    case 'record': return Object.fromEntries(ty.fields.map((f) => [f.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase()), load(view, f.type, at + f.offset, memory)]));
     case 'variant': {
       const found = ty.cases[view.getUint8(at)];
-      return found.type ? { tag: found.name, val: load(view, found.type, at + ty.payload_offset) } : { tag: found.name };
+      return found.type ? { tag: found.name, val: load(view, found.type, at + ty.payload_offset, memory) } : { tag: found.name };
     }
     default: throw new Error(`paywit's fast path cannot read a ${ty.kind}`);
   }
@@ -139,46 +143,58 @@ export function verifyPackedCore(head, fields, body, url, options) {
   if (url != null && typeof url !== 'string') throw new TypeError('url must be a string');
   const now = check(L.nowType, options.now, 'now');
   const tolerance = check(L.toleranceType, options.toleranceSeconds, 'toleranceSeconds');
-  // One allocation, sized for the worst case (3 UTF-8 bytes per UTF-16 unit), filled in place
-  // with encodeInto, then shrunk to the bytes written (the guest frees exactly what it owns).
+  // One allocation, sized for the worst case (3 UTF-8 bytes per UTF-16 unit; a long text is
+  // measured instead), filled in place with encodeInto, then shrunk to the bytes written (the
+  // guest frees exactly what it owns).
   const textBody = body.tag === 'text';
-  const capacity = head.length + 4 + fields.length * 3 + 5 + (textBody ? body.val.length * 3 : body.val.length)
-    + 1 + (url != null ? 4 + url.length * 3 : 0) + 8 + 5;
+  const textCapacity = (text) => (text.length > 4096 ? utf8Length(text) : text.length * 3);
+  const capacity = head.length + 4 + textCapacity(fields) + 5 + (textBody ? textCapacity(body.val) : body.val.length)
+    + 1 + (url != null ? 4 + textCapacity(url) : 0) + 8 + 5;
   const wasm = core();
-  let ptr = wasm.cabi_realloc(0, 0, 1, capacity);
-  const bytes = new Uint8Array(wasm.memory.buffer, ptr, capacity);
-  const view = new DataView(wasm.memory.buffer, ptr, capacity);
-  let at = 0;
-  const putText = (text) => {
-    const { written } = encoder.encodeInto(text, bytes.subarray(at + 4));
-    view.setUint32(at, written, true);
-    at += 4 + written;
-  };
-  bytes.set(head, at); at += head.length;
-  putText(fields);
-  view.setUint8(at++, L.bodyCases[body.tag]);
-  if (textBody) putText(body.val);
-  else { view.setUint32(at, body.val.length, true); bytes.set(body.val, at + 4); at += 4 + body.val.length; }
-  if (url != null) { view.setUint8(at++, 1); putText(url); } else view.setUint8(at++, 0);
-  view.setBigInt64(at, now, true); at += 8;
-  if (tolerance !== undefined) { view.setUint8(at++, 1); view.setUint32(at, tolerance, true); at += 4; } else view.setUint8(at++, 0);
-  const size = at;
-  if (size !== capacity) ptr = wasm.cabi_realloc(ptr, capacity, 1, size);
-
-  const ret = wasm[VERIFY_PACKED](ptr, size);
-  const out = new DataView(wasm.memory.buffer);
   let result;
-  if (out.getUint8(ret) === 0) {
-    result = {
-      ok: {
-        secretIndex: out.getUint32(ret + L.secretIndexAt, true),
-        messageId: out.getUint8(ret + L.messageIdAt) ? load(out, { kind: 'string' }, ret + L.messageIdPayload) : undefined,
-        signedAt: out.getUint8(ret + L.signedAtAt) ? out.getBigInt64(ret + L.signedAtPayload, true) : undefined,
-      },
+  try {
+    // Pointers come back as i32: `>>> 0` reads them unsigned (memory past 2 GiB).
+    let ptr = wasm.cabi_realloc(0, 0, 1, capacity) >>> 0;
+    const bytes = new Uint8Array(wasm.memory.buffer, ptr, capacity);
+    const view = new DataView(wasm.memory.buffer, ptr, capacity);
+    let at = 0;
+    const putText = (text) => {
+      const { written } = encoder.encodeInto(text, bytes.subarray(at + 4));
+      view.setUint32(at, written, true);
+      at += 4 + written;
     };
-  } else {
-    result = { err: load(out, L.error, ret + L.resultPayload) };
+    bytes.set(head, at); at += head.length;
+    putText(fields);
+    view.setUint8(at++, L.bodyCases[body.tag]);
+    if (textBody) putText(body.val);
+    else { view.setUint32(at, body.val.length, true); bytes.set(body.val, at + 4); at += 4 + body.val.length; }
+    if (url != null) { view.setUint8(at++, 1); putText(url); } else view.setUint8(at++, 0);
+    view.setBigInt64(at, now, true); at += 8;
+    if (tolerance !== undefined) { view.setUint8(at++, 1); view.setUint32(at, tolerance, true); at += 4; } else view.setUint8(at++, 0);
+    const size = at;
+    if (size !== capacity) ptr = wasm.cabi_realloc(ptr, capacity, 1, size) >>> 0;
+
+    const ret = wasm[VERIFY_PACKED](ptr, size) >>> 0;
+    const memory = wasm.memory;
+    const out = new DataView(memory.buffer);
+    if (out.getUint8(ret) === 0) {
+      result = {
+        ok: {
+          secretIndex: out.getUint32(ret + L.secretIndexAt, true),
+          messageId: out.getUint8(ret + L.messageIdAt) ? load(out, { kind: 'string' }, ret + L.messageIdPayload, memory) : undefined,
+          signedAt: out.getUint8(ret + L.signedAtAt) ? out.getBigInt64(ret + L.signedAtPayload, true) : undefined,
+        },
+      };
+    } else {
+      result = { err: load(out, L.error, ret + L.resultPayload, memory) };
+    }
+    wasm[POST_VERIFY_PACKED](ret);
+  } catch (error) {
+    // A trap (or anything thrown mid-call) leaves the instance in an unknown state.
+    if (exports === wasm) exports = undefined;
+    throw error;
   }
-  wasm[POST_VERIFY_PACKED](ret);
+  // One large input must not keep its memory for the life of the process.
+  if (exports === wasm && wasm.memory.buffer.byteLength > RETAIN_LIMIT) exports = undefined;
   return result;
 }

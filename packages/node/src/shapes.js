@@ -15,17 +15,21 @@ export function describe(code, details) {
   return `${code}: ${JSON.stringify(details)}`;
 }
 
+/** The typed error for a component `err` payload (a case name, or `{tag, val}`): an instance of `pick(code)`. */
+export function componentError(payload, pick) {
+  const code = typeof payload === 'string' ? payload : payload.tag;
+  const details = typeof payload === 'string' ? undefined : plain(payload.val);
+  const ErrorClass = pick(code);
+  return new ErrorClass(code, details, describe(code, details));
+}
+
 /** Calls `fn`, turning a component `err` into an instance of `pick(code)`. */
 export function call(fn, pick) {
   try {
     return fn();
   } catch (error) {
-    const payload = error?.payload;
-    if (payload === undefined) throw error;
-    const code = typeof payload === 'string' ? payload : payload.tag;
-    const details = typeof payload === 'string' ? undefined : plain(payload.val);
-    const ErrorClass = pick(code);
-    throw new ErrorClass(code, details, describe(code, details));
+    if (error?.payload === undefined) throw error;
+    throw componentError(error.payload, pick);
   }
 }
 

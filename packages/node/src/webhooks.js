@@ -1,9 +1,10 @@
 // paywit:gateway/webhooks (wit/webhooks.wit).
 
-import { check, checked } from './abi.js';
+import { check, checkArgs, checked } from './abi.js';
 import { WebhookVerificationError, NoSecretsError, UnusableSecretError, MissingHeaderError, MalformedHeaderError, MissingUrlError, MalformedBodyError, TimestampOutsideToleranceError, NoMatchingSignatureError, LimitExceededError, WebhookSigningError } from './errors.js';
-import { plain, describe, call, nowSeconds, schemeValue, schemeOut, bodyValue, headerList, fieldBlock, isFieldBlockError } from './shapes.js';
+import { plain, call, componentError, nowSeconds, schemeValue, schemeOut, bodyValue, headerList, fieldBlock, isFieldBlockError } from './shapes.js';
 import { LAYOUT, packHead, verifyPackedCore } from './core-verify.js';
+import { boundedSecret, boundedSecrets, messageRefusal, requestRefusal, secretCountRefusal } from './limits.js';
 
 /** The jco bindings of webhooks, every argument checked against the WIT first. */
 const webhooks = checked('webhooks');
@@ -30,10 +31,18 @@ function viaGlue(scheme, secrets, request, options) {
   }
 }
 
+const verifyError = (code) => VERIFY_ERRORS[code] ?? WebhookVerificationError;
+
 function verifyWith(wit, list, head, headers, body, options, toleranceSeconds) {
   const headerValues = headerList(headers);
   const bodyWit = bodyValue(body);
   const opts = { now: options.now ?? nowSeconds(), toleranceSeconds };
+  check(LAYOUT.nowType, opts.now, 'now');
+  check(LAYOUT.toleranceType, toleranceSeconds, 'toleranceSeconds');
+  // An input over a limit gets the component's answer without being copied into it
+  // (after the argument checks, which come first on every path).
+  const refused = requestRefusal(list.length, bodyWit, headerValues, options.url);
+  if (refused) throw componentError(refused, verifyError);
   const block = fieldBlock(headerValues);
   let result = block === undefined ? undefined : verifyPackedCore(head, block, bodyWit, options.url, opts);
   if (result === undefined || isFieldBlockError(result)) {
@@ -41,9 +50,7 @@ function verifyWith(wit, list, head, headers, body, options, toleranceSeconds) {
     result = viaGlue(wit, list, { headers: headerValues, body: bodyWit, url: options.url }, opts);
   }
   if (result.ok) return plain(result.ok);
-  const details = plain(result.err.val);
-  const ErrorClass = VERIFY_ERRORS[result.err.tag] ?? WebhookVerificationError;
-  throw new ErrorClass(result.err.tag, details, describe(result.err.tag, details));
+  throw componentError(result.err, verifyError);
 }
 
 /**
@@ -53,7 +60,7 @@ function verifyWith(wit, list, head, headers, body, options, toleranceSeconds) {
  * @returns {{secretIndex: number, messageId?: string, signedAt?: number}}
  */
 export function verifyWebhook(scheme, secrets, headers, body, options = {}) {
-  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  const list = boundedSecrets(typeof secrets === 'string' ? [secrets] : secrets);
   const wit = schemeValue(scheme);
   return verifyWith(wit, list, packHead(wit, list), headers, body, options, options.toleranceSeconds);
 }
@@ -74,12 +81,15 @@ export class Verifier {
 
   constructor(scheme, secrets, { toleranceSeconds } = {}) {
     this.#wit = schemeValue(scheme);
-    this.#secrets = typeof secrets === 'string' ? [secrets] : [...secrets];
+    this.#secrets = boundedSecrets(typeof secrets === 'string' ? [secrets] : [...secrets]);
     packHead(this.#wit, this.#secrets); // the scheme's options and the secrets' types, checked as verifyWebhook does
     check(LAYOUT.toleranceType, toleranceSeconds, 'toleranceSeconds');
     this.#toleranceSeconds = toleranceSeconds;
+    // prepare-packed's first check, made before the list is copied into the component.
+    const refused = secretCountRefusal(this.#secrets.length);
+    if (refused) throw componentError(refused, verifyError);
     // The component checks the secrets and prepares the keys once: a secret it cannot use throws now.
-    this.#head = call(() => webhooks.preparePacked(this.#wit, this.#secrets), (code) => VERIFY_ERRORS[code] ?? WebhookVerificationError);
+    this.#head = call(() => webhooks.preparePacked(this.#wit, this.#secrets), verifyError);
   }
 
   /** Verifies one delivery; see `verifyWebhook` for the accepted headers and bodies. `options`: `{ now, url }`. */
@@ -90,8 +100,11 @@ export class Verifier {
 
 /** Signs a message; returns the headers to send, as a plain object. */
 export function signWebhook(scheme, secret, body, { id, signedAt, url } = {}) {
-  const message = { body: bodyValue(body), id, signedAt: signedAt ?? nowSeconds(), url };
-  const headers = call(() => webhooks.sign(schemeValue(scheme), secret, message), () => WebhookSigningError);
+  const [wit, key, message] = checkArgs('webhooks', 'sign', [schemeValue(scheme), secret, { body: bodyValue(body), id, signedAt: signedAt ?? nowSeconds(), url }]);
+  // A message over a limit gets the component's answer without being copied into it.
+  const refused = messageRefusal(message.body, message.url, message.id);
+  if (refused) throw componentError(refused, () => WebhookSigningError);
+  const headers = call(() => webhooks.sign(wit, boundedSecret(key), message), () => WebhookSigningError);
   return Object.fromEntries(headers.map((h) => [h.name, h.value]));
 }
 
