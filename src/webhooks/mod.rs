@@ -347,6 +347,34 @@ enum Signature {
     Ed25519(Vec<u8>),
 }
 
+/// The candidate signatures of a header that carries a list of them. An
+/// undecodable candidate is a non-match, not an error; only a header whose
+/// every candidate is undecodable is malformed (the first problem is kept).
+#[derive(Default)]
+struct Candidates {
+    signatures: Vec<Signature>,
+    first_problem: Option<VerifyError>,
+}
+
+impl Candidates {
+    /// Adds a decoded candidate, or notes `problem` for one that did not decode.
+    fn push(&mut self, decoded: Option<Signature>, problem: impl FnOnce() -> VerifyError) {
+        match decoded {
+            Some(signature) => self.signatures.push(signature),
+            None if self.first_problem.is_none() => self.first_problem = Some(problem()),
+            None => {}
+        }
+    }
+
+    /// The usable candidates; the first problem when there were candidates but none usable.
+    fn into_signatures(self) -> Result<Vec<Signature>, VerifyError> {
+        match (self.signatures.is_empty(), self.first_problem) {
+            (true, Some(problem)) => Err(problem),
+            _ => Ok(self.signatures),
+        }
+    }
+}
+
 /// A delivery as its scheme module parsed it.
 struct Delivery<'a> {
     /// The signed content, concatenated in order.

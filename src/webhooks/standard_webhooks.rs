@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use super::keys::{ed25519_sign, Key};
 use super::{
-    check_signed_at, headers, mac, parse_timestamp, Delivery, HashAlgorithm, Header, Message, Request, SignError,
-    Signature, VerifyError,
+    check_signed_at, headers, mac, parse_timestamp, Candidates, Delivery, HashAlgorithm, Header, Message, Request,
+    SignError, Signature, VerifyError,
 };
 use crate::encoding::{base64_decode_strict, base64_encode};
 
@@ -38,21 +38,22 @@ pub(super) fn parse(request: &Request) -> Result<Delivery<'_>, VerifyError> {
     let timestamp = parse_timestamp(names.timestamp, timestamp_text)?;
     let signature_header = headers::require(&request.headers, names.signature)?;
 
-    let mut signatures = Vec::new();
+    // An undecodable entry matches nothing, as in the reference libraries; a header
+    // with entries but none usable is malformed.
+    let mut candidates = Candidates::default();
     for entry in signature_header.split(' ').filter(|entry| !entry.is_empty()) {
-        let (version, encoded) = entry
-            .split_once(',')
-            .ok_or_else(|| headers::malformed(names.signature, "entry without a version prefix"))?;
-        let decoded = || {
-            base64_decode_strict(encoded)
-                .ok_or_else(|| headers::malformed(names.signature, "signature is not canonical padded base64"))
+        let Some((version, encoded)) = entry.split_once(',') else {
+            candidates.push(None, || headers::malformed(names.signature, "entry without a version prefix"));
+            continue;
         };
+        let not_base64 = || headers::malformed(names.signature, "signature is not canonical padded base64");
         match version {
-            "v1" => signatures.push(Signature::Mac(decoded()?)),
-            "v1a" => signatures.push(Signature::Ed25519(decoded()?)),
+            "v1" => candidates.push(base64_decode_strict(encoded).map(Signature::Mac), not_base64),
+            "v1a" => candidates.push(base64_decode_strict(encoded).map(Signature::Ed25519), not_base64),
             _ => {} // other versions are skipped, as the spec says
         }
     }
+    let signatures = candidates.into_signatures()?;
     Ok(Delivery {
         content: vec![
             Cow::Borrowed(id.as_bytes()),

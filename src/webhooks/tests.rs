@@ -500,3 +500,51 @@ fn a_broken_packed_buffer_is_a_field_block_error() {
     version[0] = 2;
     assert!(verify_packed(&version).is_err());
 }
+
+#[test]
+fn an_undecodable_candidate_in_a_list_is_a_non_match_not_an_error() {
+    // Stripe's SDKs accept `t=..,v1=<valid>,v1=<not hex>`: a candidate that does not decode
+    // simply does not match. Same for Paddle's `h1` list and Standard Webhooks' entries.
+    let cases: [(Scheme, &str, &str, &str, &str); 3] = [
+        (Scheme::Stripe, "Stripe-Signature", ",", "v1=zz-not-hex", "v1=zz-not-hex"),
+        (Scheme::Paddle, "Paddle-Signature", ";", "h1=zz-not-hex", "h1=zz-not-hex"),
+        (Scheme::StandardWebhooks, "webhook-signature", " ", "v1,%%%", "v1"),
+    ];
+    for (scheme, name, separator, bad, bad_too) in cases {
+        let secret = secret_for(&scheme);
+        let signed = request_for(&scheme, &secret, JSON_BODY);
+        let header = |request: &Request| request.headers.iter().position(|h| h.name == name).unwrap();
+        let valid = signed.headers[header(&signed)].value.clone();
+        for value in [
+            format!("{valid}{separator}{bad}"),
+            format!("{bad}{separator}{valid}"),
+            format!("{bad_too}{separator}{valid}"),
+        ] {
+            let mut request = signed.clone();
+            let at = header(&request);
+            request.headers[at].value = value.clone();
+            let verified = verify(&scheme, std::slice::from_ref(&secret), &request, options());
+            assert!(verified.is_ok(), "{}: {value:?} gave {verified:?}", scheme.name());
+        }
+        // With no usable candidate at all, the header stays malformed.
+        let mut request = signed.clone();
+        let at = header(&request);
+        let only_bad = match scheme {
+            Scheme::StandardWebhooks => bad.to_string(),
+            _ => request.headers[at]
+                .value
+                .split(separator)
+                .filter(|item| !item.starts_with("v1=") && !item.starts_with("h1="))
+                .chain([bad])
+                .collect::<Vec<_>>()
+                .join(separator),
+        };
+        request.headers[at].value = only_bad.clone();
+        assert_eq!(
+            verify(&scheme, std::slice::from_ref(&secret), &request, options()).unwrap_err().code(),
+            "malformed-header",
+            "{}: {only_bad:?}",
+            scheme.name()
+        );
+    }
+}

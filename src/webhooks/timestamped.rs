@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use super::keys::Key;
 use super::{
-    check_signed_at, headers, mac, parse_timestamp, Delivery, HashAlgorithm, Header, Message, Request, SignError,
-    Signature, VerifyError,
+    check_signed_at, headers, mac, parse_timestamp, Candidates, Delivery, HashAlgorithm, Header, Message, Request,
+    SignError, Signature, VerifyError,
 };
 use crate::encoding::{hex_decode, hex_lower};
 
@@ -55,22 +55,26 @@ pub(super) fn sign_slack(key: &Key, message: &Message) -> Result<Vec<Header>, Si
     ])
 }
 
-/// Parses `ts=<ts>;h1=<hex>[;h1=...]`; unknown keys are ignored.
+/// Parses `ts=<ts>;h1=<hex>[;h1=...]`; unknown keys are ignored. An `h1` that
+/// is not hex matches nothing; a header whose every `h1` is undecodable is malformed.
 pub(super) fn parse_paddle(request: &Request) -> Result<Delivery<'_>, VerifyError> {
     let value = headers::require(&request.headers, PADDLE_SIGNATURE)?;
     let mut timestamp = None;
-    let mut signatures = Vec::new();
+    let mut candidates = Candidates::default();
     for item in value.split(';') {
         let (key, field) =
             item.split_once('=').ok_or_else(|| headers::malformed(PADDLE_SIGNATURE, "item without '='"))?;
         match key {
             "ts" if timestamp.is_some() => return Err(headers::malformed(PADDLE_SIGNATURE, "more than one ts=")),
             "ts" => timestamp = Some(parse_timestamp(PADDLE_SIGNATURE, field)?),
-            "h1" => signatures.push(decode_hex_signature(PADDLE_SIGNATURE, field)?),
+            "h1" => candidates.push(hex_decode(field).map(Signature::Mac), || {
+                headers::malformed(PADDLE_SIGNATURE, "signature is not hex")
+            }),
             _ => {}
         }
     }
     let timestamp = timestamp.ok_or_else(|| headers::malformed(PADDLE_SIGNATURE, "no ts= timestamp"))?;
+    let signatures = candidates.into_signatures()?;
     Ok(Delivery {
         content: vec![Cow::Owned(format!("{timestamp}:").into_bytes()), Cow::Borrowed(request.body.as_bytes())],
         signatures,
