@@ -126,8 +126,7 @@ def verify_packed(head: bytes, fields: str, body: Tuple[str, bytes], url: Option
         _discard()  # a trap leaves the instance in an unknown state
         raise
     finally:
-        if len(packed) > RETAIN_LIMIT // 2 and current.memory.refresh_size() > RETAIN_LIMIT:
-            _discard()
+        _release_if_large(current, len(packed))
 
 
 def verify_fields(scheme: Tuple[str, Any], secrets: Any, fields: str, body: Tuple[str, bytes], url: Optional[str],
@@ -139,8 +138,26 @@ def verify_fields(scheme: Tuple[str, Any], secrets: Any, fields: str, body: Tupl
 
 def call(interface: str, name: str, *args: Any) -> Any:
     """Calls `interface.name` on this thread's instance."""
+    current = instance()
     try:
-        return instance().export(interface, name)(*args)
+        return current.export(interface, name)(*args)
     except _abi.ComponentTrap:
         _discard()
         raise
+    finally:
+        _release_if_large(current, RETAIN_LIMIT)
+
+
+# Reading the memory's size is a crossing into wasmtime (about 0.9 us), too dear for every small
+# verification, so it is read after calls with an input of at least _GROWTH_CHECK_ABOVE bytes, and
+# such a call drops an instance left within _HEADROOM of RETAIN_LIMIT. A smaller call starts from a
+# memory under RETAIN_LIMIT - _HEADROOM and copies its input at most twice, so no call leaves an
+# instance over RETAIN_LIMIT.
+_GROWTH_CHECK_ABOVE = 64 << 10
+_HEADROOM = 1 << 20
+
+
+def _release_if_large(current: _Instance, input_bytes: int) -> None:
+    """Drops this thread's instance when a call may have left its memory over RETAIN_LIMIT."""
+    if input_bytes >= _GROWTH_CHECK_ABOVE and current.memory.refresh_size() > RETAIN_LIMIT - _HEADROOM:
+        _discard()

@@ -116,7 +116,8 @@ class Verifier:
     `UnusableSecretError` now, not at the first delivery. Each `verify` then
     costs one allocation, one call and one post-return in the component
     (`webhooks.verify-packed`), which does all the verification. The prepared
-    keys are as secret as the secrets; the object never shows them.
+    keys are as secret as the secrets; the object never shows them and refuses
+    to be pickled.
     """
 
     def __init__(self, scheme: SchemeLike, secrets: Union[str, Sequence[str]], *, tolerance: Optional[int] = None) -> None:
@@ -128,6 +129,17 @@ class Verifier:
 
     def __repr__(self) -> str:
         return f"Verifier({self._scheme[0]!r}, <{len(self._secrets)} secrets>, tolerance={self._tolerance!r})"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A pickle would carry the secrets and the prepared keys in the clear, to wherever
+        # pickles go (caches, queues, logs). Build a Verifier where it is used instead.
+        raise TypeError("a paywit.Verifier cannot be pickled: it holds secrets; create one in each process")
+
+    def __copy__(self) -> "Verifier":
+        return self  # immutable
+
+    def __deepcopy__(self, memo: Any) -> "Verifier":
+        return self
 
     def verify(self, headers: HeadersLike, body: Body, *, now: Optional[int] = None, url: Optional[str] = None) -> Verified:
         """Verifies one delivery; see `verify_webhook` for the accepted headers and bodies."""

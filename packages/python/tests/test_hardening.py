@@ -261,3 +261,37 @@ def test_a_verifier_checks_its_secrets_once_and_answers_like_verify_webhook(vect
             lambda: paywit.verify_webhook(scheme, secrets, v["headers"], v["body"], tolerance=v.get("tolerance"), **kwargs)), v["name"]
         compared += 1
     assert compared >= 55
+
+
+# ---------- issue 20: the outside checks' findings ----------
+
+@pytest.mark.parametrize("megabytes", [1, 8, 15.9])
+def test_an_instance_left_over_the_retain_limit_is_dropped_whatever_the_input_size(megabytes):
+    """The documented rule: an instance one input left over 32 MiB is replaced. A 15.9 MiB body
+    (under the old 16 MiB trigger) used to leave 32.9 MiB behind."""
+    _runtime._discard()
+    big = b"x" * int(megabytes * (1 << 20))
+    for call in (
+        lambda: paywit.verify_webhook("github", "k", {"X-Hub-Signature-256": "sha256=" + "0" * 64}, big),
+        lambda: paywit.Verifier("github", "k").verify({"X-Hub-Signature-256": "sha256=" + "0" * 64}, big),
+        lambda: paywit.fingerprint("POST", "/charges", big),
+    ):
+        try:
+            call()
+        except paywit.PaywitError:
+            pass
+        assert _runtime.instance().memory.refresh_size() <= _runtime.RETAIN_LIMIT
+
+
+def test_a_verifier_refuses_to_be_pickled():
+    """A pickled Verifier would hold the raw secrets and the prepared keys in the clear. Copying
+    stays possible (the object is immutable: a copy is the object itself)."""
+    import copy
+    import pickle
+
+    verifier = paywit.Verifier("stripe", "whsec_pickle-test-secret")
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            pickle.dumps(verifier, protocol=protocol)
+    assert copy.copy(verifier) is verifier and copy.deepcopy(verifier) is verifier
+    assert "pickle-test-secret" not in repr(verifier)
