@@ -5,11 +5,13 @@
 //!   `wit-component`, checks that its only import is `wasi:random/random`, and
 //!   leaves `target/paywit.wasm` with the WIT beside it in `target/wit/`, and
 //!   `target/abi.json` (every export's canonical-ABI layout, for the packages).
-//! - `test`: build, then every check: rustfmt, native and harness tests (the
+//! - `test [part]`: build, then every check (or one part: rust, peers, python, node,
+//!   integration, operator, fuzz): rustfmt, native and harness tests (the
 //!   xtask's own: fuzz seeds verify), clippy (native and wasm), the derived
 //!   vectors re-derived, the differential peers, pytest, `node --test`, the
-//!   reference integration end to end, the operator dashboard in headless
-//!   Chromium (Debian's `chromium`, installed if missing), and a fuzz smoke run.
+//!   reference integration end to end and the operator dashboard (their PostgreSQL
+//!   tests on a throwaway cluster, `postgres.rs`), the dashboard in headless Chromium
+//!   (Debian's `chromium`, installed if missing), and a fuzz smoke run.
 //! - `demo [--keep-up]`: build, sign and verify sample webhooks through the component, then a
 //!   day of misbehaving traffic through the sandbox gateway and both receivers, then the
 //!   operator's dashboard over the Python receiver's store (up until Enter, or Ctrl-C with `--keep-up`).
@@ -25,6 +27,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 mod abi_manifest;
+mod postgres;
 
 // xtask encodes seeds; decoding and the other secret are used by its unit test and the target.
 #[path = "../../fuzz/common/verify_input.rs"]
@@ -39,7 +42,7 @@ fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
     match task.as_str() {
         "build" => build().map(|_| ()),
-        "test" => test(),
+        "test" => test(std::env::args().nth(2).as_deref()),
         "demo" => demo(),
         "bench" => bench(),
         "screenshot" => {
@@ -51,7 +54,10 @@ fn main() -> Result<()> {
             let seconds = std::env::args().nth(2).map(|s| s.parse()).transpose()?.unwrap_or(60);
             fuzz(seconds)
         }
-        _ => bail!("usage: cargo xtask <build|test|demo [--keep-up]|bench|fuzz [seconds per target]|screenshot>"),
+        _ => bail!(
+            "usage: cargo xtask <build|test [{}]|demo [--keep-up]|bench|fuzz [seconds per target]|screenshot>",
+            TEST_PARTS.join("|")
+        ),
     }
 }
 
@@ -239,30 +245,66 @@ fn copy_wit(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn test() -> Result<()> {
+/// The parts of `cargo xtask test`, in the order the whole run takes them.
+const TEST_PARTS: &[&str] = &["rust", "peers", "python", "node", "integration", "operator", "fuzz"];
+
+/// Builds, then runs every part of the tests, or only `part`.
+fn test(part: Option<&str>) -> Result<()> {
+    if let Some(part) = part.filter(|p| !TEST_PARTS.contains(p)) {
+        bail!("no test part {part:?}: the parts are {}", TEST_PARTS.join(", "));
+    }
     build()?;
-    run(cargo().args(["fmt", "--all", "--check"]))?;
-    // `cargo fmt` does not reach a file that is only `include!`d.
-    run(Command::new("rustfmt").args(["--edition", "2021", "--check", "src/component/conversions.rs"]))?;
-    run(cargo().args(["test", "--workspace"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    run(cargo().args(["clippy", "--package", "paywit", "--lib", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
-    run(cargo().args(["clippy", "--package", "paywit-edge-ingress", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
-    // The derived vectors must be exactly what derive.py derives.
-    run(Command::new("python3").arg(root().join("host-tests/vectors/derive.py")).arg("--check"))?;
-    differential()?;
-    run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))?;
-    run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
-    // The reference integration end to end: the sandbox gateway, each receiver and its worker,
-    // every misbehaviour on, a worker killed mid-event.
-    day_of_traffic(&["-m", "pytest", "-q"])?;
-    // The operator's dashboard: its logic (pytest), then end to end in headless Chromium.
-    run(Command::new(python()?)
-        .args(["-m", "pytest", "-q"])
-        .env("PYTHONPATH", root().join("packages/python"))
-        .current_dir(root().join("examples/operator")))?;
-    browser_test(None)?;
-    fuzz(FUZZ_SMOKE_SECONDS)?;
+    let wanted = |name: &str| part.is_none_or(|p| p == name);
+    if wanted("rust") {
+        run(cargo().args(["fmt", "--all", "--check"]))?;
+        // `cargo fmt` does not reach a file that is only `include!`d.
+        run(Command::new("rustfmt").args(["--edition", "2021", "--check", "src/component/conversions.rs"]))?;
+        run(cargo().args(["test", "--workspace"]))?;
+        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+        run(cargo().args(["clippy", "--package", "paywit", "--lib", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
+        run(cargo().args([
+            "clippy",
+            "--package",
+            "paywit-edge-ingress",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
+    if wanted("peers") {
+        // The derived vectors must be exactly what derive.py derives.
+        run(Command::new("python3").arg(root().join("host-tests/vectors/derive.py")).arg("--check"))?;
+        differential()?;
+    }
+    if wanted("python") {
+        run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))?;
+    }
+    if wanted("node") {
+        run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
+    }
+    // The machines run no database server: the PostgreSQL tests get a throwaway cluster.
+    let postgres = if wanted("integration") || wanted("operator") { Some(postgres::Postgres::start()?) } else { None };
+    let pg_url = postgres.as_ref().map(|p| p.url.as_str()).unwrap_or_default();
+    if wanted("integration") {
+        // The reference integration end to end: the sandbox gateway, each receiver and its worker,
+        // every misbehaviour on, a worker killed mid-event; on SQLite and on PostgreSQL.
+        day_of_traffic(&["-m", "pytest", "-q"], Some(pg_url))?;
+    }
+    if wanted("operator") {
+        // The operator's dashboard: its logic (pytest), then end to end in headless Chromium.
+        run(Command::new(python()?)
+            .args(["-m", "pytest", "-q"])
+            .env("PYTHONPATH", root().join("packages/python"))
+            .env(postgres::URL_VARIABLE, pg_url)
+            .current_dir(root().join("examples/operator")))?;
+        browser_test(None)?;
+    }
+    drop(postgres);
+    if wanted("fuzz") {
+        fuzz(FUZZ_SMOKE_SECONDS)?;
+    }
     Ok(())
 }
 
@@ -286,28 +328,37 @@ fn browser_test(screenshot: Option<&Path>) -> Result<()> {
 }
 
 /// Headless Chromium for the browser test: `PAYWIT_CHROMIUM`, or Debian's `chromium`, installed
-/// with apt-get (through sudo when not root) when missing (idempotent).
+/// with apt-get when missing (idempotent).
 fn ensure_chromium() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("PAYWIT_CHROMIUM") {
         return Ok(PathBuf::from(path));
     }
     let path = PathBuf::from("/usr/bin/chromium");
     if !path.exists() {
-        let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
-        let apt = |args: &[&str]| -> Result<()> {
-            let mut command = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
-            if !root_user {
-                command.arg("apt-get");
-            }
-            run(command.args(args).env("DEBIAN_FRONTEND", "noninteractive"))
-        };
-        apt(&["update", "-qq"])?;
-        apt(&["install", "-y", "-qq", "chromium"])?;
+        apt_install("chromium")?;
     }
     if !path.exists() {
         bail!("no Chromium at {} after installing Debian's chromium: set PAYWIT_CHROMIUM", path.display());
     }
     Ok(path)
+}
+
+/// Whether this process runs as root.
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout.trim_ascii() == b"0").unwrap_or(false)
+}
+
+/// Installs one of Debian's packages with apt-get (through sudo when not root).
+fn apt_install(package: &str) -> Result<()> {
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut command = if is_root() { Command::new("apt-get") } else { Command::new("sudo") };
+        if !is_root() {
+            command.arg("apt-get");
+        }
+        run(command.args(args).env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", package])
 }
 
 /// The differential test against the PyPI peers (`standardwebhooks`, `svix`,
@@ -333,18 +384,24 @@ fn demo() -> Result<()> {
     build()?;
     run(cargo().args(["run", "--quiet", "--package", "paywit-host-tests", "--example", "demo"]))?;
     let keep_up = std::env::args().nth(2).filter(|a| a == "--keep-up");
-    day_of_traffic(&["demo.py"].into_iter().chain(keep_up.as_deref()).collect::<Vec<_>>())
+    day_of_traffic(&["demo.py"].into_iter().chain(keep_up.as_deref()).collect::<Vec<_>>(), None)
 }
 
 /// Runs `python ARGS` in examples/day-of-traffic, with the sandbox gateway built and the Node
-/// receiver's dependencies installed (better-sqlite3 builds from source on a new machine).
-fn day_of_traffic(args: &[&str]) -> Result<()> {
+/// receiver's dependencies installed (better-sqlite3 builds from source on a new machine);
+/// `pg_url`: the PostgreSQL server its PostgreSQL tests use.
+fn day_of_traffic(args: &[&str], pg_url: Option<&str>) -> Result<()> {
     run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
     npm_ci(&root().join("examples/receiver-node"))?;
-    run(Command::new(python()?)
+    let mut command = Command::new(python()?);
+    command
         .args(args)
         .env("PYTHONPATH", root().join("packages/python"))
-        .current_dir(root().join("examples/day-of-traffic")))
+        .current_dir(root().join("examples/day-of-traffic"));
+    if let Some(url) = pg_url {
+        command.env(postgres::URL_VARIABLE, url);
+    }
+    run(&mut command)
 }
 
 /// Rust (component vs native), then Node and Python (paywit vs the peers), each
@@ -378,12 +435,15 @@ fn bench() -> Result<()> {
     let python = capture(Command::new(python()?).arg("bench.py").current_dir(root.join("packages/python")))?;
     // The reference integration under 5x its expected peak (examples/day-of-traffic/load.py).
     run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
+    let postgres = postgres::Postgres::start()?;
     let load = capture(
         Command::new(self::python()?)
             .arg("load.py")
             .env("PYTHONPATH", root.join("packages/python"))
+            .env(postgres::URL_VARIABLE, &postgres.url)
             .current_dir(root.join("examples/day-of-traffic")),
     )?;
+    drop(postgres);
     let gzip = capture(Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", component.display())))?;
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -420,6 +480,14 @@ const FUZZ_TARGETS: &[&str] =
 /// the executions per target.
 fn fuzz(seconds: u64) -> Result<()> {
     let root = root();
+    let has_nightly = Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !has_nightly {
+        run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
+    }
     let has_fuzz =
         Command::new("cargo").args(["fuzz", "--version"]).output().map(|o| o.status.success()).unwrap_or(false);
     if !has_fuzz {
