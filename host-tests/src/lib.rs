@@ -267,9 +267,17 @@ impl Instance {
         scheme: &native::webhooks::Scheme,
         secrets: &[String],
     ) -> Result<Result<Verifier, native::webhooks::VerifyError>> {
+        let native_scheme = scheme.clone();
         let scheme: w::webhooks::Scheme = scheme.clone().conv();
         let answer = self.bindings.paywit_gateway_webhooks().call_prepare_packed(&mut self.store, &scheme, secrets)?;
-        Ok(answer.map(|head| Verifier { head_len: head.len(), buffer: head }).map_err(|e| e.conv()))
+        Ok(answer
+            .map(|head| Verifier {
+                head_len: head.len(),
+                buffer: head,
+                scheme: native_scheme,
+                secrets: secrets.to_vec(),
+            })
+            .map_err(|e| e.conv()))
     }
 
     /// `webhooks.verify-fields` through the component, converted to native types.
@@ -312,16 +320,21 @@ impl Instance {
 /// A verifier for Rust embedders of the component, in the shape of the Python and Node
 /// packages' `Verifier`: the secrets are checked and prepared once (each HMAC key's padded
 /// blocks hashed, inside the component), and each delivery is one `verify-packed` call.
-/// It holds the prepared keys, which are as secret as the secrets; deliberately not `Debug`.
+/// It holds the prepared keys and the secrets; deliberately not `Debug`.
 pub struct Verifier {
     /// The prepared head, then the last delivery packed after it (the buffer is reused).
     buffer: Vec<u8>,
     head_len: usize,
+    /// For headers a field block cannot carry: those go through `verify` with the list.
+    scheme: native::webhooks::Scheme,
+    secrets: Vec<String>,
 }
 
 impl Verifier {
-    /// Verifies one delivery on `instance`. The headers travel as one field block, so a
-    /// header name or value with a CR or LF, or a name with a `:`, is `malformed-header`.
+    /// Verifies one delivery on `instance`, with exactly the answer of [`Instance::verify`].
+    /// The headers travel as one field block; headers a block cannot carry exactly (a CR or LF
+    /// anywhere, a `:` in a name, a name the block refuses) go through `verify` with the list,
+    /// so a header can never smuggle another into the block.
     pub fn verify(
         &mut self,
         instance: &mut Instance,
@@ -330,15 +343,39 @@ impl Verifier {
         url: Option<&str>,
         options: native::webhooks::VerifyOptions,
     ) -> Result<Result<native::webhooks::Verified, native::webhooks::VerifyError>> {
-        let mut fields = String::with_capacity(headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum());
-        for header in headers {
-            fields.push_str(&header.name);
-            fields.push_str(": ");
-            fields.push_str(&header.value);
-            fields.push_str("\r\n");
+        if let Some(fields) = field_block(headers) {
+            self.buffer.truncate(self.head_len);
+            native::webhooks::pack_delivery(&mut self.buffer, &fields, body, url, options);
+            let answer = instance.verify_packed(&self.buffer)?;
+            if !is_field_block_error(&answer) {
+                return Ok(answer);
+            }
         }
-        self.buffer.truncate(self.head_len);
-        native::webhooks::pack_delivery(&mut self.buffer, &fields, body, url, options);
-        instance.verify_packed(&self.buffer)
+        let request =
+            native::webhooks::Request { headers: headers.to_vec(), body: body.clone(), url: url.map(str::to_string) };
+        instance.verify(&self.scheme, &self.secrets, &request, options)
     }
+}
+
+/// The headers as a CRLF field block, or `None` when a block might not carry them exactly:
+/// a CR or LF anywhere, or a `:` in a name.
+fn field_block(headers: &[native::types::Header]) -> Option<String> {
+    let mut fields = String::with_capacity(headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum());
+    for header in headers {
+        let breaks_line = |text: &str| text.contains(['\r', '\n']);
+        if breaks_line(&header.name) || breaks_line(&header.value) || header.name.contains(':') {
+            return None;
+        }
+        fields.push_str(&header.name);
+        fields.push_str(": ");
+        fields.push_str(&header.value);
+        fields.push_str("\r\n");
+    }
+    Some(fields)
+}
+
+/// Whether the component refused the field block itself (a name that is not a token, ...):
+/// only block parsing gives `malformed-header` with an empty name.
+fn is_field_block_error(answer: &Result<native::webhooks::Verified, native::webhooks::VerifyError>) -> bool {
+    matches!(answer, Err(native::webhooks::VerifyError::MalformedHeader { name, .. }) if name.is_empty())
 }

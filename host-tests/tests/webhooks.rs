@@ -75,3 +75,35 @@ fn scheme_table_and_fresh_secrets_through_the_component() {
     assert_eq!(api.call_public_key(&mut instance.store, &pair.signing_key).unwrap(), Ok(pair.public_key.clone()));
     assert!(api.call_public_key(&mut instance.store, &pair.public_key).unwrap().is_err());
 }
+
+/// Headers a field block cannot carry (a CR or LF in a value, a name that is not an HTTP token)
+/// must not change the answer: the prepared `Verifier` answers exactly as `verify` with the list.
+/// A Stripe signature smuggled inside another header's value after a CR LF must not verify.
+#[test]
+fn the_prepared_verifier_answers_like_verify_for_headers_a_field_block_cannot_carry() {
+    use paywit_host_tests::native::types::Header;
+    use paywit_host_tests::native::webhooks::{Scheme, VerifyError};
+    let host = Host::new().unwrap();
+    let mut instance = host.instantiate().unwrap();
+    let secret = "whsec_smuggling-test".to_string();
+    let body = Body::Text(r#"{"id":"evt_1"}"#.into());
+    let message = Message { body: body.clone(), id: None, signed_at: 1_700_000_000, url: None };
+    let signed = webhooks::sign(&Scheme::Stripe, &secret, &message).unwrap();
+    let options = VerifyOptions { now: 1_700_000_000, tolerance_seconds: None };
+    let smuggled = vec![Header::new("X-Note", format!("hello\r\n{}: {}", signed[0].name, signed[0].value))];
+    let bad_name = vec![signed[0].clone(), Header::new("Bad Name", "x")];
+    let colon_name = vec![Header::new(format!("{}: {}\r\nX-A", signed[0].name, signed[0].value), "b")];
+    let mut verifier = instance.verifier(&Scheme::Stripe, std::slice::from_ref(&secret)).unwrap().unwrap();
+    for headers in [smuggled, bad_name, colon_name, signed.clone()] {
+        let request = Request { headers: headers.clone(), body: body.clone(), url: None };
+        let expected = instance.verify(&Scheme::Stripe, std::slice::from_ref(&secret), &request, options).unwrap();
+        let got = verifier.verify(&mut instance, &headers, &body, None, options).unwrap();
+        assert_eq!(got, expected, "{headers:?}");
+    }
+    let request =
+        Request { headers: vec![Header::new("X-Note", "a\r\nStripe-Signature: x")], body: body.clone(), url: None };
+    assert_eq!(
+        verifier.verify(&mut instance, &request.headers, &body, None, options).unwrap(),
+        Err(VerifyError::MissingHeader("Stripe-Signature".into()))
+    );
+}
