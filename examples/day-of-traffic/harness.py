@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+import warnings
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List
@@ -27,7 +28,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 GATEWAY = Path(os.environ.get("PAYWIT_SANDBOX_GATEWAY", ROOT / "target" / "debug" / "paywit-sandbox-gateway"))
-POSTGRES = os.environ.get("PAYWIT_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The PostgreSQL server the tests use: `cargo xtask test` starts a throwaway cluster and passes its URL.
+PG_URL_VARIABLE = "PAYWIT_PG_URL"
+POSTGRES = os.environ.get(PG_URL_VARIABLE, "postgresql://postgres@127.0.0.1:5432/test")
 CARDS = ["4242424242424242"] * 6 + ["4000000000000002", "4000000000009995", "4000000000000341"]
 
 
@@ -94,6 +97,13 @@ class System:
         self.wait_for(gateway_port, gateway)
         self.start_receivers()
         self.gateway_url, self.receiver_url = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{self.receiver_ports[0]}"
+        return self
+
+    def start_without_gateway(self, gateway_url: str) -> "System":
+        """The receivers only (the workers, started later, call `gateway_url`: a test's stand-in)."""
+        self.receiver_ports = [free_port() for _ in range(self.receivers)]
+        self.start_receivers()
+        self.gateway_url, self.receiver_url = gateway_url, f"http://127.0.0.1:{self.receiver_ports[0]}"
         return self
 
     def start_receivers(self, *extra: str) -> None:
@@ -224,13 +234,34 @@ def postgres_schema(base: str = POSTGRES):
     try:
         admin = psycopg.connect(base, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        raise ConnectionError(f"no PostgreSQL at {base} ({error}); start one, or set PAYWIT_POSTGRES_URL") from error
+        raise ConnectionError(f"no PostgreSQL at {base} ({error}); start one, or set {PG_URL_VARIABLE}") from error
     admin.execute(f"CREATE SCHEMA {name}")
     try:
         yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{name}"
     finally:
         admin.execute(f"DROP SCHEMA {name} CASCADE")
         admin.close()
+
+
+def postgres_url(stack: ExitStack) -> str:
+    """For the tests: the URL of a fresh schema on the PostgreSQL server (dropped when `stack`
+    closes). With no server answering, the test FAILS when `CI` or PAYWIT_PG_URL is set (a server
+    was promised: `cargo xtask test` starts one and sets PAYWIT_PG_URL); only when neither is set
+    is it skipped, loudly (a warning in pytest's summary as well as the skip's reason)."""
+    import pytest
+
+    try:
+        return stack.enter_context(postgres_schema())
+    except ConnectionError as error:
+        unreachable = str(error)
+    promised = [name for name in ("CI", PG_URL_VARIABLE) if os.environ.get(name)]
+    if promised:
+        pytest.fail(f"{unreachable}, and {' and '.join(promised)} {'is' if len(promised) == 1 else 'are'} set: "
+                    "a PostgreSQL server must answer", pytrace=False)
+    message = (f"SKIPPED LOUDLY, the PostgreSQL case did NOT run: {unreachable}. Neither CI nor {PG_URL_VARIABLE} "
+               f"is set; run `cargo xtask test` (it starts a server) or set {PG_URL_VARIABLE}=postgresql://...")
+    warnings.warn(message, stacklevel=2)
+    pytest.skip(message)
 
 
 def load(system: System, rate: int, seconds: float, threads: int = 16) -> dict:

@@ -14,10 +14,14 @@ const { values: args } = parseArgs({ options: {
   gateway: { type: 'string', default: 'http://127.0.0.1:8787' },
   'time-scale': { type: 'string', default: '100' },
   'pause-after-apply': { type: 'string', default: '0' }, // the chaos test's hook: sleep inside the first event's transaction
+  // The chaos test's hook: sleep after a failed attempt, before recording it.
+  'pause-before-recording-failure': { type: 'string', default: '0' },
 } });
 const db = open(args.db);
 const timeScale = Number(args['time-scale']);
 let pauseSeconds = Number(args['pause-after-apply']);
+const pauseBeforeFailure = Number(args['pause-before-recording-failure']);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const API_PATHS = { payment: 'payment_intents', refund: 'refunds', payout: 'payouts' };
 
 const nextEvent = db.prepare('SELECT event_id, body FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1');
@@ -56,7 +60,13 @@ function reconcile(payout) {
 }
 
 const dueEvent = db.prepare('SELECT event_id, body, attempts FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY received_at LIMIT 1');
-const stillDue = db.prepare('SELECT 1 FROM inbox WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL');
+// Inside a transaction on an event read before it: still neither processed nor given up (another
+// worker may have done either meanwhile)? Its failed attempts so far, or undefined.
+const stillDue = db.prepare('SELECT attempts FROM inbox WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL');
+// A lease on an event while the API is called for it: other workers leave it alone meanwhile (and
+// take it after the lease if this one dies). No change: it is not due any more, or another worker has it.
+const leaseEvent = db.prepare('UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?');
+const FETCH_LEASE_SECONDS = 10; // longer than a call to the API (its timeout: 2 s)
 const retryLater = db.prepare('UPDATE inbox SET attempts = ?, next_attempt_at = ?, error = ? WHERE event_id = ?');
 const giveUp = db.prepare('UPDATE inbox SET attempts = ?, failed_at = ?, error = ? WHERE event_id = ?');
 const logAttempt = db.prepare('INSERT INTO attempts VALUES (?, ?, ?, ?)');
@@ -88,31 +98,71 @@ async function fetchObject(path) {
   throw new ProcessingFailed(classify(failure).category, failure);
 }
 
-/** Inside a transaction: what one event does to the store. */
+// The largest `created` taken (2^53 - 1, the integers JSON numbers hold exactly everywhere): it goes
+// into an INTEGER column and, as seconds elapsed, into paywit's poll backstop (s64).
+const MAX_TIMESTAMP = Number.MAX_SAFE_INTEGER;
+const optionalString = (value) => value === undefined || value === null || typeof value === 'string';
+
+/** The event, with the fields the worker uses checked; throws ProcessingFailed('malformed-event'). */
+function parseEvent(body) {
+  let event;
+  try {
+    event = JSON.parse(body);
+  } catch {
+    throw new ProcessingFailed('malformed-event');
+  }
+  const object = event?.data?.object;
+  const created = event?.created;
+  if (object === null || typeof object !== 'object' || Array.isArray(object) || typeof object.id !== 'string' || object.id === ''
+      || typeof event.type !== 'string' || !(event.source === undefined || typeof event.source === 'string')
+      || !optionalString(object.status) || !optionalString(object.object)
+      || typeof created !== 'number' || !Number.isFinite(created) || created < 0 || created > MAX_TIMESTAMP) {
+    throw new ProcessingFailed('malformed-event');
+  }
+  return event;
+}
+
+/** Inside a transaction: what one (parsed) event does to the store. */
 function applyEvent(eventId, event, payout) {
   const object = event.data.object;
-  const incoming = mapEvent(event.source ?? 'stripe', event.type, object.status);
+  const incoming = mapEvent(event.source ?? 'stripe', event.type, object.status ?? undefined);
   if (incoming) fold(eventId, object.id, incoming, Math.trunc(event.created));
   if (payout) reconcile(payout);
 }
 
-/** Folds the oldest due event, in one transaction with its processed mark. A failure rolls all
- *  of it back; the event is retried on paywit's API schedule, and after the last attempt it is
- *  marked failed (the dashboard's replay, or a redelivery, requeues it). */
+/** Records a failed attempt on an event (its attempt's transaction rolled back), only if it is still
+ *  due: another worker may have processed it, or given it up, meanwhile (a failure is never written
+ *  over a success). `failure` undefined: not retried, marked failed. */
+function recordFailure(eventId, category, failure) {
+  db.transaction(() => {
+    const row = stillDue.get(eventId);
+    if (!row) return;
+    const attempts = row.attempts + 1;
+    const step = failure ? nextStep(apiPolicy(), attempts, failure) : {};
+    if (step.retryAfterMs === undefined) giveUp.run(attempts, now(), category, eventId);
+    else retryLater.run(attempts, now() + step.retryAfterMs / 1000 / timeScale, category, eventId);
+    logAttempt.run(now(), eventId, step.retryAfterMs === undefined ? 'failed' : 'retrying', category);
+  }).immediate();
+}
+
+/** Folds the oldest due event, in one transaction with its processed mark (a paid payout's items are
+ *  fetched before it, outside any transaction). Whatever processing throws is recorded on the event,
+ *  and the worker goes on with the next one (a poison event must not stop the events behind it): a
+ *  failed API call is retried on paywit's API schedule and, after the last attempt, marked failed; a
+ *  malformed event, or anything else thrown (logged; `processing-error (<type>)`), is marked failed
+ *  at once. The dashboard's replay, or a redelivery, requeues a failed event. */
 async function processOneEvent() {
   const row = dueEvent.get(now());
   if (!row) return false;
   try {
-    let event;
-    try {
-      event = JSON.parse(row.body);
-      event.data.object.id.toString();
-    } catch {
-      throw new ProcessingFailed('malformed-event');
-    }
+    const event = parseEvent(row.body);
     const object = event.data.object;
-    // The event is thin, as Stripe's: a paid payout's items are listed from the API.
-    const payout = object.object === 'payout' && object.status === 'paid' ? await fetchObject(`/v1/payouts/${object.id}`) : undefined;
+    // The event is thin, as Stripe's: a paid payout's items are listed from the API, under a lease.
+    let payout;
+    if (object.object === 'payout' && object.status === 'paid') {
+      if (leaseEvent.run(now() + FETCH_LEASE_SECONDS, row.event_id, now()).changes === 0) return true;
+      payout = await fetchObject(`/v1/payouts/${object.id}`);
+    }
     db.transaction(() => {
       if (!stillDue.get(row.event_id)) return; // requeued or done meanwhile
       try {
@@ -128,24 +178,38 @@ async function processOneEvent() {
       logAttempt.run(now(), row.event_id, 'processed', null);
     }).immediate();
   } catch (error) {
-    if (!(error instanceof ProcessingFailed)) throw error;
-    const attempts = row.attempts + 1;
-    const step = error.failure ? nextStep(apiPolicy(), attempts, error.failure) : {};
-    db.transaction(() => {
-      if (step.retryAfterMs === undefined) giveUp.run(attempts, now(), error.category, row.event_id);
-      else retryLater.run(attempts, now() + step.retryAfterMs / 1000 / timeScale, error.category, row.event_id);
-      logAttempt.run(now(), row.event_id, step.retryAfterMs === undefined ? 'failed' : 'retrying', error.category);
-    }).immediate();
+    let category = error.category;
+    if (!(error instanceof ProcessingFailed)) {
+      console.error(`worker: processing ${row.event_id} threw:`, error);
+      category = `processing-error (${error?.constructor?.name ?? typeof error})`;
+    }
+    if (pauseBeforeFailure > 0) {
+      console.log(`worker: paused before recording the failure of ${row.event_id}`);
+      await sleep(pauseBeforeFailure * 1000);
+    }
+    recordFailure(row.event_id, category, error instanceof ProcessingFailed ? error.failure : undefined);
   }
   return true;
 }
 
-const dueOrder = db.prepare("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY id LIMIT 1");
+// A 'charging' order whose lease ran out (its worker died mid-call) is due again.
+const dueOrder = db.prepare("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN ('pending', 'retrying', 'charging') AND next_attempt_at <= ? ORDER BY id LIMIT 1");
+const lease = db.prepare("UPDATE orders SET status = 'charging', next_attempt_at = ? WHERE id = ?");
 const setOrder = db.prepare('UPDATE orders SET status = ?, attempts = ?, payment_intent = COALESCE(?, payment_intent), detail = ?, next_attempt_at = ? WHERE id = ?');
+const LEASE_SECONDS = 10; // longer than a call (its timeout: 2 s)
+
+/** The next due order, claimed for this worker (status 'charging' for LEASE_SECONDS) in one write
+ *  transaction, so no two workers call the gateway for it at once; if this one dies mid-call,
+ *  another retries after the lease, with the same key. */
+const claimOrder = db.transaction(() => {
+  const order = dueOrder.get(now());
+  if (order) lease.run(now() + LEASE_SECONDS, order.id);
+  return order;
+});
 
 /** Makes (or retries, with the same key) the charge of the next due order. */
 async function chargeOneOrder() {
-  const order = dueOrder.get(now());
+  const order = claimOrder.immediate();
   if (!order) return false;
   const attempts = order.attempts + 1;
   let failure;
@@ -203,8 +267,14 @@ async function pollOneObject() {
 
 console.log('worker: started');
 for (;;) {
-  let did = await processOneEvent();
-  if (did) pauseSeconds = 0;
-  did = (await chargeOneOrder()) || did;
-  if (!did && !(await pollOneObject())) await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    let did = await processOneEvent();
+    if (did) pauseSeconds = 0;
+    did = (await chargeOneOrder()) || did;
+    if (!did && !(await pollOneObject())) await sleep(20);
+  } catch (error) {
+    // The store failed (an event's own failures are recorded on it): logged, and the worker goes on after a pause.
+    console.error('worker: a pass failed:', error);
+    await sleep(1000);
+  }
 }

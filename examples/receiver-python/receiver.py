@@ -12,14 +12,52 @@ from __future__ import annotations
 import argparse
 import json
 import queue
+import re
+import sys
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
+from typing import Any, Optional
 
 import paywit
 from store import Store, now
 
 SCHEME = "standard-webhooks"  # the sandbox gateway's; the deliveries log keeps it per row
+# The most body a request may have: paywit's verify limit (paywit::limits::MAX_BODY_BYTES, the
+# "body-bytes" of paywit's abi.json), as verify would refuse a larger one anyway. A larger
+# Content-Length is answered 413 before any of the body is read; a body without a Content-Length
+# (chunked) is refused with 411, so nothing is ever read past this.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+# A connection that sends nothing for this long is dropped (a stalled body holds no thread for good).
+SOCKET_TIMEOUT_SECONDS = 30
+# An order's amount: a positive integer, at most 2^53 - 1 (the same numbers in JSON everywhere).
+MAX_AMOUNT = 2**53 - 1
+
+
+class Refused(Exception):
+    """A request answered with an error status, before or instead of doing anything."""
+
+    def __init__(self, status: int, error: str) -> None:
+        super().__init__(error)
+        self.status, self.error = status, error
+
+
+def parse_order(raw: bytes) -> "tuple[int, str]":
+    """An order's (amount, card) from its JSON body; raises Refused (400) on anything else."""
+    try:
+        order = json.loads(raw)
+    except ValueError:  # not UTF-8, or not JSON
+        raise Refused(400, "the body is not JSON") from None
+    if not isinstance(order, dict):
+        raise Refused(400, "the body is not a JSON object")
+    amount, card = order.get("amount"), order.get("card")
+    if isinstance(amount, float) and amount.is_integer():
+        amount = int(amount)  # 1200.0 is 1200, as in JavaScript
+    if type(amount) is not int or not 0 < amount <= MAX_AMOUNT:
+        raise Refused(400, f"amount must be a whole number from 1 to {MAX_AMOUNT}")
+    if not isinstance(card, str) or not 0 < len(card) <= 64:
+        raise Refused(400, "card must be a string of 1 to 64 characters")
+    return amount, card
 
 
 def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float = 0.0) -> type:
@@ -27,37 +65,84 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = SOCKET_TIMEOUT_SECONDS
 
-        def _answer(self, status: int, body: dict) -> None:
+        def _answer(self, status: int, body: dict, close: bool = False) -> None:
             data = json.dumps(body).encode()
+            self.answered = True
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
+            if close:  # the rest of the request is not read: the connection cannot be reused
+                self.send_header("connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(data)
 
+        def _body(self) -> bytes:
+            """The body, never more than MAX_BODY_BYTES of it; raises Refused before reading any
+            of it when its length is missing, malformed or over the cap."""
+            if self.headers.get_all("transfer-encoding"):
+                raise Refused(411, "a Content-Length is required (no chunked bodies)")
+            lengths = self.headers.get_all("content-length") or []
+            if not lengths:
+                raise Refused(411, "a Content-Length is required")
+            if len(lengths) > 1 or not re.fullmatch(r"[0-9]{1,20}", lengths[0].strip(" \t")):
+                raise Refused(400, "a bad Content-Length")
+            length = int(lengths[0])
+            if length > MAX_BODY_BYTES:
+                raise Refused(413, f"the body is over {MAX_BODY_BYTES} bytes")
+            try:
+                raw = self.rfile.read(length)
+            except TimeoutError:
+                raise Refused(408, "the body stalled") from None
+            if len(raw) < length:
+                raise Refused(400, "the body ended before its Content-Length")
+            self.body_read = True
+            return raw
+
         def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            """Any request: a fault of the request's is its 4xx; anything else raised is logged and
+            answered 500, and the server goes on (no request stops the receiver)."""
             started = time.perf_counter()
-            raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+            self.answered = self.body_read = False
+            store: Any = None
             try:
-                store = pool.get_nowait()
-            except queue.Empty:
-                store = Store(db)
-            try:
+                raw = self._body()
+                try:
+                    store = pool.get_nowait()
+                except queue.Empty:
+                    store = Store(db)
                 if self.path == "/webhooks":
                     self._webhook(store, raw, started)
                 elif self.path == "/orders":
-                    order = json.loads(raw)
+                    amount, card = parse_order(raw)
                     key = paywit.new_idempotency_key()  # persisted with the order, before any call
                     row = store.one("INSERT INTO orders (idempotency_key, amount, card) VALUES (?, ?, ?) RETURNING id",
-                                    (key, int(order["amount"]), str(order["card"])))
+                                    (key, amount, card))
                     self._answer(202, {"order": row[0], "idempotency_key": key})
                 else:
                     self._answer(404, {"error": "not found"})
+            except Refused as refused:
+                try:  # a body not read (all of it) leaves the connection unusable: it is closed
+                    self._answer(refused.status, {"error": refused.error}, close=not self.body_read)
+                except ConnectionError:
+                    self.close_connection = True
+            except ConnectionError:  # the client went away
+                self.close_connection = True
             except Exception:
-                store.close()  # a connection that failed is not reused
-                raise
-            pool.put(store)
+                print(f"receiver: {self.command} {self.path} failed:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+                if store is not None:
+                    store.close()  # a connection that failed is not reused
+                    store = None
+                try:
+                    if not self.answered:
+                        self._answer(500, {"error": "internal error"}, close=True)
+                except ConnectionError:
+                    pass
+                self.close_connection = True
+            if store is not None:
+                pool.put(store)
 
         def _webhook(self, store: Store, raw: bytes, started: float) -> None:
             """Answers one delivery. Its log row (outcome, paywit's error code for a refusal) is
@@ -72,9 +157,11 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
                 logged = log("refused", error.code)
                 self._answer(401, {"error": "unauthorized"})
             else:
-                event_id = verified.message_id or json.loads(raw)["id"]
+                event_id = verified.message_id or event_id_of(raw)
                 with store.transaction():  # committed before the answer
-                    new = store.record_event(event_id, raw.decode())
+                    # Kept as text; a verified body that is not UTF-8 is kept as the Node receiver
+                    # keeps it (replacement characters): recorded, then marked failed by the worker.
+                    new = store.record_event(event_id, raw.decode("utf-8", "replace"))
                     logged = log("recorded" if new else "duplicate")
                 if pause_before_answer and new:
                     # The chaos test's hook: recorded, 200 not sent yet (it kills the receiver here).
@@ -87,6 +174,17 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
             pass
 
     return Handler
+
+
+def event_id_of(raw: bytes) -> str:
+    """A verified event's id from its body (schemes whose headers carry none); Refused (400) if absent."""
+    try:
+        event_id = json.loads(raw)["id"]
+    except (ValueError, KeyError, TypeError):
+        raise Refused(400, "the event has no id") from None
+    if not isinstance(event_id, str) or not event_id:
+        raise Refused(400, "the event has no id")
+    return event_id
 
 
 def main() -> None:

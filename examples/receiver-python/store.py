@@ -19,6 +19,9 @@ The exactly-once argument, in two steps:
    it stays; after the commit, the event is never taken again. With several
    workers on PostgreSQL, `FOR UPDATE SKIP LOCKED` hands each event to one
    worker at a time, and the object's row lock orders the folds of one object.
+   A transaction that takes an event read earlier (its gateway call made in
+   between, outside any transaction) or records its failure first checks, under
+   the same lock, that it is still unprocessed (`take_event`).
 So every event changes its object exactly once, whatever crashes, redeliveries
 and concurrency.
 """
@@ -145,6 +148,16 @@ class Store:
         lock = " FOR UPDATE SKIP LOCKED" if self.postgres else ""
         return self.one("SELECT event_id, body, attempts FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL "
                         "AND next_attempt_at <= ? ORDER BY received_at LIMIT 1" + lock, (now(),))
+
+    def take_event(self, event_id: str) -> Optional[Tuple[int]]:
+        """Inside a transaction: (failed attempts so far,) of this event if it is still due (not
+        processed, not given up) and no other worker holds it, locked for this worker alone; else
+        None. For a second transaction on an event read in an earlier one (after a call to the
+        gateway made outside any transaction, or to record a failure): meanwhile another worker
+        may have processed it."""
+        lock = " FOR UPDATE SKIP LOCKED" if self.postgres else ""
+        return self.one("SELECT attempts FROM inbox WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL" + lock,
+                        (event_id,))
 
     def object_state(self, object_id: str) -> Optional[Tuple[str, str]]:
         """Inside a transaction: an object's (kind, status), its row locked on PostgreSQL."""

@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import socket
 import sys
 import time
+import traceback
 import urllib.error
 import urllib.request
 from typing import Optional
@@ -34,53 +36,130 @@ class ProcessingFailed(Exception):
         self.category, self.failure = category, failure
 
 
-def process_one_event(store: Store, gateway: str, time_scale: float = 1.0, pause_seconds: float = 0.0) -> bool:
+FETCH_LEASE_SECONDS = 10  # longer than a call to the API (its timeout: 2 s)
+
+
+def process_one_event(store: Store, gateway: str, time_scale: float = 1.0, pause_seconds: float = 0.0,
+                      pause_before_failure: float = 0.0) -> bool:
     """Folds the oldest due event into its object, in one transaction with its processed mark.
-    A failure rolls all of it back; the event is retried on paywit's API schedule, and after
-    the last attempt it is marked failed (the dashboard's replay, or a redelivery, requeues it)."""
+
+    No call to the gateway is made inside a transaction (on SQLite it would hold the write lock,
+    and so the receiver's inserts, for a network call): an event that needs the API (a paid
+    payout's items) is read and leased, the call made with no transaction open, and the event is
+    then folded in a transaction that takes it again only if it is still due.
+
+    Whatever processing raises is recorded on the event, and the worker goes on with the next one
+    (a poison event must not stop the events behind it): a failed API call is retried on paywit's
+    API schedule and, after the last attempt, marked failed; a malformed event, or any other
+    exception (its traceback logged; `processing-error (<type>)`), is marked failed at once. The
+    dashboard's replay, or a redelivery, requeues a failed event."""
+    row = None
     try:
         with store.transaction():
             row = store.next_event()
             if row is None:
                 return False
-            event_id, body, attempts = row
-            apply_event(store, gateway, event_id, body)
-            if pause_seconds:
-                print(f"worker: paused inside the transaction of {event_id}", flush=True)
-                time.sleep(pause_seconds)
-            store.execute("UPDATE inbox SET processed_at = ?, error = NULL WHERE event_id = ?", (now(), event_id))
-            store.execute("INSERT INTO attempts VALUES (?, ?, 'processed', NULL)", (now(), event_id))
-            return True
-    except ProcessingFailed as failed:
+            event_id, body, _ = row
+            event = parse_event(body)
+            obj = event["data"]["object"]
+            paid_payout = obj.get("object") == "payout" and obj.get("status") == "paid"
+            if not paid_payout:
+                apply_event(store, event_id, event)
+                finish_event(store, event_id, pause_seconds)
+                return True
+            # A lease while the API is called: other workers leave the event alone meanwhile (and
+            # take it after the lease if this one dies).
+            store.execute("UPDATE inbox SET next_attempt_at = ? WHERE event_id = ?", (now() + FETCH_LEASE_SECONDS, event_id))
+        # The event is thin, as Stripe's: the payout's items are listed from the API, outside any transaction.
+        payout = fetch(gateway, f"/v1/payouts/{obj['id']}")
         with store.transaction():
-            if failed.failure is None:
-                retry_after_ms = None
-            else:
-                retry_after_ms = paywit.next_step(paywit.api_policy(), attempts + 1, failed.failure).retry_after_ms
-            if retry_after_ms is None:
-                store.execute("UPDATE inbox SET attempts = ?, failed_at = ?, error = ? WHERE event_id = ?",
-                              (attempts + 1, now(), failed.category, event_id))
-            else:
-                store.execute("UPDATE inbox SET attempts = ?, next_attempt_at = ?, error = ? WHERE event_id = ?",
-                              (attempts + 1, now() + retry_after_ms / 1000 / time_scale, failed.category, event_id))
-            outcome = "failed" if retry_after_ms is None else "retrying"
-            store.execute("INSERT INTO attempts VALUES (?, ?, ?, ?)", (now(), event_id, outcome, failed.category))
+            if store.take_event(event_id) is None:
+                return True  # processed, given up or being processed by another worker meanwhile
+            apply_event(store, event_id, event, payout)
+            finish_event(store, event_id, pause_seconds)
+            return True
+    except Exception as error:
+        if row is None:
+            raise  # no event taken: the store itself failed (the main loop logs it and goes on)
+        if isinstance(error, ProcessingFailed):
+            category, failure = error.category, error.failure
+        else:
+            print(f"worker: processing {event_id} raised:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+            category, failure = f"processing-error ({type(error).__name__})", None
+        if pause_before_failure:
+            print(f"worker: paused before recording the failure of {event_id}", flush=True)
+            time.sleep(pause_before_failure)
+        record_failure(store, event_id, category, failure, time_scale)
         return True
 
 
-def apply_event(store: Store, gateway: str, event_id: str, body: str) -> None:
-    """Inside a transaction: what one event does to the store; raises ProcessingFailed."""
+def finish_event(store: Store, event_id: str, pause_seconds: float) -> None:
+    """Inside the event's transaction: marks it processed (and logs the attempt)."""
+    if pause_seconds:
+        print(f"worker: paused inside the transaction of {event_id}", flush=True)
+        time.sleep(pause_seconds)
+    store.execute("UPDATE inbox SET processed_at = ?, error = NULL WHERE event_id = ?", (now(), event_id))
+    store.execute("INSERT INTO attempts VALUES (?, ?, 'processed', NULL)", (now(), event_id))
+
+
+def record_failure(store: Store, event_id: str, category: str, failure: Optional[paywit.Failure], time_scale: float) -> None:
+    """Records a failed attempt on the event (its own transaction: the attempt's was rolled back),
+    only if the event is still due: another worker may have processed it, or given it up, since
+    (a failure is never written over a success). `failure` None: not retried, marked failed."""
+    with store.transaction():
+        row = store.take_event(event_id)
+        if row is None:
+            return
+        attempts = row[0] + 1
+        retry_after_ms = None if failure is None else paywit.next_step(paywit.api_policy(), attempts, failure).retry_after_ms
+        if retry_after_ms is None:
+            store.execute("UPDATE inbox SET attempts = ?, failed_at = ?, error = ? WHERE event_id = ?",
+                          (attempts, now(), category, event_id))
+        else:
+            store.execute("UPDATE inbox SET attempts = ?, next_attempt_at = ?, error = ? WHERE event_id = ?",
+                          (attempts, now() + retry_after_ms / 1000 / time_scale, category, event_id))
+        outcome = "failed" if retry_after_ms is None else "retrying"
+        store.execute("INSERT INTO attempts VALUES (?, ?, ?, ?)", (now(), event_id, outcome, category))
+
+
+# The largest `created` taken (2^53 - 1, the integers JSON numbers hold exactly everywhere): it goes
+# into a BIGINT column and, as seconds elapsed, into paywit's poll backstop (s64).
+MAX_TIMESTAMP = 2**53 - 1
+
+
+def parse_event(body: str) -> dict:
+    """The event, with the fields the worker uses checked; raises ProcessingFailed('malformed-event')."""
     try:
         event = json.loads(body)
-        obj = event["data"]["object"]
-        incoming = paywit.map_event(event.get("source", "stripe"), event["type"], obj.get("status"))
-        if incoming is not None:
-            fold(store, event_id, obj["id"], incoming, int(event["created"]))
-        if obj.get("object") == "payout" and obj.get("status") == "paid":
-            # The event is thin, as Stripe's: the payout's items are listed from the API.
-            reconcile(store, fetch(gateway, f"/v1/payouts/{obj['id']}"))
-    except (ValueError, KeyError, TypeError, paywit.PaywitError) as error:
+    except ValueError as error:
         raise ProcessingFailed("malformed-event") from error
+    data = event.get("data") if isinstance(event, dict) else None
+    obj = data.get("object") if isinstance(data, dict) else None
+    created = event.get("created") if isinstance(event, dict) else None
+    if (not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"]
+            or not isinstance(event.get("type"), str) or not isinstance(event.get("source", "stripe"), str)
+            or not isinstance(obj.get("status"), (str, type(None))) or not isinstance(obj.get("object"), (str, type(None)))
+            or isinstance(created, bool) or not isinstance(created, (int, float))
+            or not (math.isfinite(created) and 0 <= created <= MAX_TIMESTAMP)):
+        raise ProcessingFailed("malformed-event")
+    return event
+
+
+def apply_event(store: Store, event_id: str, event: dict, payout: Optional[dict] = None) -> None:
+    """Inside a transaction: what one (parsed) event does to the store, `payout` its paid payout
+    as the API lists it; raises ProcessingFailed for what paywit refuses."""
+    obj = event["data"]["object"]
+    try:
+        incoming = paywit.map_event(event.get("source", "stripe"), event["type"], obj.get("status"))
+    except paywit.PaywitError as error:
+        raise ProcessingFailed("malformed-event") from error
+    if incoming is not None:
+        fold(store, event_id, obj["id"], incoming, int(event["created"]))
+    if payout is not None:
+        try:
+            reconcile(store, payout)
+        except (ValueError, KeyError, TypeError, paywit.PaywitError) as error:
+            raise ProcessingFailed("malformed-event") from error
 
 
 def fetch(gateway: str, path: str) -> dict:
@@ -205,17 +284,33 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=100.0, help="how much faster retries and polls run")
     parser.add_argument("--pause-after-apply", type=float, default=0.0,
                         help="chaos test hook: sleep inside the first event's transaction")
+    parser.add_argument("--pause-before-recording-failure", type=float, default=0.0,
+                        help="chaos test hook: sleep after a failed attempt, before recording it")
     args = parser.parse_args()
     store = Store(args.db)
     print("worker: started", flush=True)
     pause = args.pause_after_apply
     while True:
-        did = process_one_event(store, args.gateway, args.time_scale, pause)
-        pause = 0.0 if did else pause
-        did = charge_one_order(store, args.gateway, args.time_scale) or did
-        if not did:
-            poll_one_object(store, args.gateway, args.time_scale)
-            time.sleep(0.02)
+        try:
+            did = process_one_event(store, args.gateway, args.time_scale, pause, args.pause_before_recording_failure)
+            pause = 0.0 if did else pause
+            did = charge_one_order(store, args.gateway, args.time_scale) or did
+            if not did:
+                poll_one_object(store, args.gateway, args.time_scale)
+                time.sleep(0.02)
+        except Exception:
+            # The store failed (an event's own failures are recorded on it): logged, a new
+            # connection, and the worker goes on after a pause.
+            print(f"worker: a pass failed:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+            time.sleep(1)
+            try:
+                store.close()
+            except Exception:
+                pass
+            try:
+                store = Store(args.db)
+            except Exception:
+                print(f"worker: the store cannot be opened:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
