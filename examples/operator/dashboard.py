@@ -17,9 +17,11 @@ processing had failed, and never twice.
 from __future__ import annotations
 
 import argparse
+import hmac
 import html
 import json
 import re
+import secrets
 import sys
 import time
 import urllib.error
@@ -36,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "receiver-python"))
 from store import Store  # noqa: E402  (the receivers' store: SQLite or PostgreSQL)
 
 EVENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+MAX_BODY = 4096  # bytes: a Replay form carries its token and nothing else
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -164,10 +168,14 @@ class Reader:
 
 
 def event_type(body: str) -> str:
+    """The event's `type`, for the page; "(unknown)" when the body is JSON but not an object with a
+    text `type` (an array, a number...), "(not JSON)" when it does not parse (nesting too deep included)."""
     try:
-        return str(json.loads(body).get("type", "?"))
-    except ValueError:
+        event = json.loads(body)
+    except (ValueError, TypeError, RecursionError):
         return "(not JSON)"
+    kind = event.get("type") if isinstance(event, dict) else None
+    return kind[:200] if isinstance(kind, str) and kind else "(unknown)"
 
 
 def clock(t: Optional[float]) -> str:
@@ -214,10 +222,11 @@ class Markup(str):
     """HTML this module built itself (not escaped again)."""
 
 
-def replay_button(event_id: str) -> Markup:
+def replay_button(event_id: str, token: str) -> Markup:
+    """Replay for one event: a form POST carrying the dashboard's token (see `Guard`)."""
     quoted = urllib.parse.quote(event_id, safe="")
-    return Markup(f'<form method="post" action="/replay/{quoted}"><button type="submit" '
-                  f'data-event="{html.escape(event_id)}">Replay</button></form>')
+    return Markup(f'<form method="post" action="/replay/{quoted}"><input type="hidden" name="token" value="{html.escape(token)}">'
+                  f'<button type="submit" data-event="{html.escape(event_id)}">Replay</button></form>')
 
 
 def rule_text(rule: paywit.AlertRule, window_seconds: float) -> str:
@@ -226,8 +235,9 @@ def rule_text(rule: paywit.AlertRule, window_seconds: float) -> str:
             f"{rule.sustained_windows} in a row are below {rule.recover_below_basis_points / 100:g} %")
 
 
-def page(settings: Settings, message: str = "", find: str = "") -> str:
-    """The whole page; `find`: an event id to look up (its row, with Replay)."""
+def page(settings: Settings, message: str = "", find: str = "", token: str = "") -> str:
+    """The whole page; `find`: an event id to look up (its row, with Replay); `token`: the one
+    each Replay form carries (the server's; a POST without it is refused)."""
     with Store(settings.db) as store:
         reader = Reader(store, settings)
         found = reader.event(find) if find else None
@@ -250,7 +260,7 @@ def page(settings: Settings, message: str = "", find: str = "") -> str:
     ])
     failed_rows = [(event_id, kind, delivered, times_processed, error,
                     "failed " + clock(failed_at) if failed_at else ("processed " + clock(processed_at) if processed_at else "retrying"),
-                    replay_button(event_id)) for event_id, kind, delivered, times_processed, error, failed_at, processed_at in failed]
+                    replay_button(event_id, token)) for event_id, kind, delivered, times_processed, error, failed_at, processed_at in failed]
     sections = [table(name, headers_for(name), rows) for name, rows in objects.items()]
     refresh = f'<meta http-equiv="refresh" content="{settings.refresh_seconds}; url=/">' if settings.refresh_seconds and not message else ""
     notice = f'<p class="notice" role="status">{html.escape(message)}</p>' if message else ""
@@ -282,14 +292,14 @@ windows of {settings.window_seconds:g} s · {time.strftime("%Y-%m-%d %H:%M:%S", 
 <form method="get" action="/"><label>Event id <input name="event" value="{html.escape(find)}" size="40"></label>
 <button type="submit">Find</button></form>
 {table(f"Event {find}" if find else "Found event", ("event", "type", "deliveries", "state", "received", ""),
-       [event_row(row) for row in found]) if find and found is not None else ""}
-{table("Recent events", ("event", "type", "deliveries", "state", "received", ""), [event_row(row) for row in recent])}
+       [event_row(row, token) for row in found]) if find and found is not None else ""}
+{table("Recent events", ("event", "type", "deliveries", "state", "received", ""), [event_row(row, token) for row in recent])}
 </body></html>"""
 
 
-def event_row(row: Tuple[str, str, int, Optional[float], float]) -> Tuple[object, ...]:
+def event_row(row: Tuple[str, str, int, Optional[float], float], token: str) -> Tuple[object, ...]:
     event_id, kind, delivered, processed_at, received_at = row
-    return (event_id, kind, delivered, "processed" if processed_at else "pending", clock(received_at), replay_button(event_id))
+    return (event_id, kind, delivered, "processed" if processed_at else "pending", clock(received_at), replay_button(event_id, token))
 
 
 def headers_for(name: str) -> Tuple[str, ...]:
@@ -301,9 +311,37 @@ def headers_for(name: str) -> Tuple[str, ...]:
     }.get(name, ("object", "status", "last event (unix s)"))
 
 
+SECRET_PARAMETERS = {"password", "sslpassword"}  # libpq's; `passfile` and `sslkey` are paths, shown
+
+
 def redacted(url: str) -> str:
-    """The store's URL without a password."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    """The store's URL without a password: the userinfo's, and any `password` or `sslpassword`
+    query parameter's (its name compared decoded and in any case, as libpq decodes it).
+    Like libpq, the userinfo is what comes before an '@' ahead of the first '/' (here the last
+    such '@', so a password holding an unescaped '@', '?' or '#' is hidden whole).
+    A SQLite path is returned as it is."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    userinfo, at, hosts = authority.rpartition("@")
+    if ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    # With no '/' ahead of its parameters, an '@' in them looks like the userinfo's: hide those too.
+    user, question, query = userinfo.partition("?")
+    credentials = user + question + without_secrets(query) + at
+    base, question, query = (hosts + slash + path).partition("?")
+    return f"{scheme}://{credentials}{base}{question}{without_secrets(query)}"
+
+
+def without_secrets(query: str) -> str:
+    """URL query parameters with the value of each secret one replaced by ***."""
+    pairs = []
+    for pair in query.split("&") if query else []:
+        name = pair.partition("=")[0]
+        secret = urllib.parse.unquote_plus(name).strip().lower() in SECRET_PARAMETERS
+        pairs.append(f"{name}=***" if secret else pair)
+    return "&".join(pairs)
 
 
 def replay(settings: Settings, event_id: str) -> str:
@@ -327,30 +365,127 @@ def replay(settings: Settings, event_id: str) -> str:
         return f"the gateway could not be reached to replay {event_id} ({error.__class__.__name__})"
 
 
-def make_handler(settings: Settings) -> type:
+class Guard:
+    """What keeps other sites' pages away from Replay (the dashboard has no login: it is reached on
+    loopback, through an SSH tunnel or behind the operator's proxy):
+
+    - `Host` must be one of the names the dashboard is reached by: 127.0.0.1, localhost and [::1]
+      with its port, and each `--host` (a bare name: with or without the port; with a port: as
+      given). Anything else gets 421 and no page: a page on attacker.example whose name was
+      rebound to 127.0.0.1 (DNS rebinding) reads nothing and posts nothing.
+    - Every POST carries the process's token, an unguessable value in each of the page's forms
+      (compared in constant time), so a form on another site cannot forge one; and its `Origin`
+      (or, without one, its `Referer`), when the browser sends it, must be one of those hosts.
+    - The page may not be framed (no clickjacking of its buttons)."""
+
+    def __init__(self, port: int, names: Sequence[str] = (), token: Optional[str] = None) -> None:
+        self.token = token or secrets.token_urlsafe(32)
+        hosts = {f"{name}:{port}" for name in LOOPBACK_NAMES} | (set(LOOPBACK_NAMES) if port == 80 else set())
+        for name in (n.strip().lower() for n in names):
+            hosts.add(name)
+            if not re.search(r":[0-9]+$", name):
+                hosts.add(f"{name}:{port}")
+        self.hosts = frozenset(host.lower() for host in hosts)
+
+    def host_ok(self, hosts: Optional[List[str]]) -> bool:
+        """`hosts`: every Host header of the request (exactly one is accepted)."""
+        return hosts is not None and len(hosts) == 1 and hosts[0].strip().lower() in self.hosts
+
+    def origin_ok(self, origin: Optional[str], referer: Optional[str]) -> bool:
+        """The POST came from one of our pages, as far as the browser says (it may say nothing)."""
+        value = origin if origin is not None else referer
+        if value is None:
+            return True  # neither sent (an old browser, a privacy setting): the token decides
+        try:
+            parts = urllib.parse.urlsplit(value.strip())
+        except ValueError:
+            return False
+        return parts.scheme in ("http", "https") and "@" not in parts.netloc and parts.netloc.lower() in self.hosts
+
+    def token_ok(self, body: bytes) -> bool:
+        try:
+            fields = urllib.parse.parse_qs(body, max_num_fields=10)
+        except ValueError:
+            return False
+        tokens = fields.get(b"token", [])
+        return len(tokens) == 1 and hmac.compare_digest(tokens[0], self.token.encode())
+
+
+def make_handler(settings: Settings, guard: Guard) -> type:
     class Handler(BaseHTTPRequestHandler):
+        timeout = 10  # seconds for a client to send its request (a slow one holds no thread for long)
+
         def _send(self, status: int, body: str, content_type: str = "text/html; charset=utf-8", **headers: str) -> None:
             data = body.encode()
             self.send_response(status)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(data)))
             self.send_header("cache-control", "no-store")
+            self.send_header("x-frame-options", "DENY")
+            self.send_header("content-security-policy", "frame-ancestors 'none'")
+            self.send_header("x-content-type-options", "nosniff")
             for name, value in headers.items():
                 self.send_header(name.replace("_", "-"), value)
             self.end_headers()
             self.wfile.write(data)
 
+        def _host_ok(self) -> bool:
+            if guard.host_ok(self.headers.get_all("host")):
+                return True
+            self._send(421, "this dashboard does not answer to that Host\n", "text/plain")
+            return False
+
+        def _body(self) -> Optional[bytes]:
+            """The request's body, at most MAX_BODY bytes; None once it is answered with 400 or 413
+            (what was sent is then discarded, a bounded amount, so the client reads the answer)."""
+            lengths = self.headers.get_all("content-length") or []
+            if self.headers.get("transfer-encoding") is not None:
+                status, reason = 400, "a body must come with its Content-Length"
+            elif not lengths:
+                return b""
+            elif len(lengths) > 1 or not re.fullmatch(r"[0-9]{1,12}", lengths[0].strip()):
+                status, reason = 400, "bad Content-Length"
+            elif int(lengths[0]) > MAX_BODY:
+                status, reason = 413, f"a body is at most {MAX_BODY} bytes"
+            else:
+                return self.rfile.read(int(lengths[0]))
+            self.close_connection = True
+            self._send(status, reason + "\n", "text/plain", connection="close")
+            self._discard()
+            return None
+
+        def _discard(self, limit: int = 1 << 16) -> None:
+            try:
+                self.connection.settimeout(0.2)
+                while limit > 0:
+                    chunk = self.rfile.read1(min(limit, 8192))
+                    if not chunk:
+                        break
+                    limit -= len(chunk)
+            except OSError:
+                pass
+
         def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            if not self._host_ok():
+                return
             url = urllib.parse.urlsplit(self.path)
             if url.path != "/":
                 self._send(404, "not found", "text/plain")
                 return
             query = urllib.parse.parse_qs(url.query)
             message = query.get("message", [""])[0][:300]
-            self._send(200, page(settings, message, query.get("event", [""])[0][:200].strip()))
+            self._send(200, page(settings, message, query.get("event", [""])[0][:200].strip(), guard.token))
 
         def do_POST(self) -> None:  # noqa: N802
-            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = self._body()
+            if body is None or not self._host_ok():
+                return
+            if not guard.origin_ok(self.headers.get("origin"), self.headers.get("referer")):
+                self._send(403, "refused: this form was not sent from the dashboard's own page\n", "text/plain")
+                return
+            if not guard.token_ok(body):
+                self._send(403, "refused: no valid token (reload the dashboard and use its Replay button)\n", "text/plain")
+                return
             match = re.fullmatch(r"/replay/([^/?]+)", self.path)
             event_id = urllib.parse.unquote(match.group(1)) if match else ""
             if not EVENT_ID.match(event_id):
@@ -370,7 +505,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True, help="the receivers' store: a SQLite file or a postgresql:// URL")
     parser.add_argument("--gateway", help="the gateway's base URL, for replay (without it, replay requeues in the store)")
-    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--port", type=int, default=8090, help="the loopback port to listen on (0: any free one)")
+    parser.add_argument("--host", action="append", default=[], metavar="NAME[:PORT]",
+                        help="also answer to this Host (an SSH tunnel's or a proxy's name; repeatable); "
+                             "it still listens on 127.0.0.1 only")
     parser.add_argument("--window-seconds", type=float, default=60.0, help="length of an alert window (default: a minute)")
     parser.add_argument("--windows", type=int, default=30, help="how many complete windows to show and evaluate")
     parser.add_argument("--min-events", type=int, help="fewest events for a window to count (default: paywit's rule)")
@@ -381,7 +519,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         rule = paywit.AlertRule(rule.alert_at_basis_points, rule.recover_below_basis_points, args.min_events, rule.sustained_windows)
     settings = Settings(args.db, args.gateway.rstrip("/") if args.gateway else None, args.window_seconds, args.windows, rule, args.refresh)
     Store(settings.db).close()  # fails now, not on the first view, if the store cannot be opened
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(settings))
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), BaseHTTPRequestHandler)
+    server.RequestHandlerClass = make_handler(settings, Guard(server.server_address[1], args.host))
     print(f"dashboard: http://127.0.0.1:{server.server_address[1]}/", flush=True)
     server.serve_forever()
 
