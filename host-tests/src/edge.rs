@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -15,7 +16,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme as HttpScheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime_wasi_http::{
+    ForbiddenHeaderFilter, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView, DEFAULT_FORBIDDEN_HEADERS,
+};
 
 /// `target/webhook-ingress.wasm` of the workspace.
 pub fn ingress_path() -> PathBuf {
@@ -27,6 +30,26 @@ pub struct RequestState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
+    hooks: Hooks,
+}
+
+/// The host's wasi:http hooks. The default is wasmtime-wasi-http's (what
+/// `wasmtime serve` does): hop-by-hop headers, `Connection` among them, never
+/// reach the guest. `pass_connection` lets the sender's `Connection` header in,
+/// as a host that hands the guest every header would, so a test can check what
+/// the ingress does with the names it lists.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hooks {
+    pub pass_connection: bool,
+}
+
+impl WasiHttpHooks for Hooks {
+    fn forbidden_header_filter(&mut self) -> ForbiddenHeaderFilter {
+        let pass_connection = self.pass_connection;
+        Arc::new(move |name| {
+            !(pass_connection && name == hyper::header::CONNECTION) && DEFAULT_FORBIDDEN_HEADERS.contains(name)
+        })
+    }
 }
 
 impl WasiView for RequestState {
@@ -37,7 +60,7 @@ impl WasiView for RequestState {
 
 impl WasiHttpView for RequestState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: Default::default() }
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
     }
 }
 
@@ -60,6 +83,17 @@ pub fn serve(
     listener: TcpListener,
     stderr: Option<MemoryOutputPipe>,
 ) {
+    serve_with(pre, env, listener, stderr, Hooks::default())
+}
+
+/// `serve` with the given host hooks.
+pub fn serve_with(
+    pre: ProxyPre<RequestState>,
+    env: Vec<(String, String)>,
+    listener: TcpListener,
+    stderr: Option<MemoryOutputPipe>,
+    hooks: Hooks,
+) {
     let log = stderr;
     tokio::spawn(async move {
         loop {
@@ -68,7 +102,7 @@ pub fn serve(
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
                     let (pre, env, log) = (pre.clone(), env.clone(), log.clone());
-                    async move { handle(pre, env, log, request).await }
+                    async move { handle(pre, env, log, hooks, request).await }
                 });
                 let _ =
                     hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
@@ -82,10 +116,19 @@ pub async fn serve_on_loopback(
     pre: ProxyPre<RequestState>,
     env: Vec<(String, String)>,
 ) -> std::io::Result<(SocketAddr, MemoryOutputPipe)> {
+    serve_on_loopback_with(pre, env, Hooks::default()).await
+}
+
+/// `serve_on_loopback` with the given host hooks.
+pub async fn serve_on_loopback_with(
+    pre: ProxyPre<RequestState>,
+    env: Vec<(String, String)>,
+    hooks: Hooks,
+) -> std::io::Result<(SocketAddr, MemoryOutputPipe)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let stderr = MemoryOutputPipe::new(1 << 20);
-    serve(pre, env, listener, Some(stderr.clone()));
+    serve_with(pre, env, listener, Some(stderr.clone()), hooks);
     Ok((address, stderr))
 }
 
@@ -94,6 +137,7 @@ async fn handle(
     pre: ProxyPre<RequestState>,
     env: Vec<(String, String)>,
     stderr: Option<MemoryOutputPipe>,
+    hooks: Hooks,
     request: hyper::Request<hyper::body::Incoming>,
 ) -> wasmtime::Result<hyper::Response<HyperOutgoingBody>> {
     let mut wasi = WasiCtx::builder();
@@ -104,7 +148,7 @@ async fn handle(
     };
     let wasi = wasi.build();
     let mut store =
-        Store::new(pre.engine(), RequestState { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new() });
+        Store::new(pre.engine(), RequestState { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks });
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let request = store.data_mut().http().new_incoming_request(HttpScheme::Http, request)?;
     let out = store.data_mut().http().new_response_outparam(sender)?;

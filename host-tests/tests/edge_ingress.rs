@@ -4,6 +4,7 @@
 //! both, with an upstream written here that records what it receives.
 
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -101,13 +102,38 @@ fn proxy_pre() -> ProxyPre<RequestState> {
 
 // ---------- the ingress under jco serve ----------
 
-/// `jco serve` of the same component with `env`, killed when dropped.
+/// `jco serve` of the same component with `env`, in a process group of its own
+/// (it runs the server in a child node process, which outlives its parent):
+/// the whole group is ended when dropped.
 struct JcoServe(Child, SocketAddr);
 
 impl Drop for JcoServe {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let group = self.0.id() as i32;
+        // The server first: jco's own node then sees its child exit, removes the
+        // directory it transpiled into, and exits by itself.
+        for pid in live_group(group).into_iter().filter(|pid| *pid != group) {
+            // SAFETY: kill(2) on a member of the group spawned with process_group(0) just above.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        for _ in 0..50 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Then whatever is left of the group (the leader too, if it is still there).
+        // SAFETY: kill(2) on the group spawned with process_group(0): jco's node and its children only.
+        unsafe { libc::kill(-group, libc::SIGTERM) };
         let _ = self.0.wait();
+        for _ in 0..50 {
+            if live_group(group).is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // SAFETY: as above; for what ignored SIGTERM for 5 s.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
     }
 }
 
@@ -117,6 +143,7 @@ async fn serve_with_jco(env: &[(String, String)]) -> JcoServe {
     assert!(jco.exists(), "jco is missing: run `cargo xtask build` (it installs the Node package's dev dependencies)");
     let port = free_port().await;
     let child = Command::new("node")
+        .process_group(0)
         .arg(&jco)
         .arg("serve")
         .arg(ingress_path())
@@ -171,8 +198,12 @@ fn signed(secret: &str, id: &str, body: &str, signed_at: i64) -> Vec<Header> {
 }
 
 fn env_for(upstream_port: u16, secrets: &str) -> Vec<(String, String)> {
+    env_with_scheme(upstream_port, "standard-webhooks", secrets)
+}
+
+fn env_with_scheme(upstream_port: u16, scheme: &str, secrets: &str) -> Vec<(String, String)> {
     [
-        ("PAYWIT_SCHEME", "standard-webhooks".to_string()),
+        ("PAYWIT_SCHEME", scheme.to_string()),
         ("PAYWIT_SECRETS", secrets.to_string()),
         ("PAYWIT_UPSTREAM_URL", format!("http://127.0.0.1:{upstream_port}/receiver/events")),
         ("PAYWIT_UPSTREAM_KEY_ID", KEY_ID.to_string()),
@@ -316,4 +347,368 @@ async fn the_ingress_under_wasmtime_wasi_http() {
 async fn the_same_ingress_under_jco_serve() {
     let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
     deliveries(Runtime::Jco, &pre).await;
+}
+
+// ---------- shared by the tests below ----------
+
+impl Recorded {
+    /// Every value of the header `name` (case-insensitive), in order.
+    fn values(&self, name: &str) -> Vec<String> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).collect()
+    }
+}
+
+/// A recording upstream on a loopback port.
+async fn start_upstream() -> (Upstream, u16) {
+    let upstream = Upstream::new();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    upstream.serve(listener);
+    (upstream, port)
+}
+
+fn last_forwarded(upstream: &Upstream) -> Recorded {
+    upstream.received.lock().unwrap().last().cloned().expect("something was forwarded")
+}
+
+// ---------- the Idempotency-Key comes only from what the gateway signed ----------
+
+const GITHUB_SECRET: &str = "github-webhook-secret-0123456789";
+
+fn github_signed(body: &str) -> Vec<Header> {
+    let message = Message { body: Body::Text(body.into()), id: None, signed_at: now(), url: None };
+    webhooks::sign(&Scheme::Github, GITHUB_SECRET, &message).unwrap()
+}
+
+/// GitHub signs the body only: a captured delivery re-sent with a new
+/// `X-GitHub-Delivery` must reach the upstream under the same key. Standard
+/// Webhooks signs `webhook-id`: that is the key.
+async fn keys_from_signed_material(runtime: Runtime, pre: &ProxyPre<RequestState>) {
+    let (upstream, port) = start_upstream().await;
+    let github = start(runtime, pre, env_with_scheme(port, "github", GITHUB_SECRET)).await;
+    let fingerprint = |body: &str| {
+        paywit::idempotency::fingerprint("POST", "/receiver/events", &Body::Bytes(body.as_bytes().to_vec()))
+    };
+    // (signed body, the key it must be forwarded under)
+    let cases = [
+        (
+            r#"{"action":"opened","number":7,"hook_id":42}"#,
+            fingerprint(r#"{"action":"opened","number":7,"hook_id":42}"#),
+        ),
+        (r#"{"id":1234,"action":"closed"}"#, fingerprint(r#"{"id":1234,"action":"closed"}"#)),
+        (r#"{"id":"gh_evt_9","action":"closed"}"#, "gh_evt_9".to_string()),
+        ("action=opened&number=7", fingerprint("action=opened&number=7")),
+    ];
+    for (i, (body, expected)) in cases.iter().enumerate() {
+        let mut keys = Vec::new();
+        for delivery in ["captured", "replayed"] {
+            let mut headers = github_signed(body);
+            headers.push(Header::new("X-GitHub-Delivery", format!("{delivery}-delivery-{i}")));
+            headers.push(Header::new("X-GitHub-Event", "issues"));
+            let reply = send(github.address, "POST", &headers, body.as_bytes().to_vec()).await;
+            assert_eq!(reply.status, 200, "{runtime:?} github body {i} ({delivery}): {}", reply.body);
+            keys.push(last_forwarded(&upstream).values("idempotency-key"));
+        }
+        assert_eq!(
+            keys[0],
+            vec![expected.clone()],
+            "{runtime:?} github body {i}: the key comes from the signed body, not the unsigned X-GitHub-Delivery"
+        );
+        assert_eq!(keys[1], keys[0], "{runtime:?} github body {i}: a re-sent capture keeps its key");
+    }
+    assert_eq!(upstream.count(), 2 * cases.len());
+
+    // Standard Webhooks: the signed webhook-id, whatever the body's `id` or a delivery-id header say.
+    let standard = start(runtime, pre, env_for(port, NEW_SECRET)).await;
+    let body = r#"{"id":"evt_body","type":"payment.succeeded"}"#;
+    let mut headers = signed(NEW_SECRET, "msg_signed_id", body, now());
+    headers.push(Header::new("X-GitHub-Delivery", "unsigned-delivery"));
+    let reply = send(standard.address, "POST", &headers, body.into()).await;
+    assert_eq!(reply.status, 200, "{runtime:?} standard webhooks: {}", reply.body);
+    assert_eq!(last_forwarded(&upstream).values("idempotency-key"), vec!["msg_signed_id".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_is_signed_material_under_wasmtime_wasi_http() {
+    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
+    keys_from_signed_material(Runtime::Wasmtime, &pre).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_is_signed_material_under_jco_serve() {
+    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
+    keys_from_signed_material(Runtime::Jco, &pre).await;
+}
+
+// ---------- the sender's X-Paywit-*, Idempotency-Key and hop-by-hop headers stay behind ----------
+
+/// The headers `requests.sign-request` adds (the ingress's own).
+const PAYWIT_HEADERS: [&str; 5] =
+    ["X-Paywit-Key-Id", "X-Paywit-Timestamp", "X-Paywit-Nonce", "X-Paywit-Content-SHA256", "X-Paywit-Signature"];
+
+async fn forged_headers_stay_behind(runtime: Runtime, pre: &ProxyPre<RequestState>) {
+    let (upstream, port) = start_upstream().await;
+    let served = start(runtime, pre, env_for(port, NEW_SECRET)).await;
+    let body = r#"{"id":"evt_7","type":"payment.succeeded"}"#;
+    let mut headers = signed(NEW_SECRET, "msg_forged_headers", body, now());
+    let forged = [
+        ("X-Paywit-Key-Id", "edge-forged"),
+        ("X-Paywit-Timestamp", "1"),
+        ("X-Paywit-Nonce", "0123456789abcdef0123456789abcdef"),
+        ("X-Paywit-Content-SHA256", "00"),
+        ("X-Paywit-Signature", "forged"),
+        ("x-paywit-extra", "forged"),
+        ("Idempotency-Key", "forged-key"),
+        ("TE", "trailers"),
+        ("X-Forwarded-For", "203.0.113.66"),
+        ("Forwarded", "for=203.0.113.66"),
+        ("Keep-Alive", "timeout=5"),
+        ("Proxy-Authorization", "Basic Zm9yZ2VkOmZvcmdlZA=="),
+        ("Trailer", "X-Checksum"),
+        ("X-End-To-End", "kept"),
+    ];
+    headers.extend(forged.iter().map(|(name, value)| Header::new(*name, *value)));
+    let reply = send(served.address, "POST", &headers, body.into()).await;
+    assert_eq!((reply.status, upstream.count()), (200, 1), "{runtime:?}: {}", reply.body);
+    let forwarded = last_forwarded(&upstream);
+    for name in PAYWIT_HEADERS {
+        let values = forwarded.values(name);
+        assert_eq!(values.len(), 1, "{runtime:?}: exactly one {name}, the ingress's: {values:?}");
+        let forged_value = forged.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert_ne!(values[0], forged_value, "{runtime:?}: {name} is the ingress's, not the sender's");
+    }
+    assert_eq!(forwarded.values("x-paywit-extra"), Vec::<String>::new(), "{runtime:?}: no sender X-Paywit-* at all");
+    assert_eq!(forwarded.values("idempotency-key"), vec!["msg_forged_headers".to_string()], "{runtime:?}");
+    for name in ["te", "x-forwarded-for", "forwarded", "keep-alive", "proxy-authorization", "trailer"] {
+        assert_eq!(forwarded.values(name), Vec::<String>::new(), "{runtime:?}: {name} is not forwarded");
+    }
+    assert_eq!(forwarded.values("x-end-to-end"), vec!["kept".to_string()], "{runtime:?}: end-to-end headers go along");
+    assert_eq!(forwarded.values("webhook-id"), vec!["msg_forged_headers".to_string()]);
+    let inbound = InboundRequest {
+        method: "POST".into(),
+        path: forwarded.path.clone(),
+        headers: forwarded.headers.iter().map(|(k, v)| Header::new(k.clone(), v.clone())).collect(),
+        body: Body::Bytes(forwarded.body.clone()),
+    };
+    let secrets = [ApiSecret { key_id: KEY_ID.into(), secret: KEY_SECRET.into() }];
+    let verified = requests::verify_request(&secrets, &inbound, now(), None);
+    assert!(verified.is_ok(), "{runtime:?}: verify-request upstream accepts the forward: {verified:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_hop_by_hop_headers_stay_behind_under_wasmtime_wasi_http() {
+    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
+    forged_headers_stay_behind(Runtime::Wasmtime, &pre).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_hop_by_hop_headers_stay_behind_under_jco_serve() {
+    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
+    forged_headers_stay_behind(Runtime::Jco, &pre).await;
+}
+
+/// wasmtime-wasi-http and jco strip `Connection` before the guest sees it; a
+/// host that passes it on: the names it lists are hop-by-hop and stay behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_listed_in_connection_stay_behind() {
+    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
+    let (upstream, port) = start_upstream().await;
+    let hooks = edge::Hooks { pass_connection: true };
+    let (address, _stderr) = edge::serve_on_loopback_with(pre, env_for(port, NEW_SECRET), hooks).await.unwrap();
+    let body = r#"{"id":"evt_8","type":"payment.succeeded"}"#;
+    let mut headers = signed(NEW_SECRET, "msg_connection", body, now());
+    headers.push(Header::new("Connection", "keep-alive, X-Hop-Listed"));
+    headers.push(Header::new("X-Hop-Listed", "hop"));
+    headers.push(Header::new("X-End-To-End", "kept"));
+    let reply = send(address, "POST", &headers, body.into()).await;
+    assert_eq!((reply.status, upstream.count()), (200, 1), "{}", reply.body);
+    let forwarded = last_forwarded(&upstream);
+    assert_eq!(forwarded.values("x-hop-listed"), Vec::<String>::new(), "a name Connection lists is not forwarded");
+    assert!(
+        forwarded.values("connection").iter().all(|v| !v.to_ascii_lowercase().contains("x-hop-listed")),
+        "the sender's Connection is not forwarded: {:?}",
+        forwarded.values("connection")
+    );
+    assert_eq!(forwarded.values("x-end-to-end"), vec!["kept".to_string()]);
+}
+
+// ---------- an oversized body gets its 413, not a reset ----------
+
+/// How the oversized body is sent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Framing {
+    /// Content-Length, written as fast as loopback takes it.
+    Length,
+    /// Content-Length, 16 KiB a millisecond or so, as over a real network: the
+    /// ingress has answered long before the body is all sent.
+    LengthPaced,
+    /// Chunked (no length: found over the limit while reading), paced.
+    ChunkedPaced,
+}
+
+/// Sends a POST of `length` bytes as a plain HTTP/1.1 client does: the whole
+/// request written, and only then the answer read. Returns the status, or what
+/// went wrong on the connection.
+fn post_whole_body(address: SocketAddr, length: usize, framing: Framing) -> Result<u16, String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).map_err(|e| format!("connect: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream.set_write_timeout(Some(Duration::from_secs(60))).unwrap();
+    let chunked = framing == Framing::ChunkedPaced;
+    let paced = framing != Framing::Length;
+    let length_header =
+        if chunked { "transfer-encoding: chunked".to_string() } else { format!("content-length: {length}") };
+    let head = format!(
+        "POST /webhooks HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\n{length_header}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).map_err(|e| format!("writing the head: {e}"))?;
+    let block = vec![b' '; if paced { 16 * 1024 } else { 64 * 1024 }];
+    let mut left = length;
+    while left > 0 {
+        let n = left.min(block.len());
+        let written = if chunked {
+            stream
+                .write_all(format!("{n:x}\r\n").as_bytes())
+                .and_then(|()| stream.write_all(&block[..n]))
+                .and_then(|()| stream.write_all(b"\r\n"))
+        } else {
+            stream.write_all(&block[..n])
+        };
+        written.map_err(|e| format!("writing the body with {left} bytes left: {e}"))?;
+        left -= n;
+        if paced {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    if chunked {
+        stream.write_all(b"0\r\n\r\n").map_err(|e| format!("writing the last chunk: {e}"))?;
+    }
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) => return Err(format!("closed before an answer ({} bytes read)", answer.len())),
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e) => return Err(format!("reading the answer: {e}")),
+        }
+    }
+    let status_line = String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_string();
+    status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or(format!("no status in {status_line:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_get_the_413_not_a_reset() {
+    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
+    let (upstream, port) = start_upstream().await;
+    // The default limit (1 MiB): no PAYWIT_BODY_LIMIT.
+    let env: Vec<_> = env_for(port, NEW_SECRET).into_iter().filter(|(k, _)| k != "PAYWIT_BODY_LIMIT").collect();
+    let served = start(Runtime::Wasmtime, &pre, env).await;
+    let address = served.address;
+    let mut outcomes = Vec::new();
+    let (mib_and_a_half, four_mib) = (1536 << 10, 4 << 20);
+    for (length, framing, sends) in [
+        (mib_and_a_half, Framing::LengthPaced, 10),
+        (four_mib, Framing::LengthPaced, 10),
+        (mib_and_a_half, Framing::Length, 10),
+        (four_mib, Framing::Length, 10),
+        (mib_and_a_half, Framing::ChunkedPaced, 3),
+        (four_mib, Framing::ChunkedPaced, 3),
+    ] {
+        for attempt in 0..sends {
+            let outcome = tokio::task::spawn_blocking(move || post_whole_body(address, length, framing)).await.unwrap();
+            outcomes.push((length, framing, attempt, outcome));
+        }
+    }
+    let failures: Vec<_> = outcomes.iter().filter(|(_, _, _, outcome)| outcome != &Ok(413)).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} oversized sends did not get the 413: {failures:#?}",
+        failures.len(),
+        outcomes.len()
+    );
+    assert_eq!(upstream.count(), 0, "nothing oversized is forwarded");
+}
+
+// ---------- jco serve leaves nothing running ----------
+
+/// (pid, parent pid, process group, state) of every process in /proc.
+fn processes() -> Vec<(i32, i32, i32, char)> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let (Some(state), Some(ppid), Some(pgrp)) = (fields.first(), fields.get(1), fields.get(2)) else { continue };
+        let (Ok(ppid), Ok(pgrp)) = (ppid.parse(), pgrp.parse()) else { continue };
+        all.push((pid, ppid, pgrp, state.chars().next().unwrap_or('?')));
+    }
+    all
+}
+
+/// `root` and every process below it that is still running (zombies are done).
+fn live_tree(root: i32) -> Vec<i32> {
+    let all = processes();
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(all.iter().filter(|p| p.1 == parent).map(|p| p.0));
+        i += 1;
+    }
+    tree.retain(|pid| all.iter().any(|p| p.0 == *pid && p.3 != 'Z' && p.3 != 'X'));
+    tree
+}
+
+/// Members of process group `pgid` that are still running.
+fn live_group(pgid: i32) -> Vec<i32> {
+    processes().into_iter().filter(|p| p.2 == pgid && p.3 != 'Z' && p.3 != 'X').map(|p| p.0).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jco_serve_leaves_no_process_behind() {
+    let (_upstream, port) = start_upstream().await;
+    let jco = serve_with_jco(&env_for(port, NEW_SECRET)).await;
+    let root = jco.0.id() as i32;
+    let started = live_tree(root);
+    assert!(started.len() >= 2, "jco serve runs its server in a child node process: {started:?}");
+    // The directory jco transpiled into: its child runs `<dir>/_run.js`.
+    let scratch: Vec<PathBuf> = started
+        .iter()
+        .filter_map(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+        .flat_map(|cmdline| {
+            cmdline
+                .split(|b| *b == 0)
+                .map(|arg| PathBuf::from(String::from_utf8_lossy(arg).into_owned()))
+                .collect::<Vec<_>>()
+        })
+        .filter(|arg| arg.file_name().is_some_and(|name| name == "_run.js"))
+        .filter_map(|run| run.parent().map(PathBuf::from))
+        .collect();
+    assert_eq!(scratch.len(), 1, "one jco scratch directory: {scratch:?}");
+    let group = processes().into_iter().find(|p| p.0 == root).map(|p| p.2);
+    drop(jco);
+    let mut left = started.clone();
+    for _ in 0..100 {
+        let alive = processes();
+        left.retain(|pid| alive.iter().any(|p| p.0 == *pid && p.3 != 'Z' && p.3 != 'X'));
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(left.is_empty(), "processes of jco serve {started:?} still running 10 s after the drop: {left:?}");
+    assert_eq!(group, Some(root), "jco serve ran in its own process group");
+    assert!(!scratch[0].exists(), "jco removed its scratch directory {}", scratch[0].display());
+    assert_eq!(live_group(root), Vec::<i32>::new(), "nothing of process group {root} is left");
+    // SAFETY: signal 0 sends nothing; it only asks whether the group has members.
+    let probe = unsafe { libc::kill(-root, 0) };
+    let errno = std::io::Error::last_os_error().raw_os_error();
+    // A killed grandchild whose new parent has not reaped it yet is a zombie: kill(2) still finds it.
+    let zombies_only = processes().iter().filter(|p| p.2 == root).all(|p| p.3 == 'Z' || p.3 == 'X');
+    assert!(
+        (probe == -1 && errno == Some(libc::ESRCH)) || (probe == 0 && zombies_only),
+        "kill(-{root}, 0) finds no live process of the group: {probe} {errno:?}"
+    );
 }

@@ -6,10 +6,14 @@
 //! with paywit against every configured secret (401 on any signature, header or
 //! timestamp error, with no detail; 500 on a configuration error, said on
 //! stderr without the secret); then forwarded once to the upstream with the
-//! gateway's headers, an `Idempotency-Key` (the message or event id) and
-//! paywit's signed-request headers, so the upstream can trust that the edge
-//! verified it. 200 only when the upstream answered 2xx, 503 otherwise, so the
-//! gateway redelivers.
+//! gateway's end-to-end headers, an `Idempotency-Key` taken only from what the
+//! gateway signed (the signed message id, else the signed body's string `id`,
+//! else the body's fingerprint) and paywit's signed-request headers, so the
+//! upstream can trust that the edge verified it. The sender's own `X-Paywit-*`,
+//! `Idempotency-Key`, `X-Forwarded-*` and hop-by-hop headers stay behind. 200
+//! only when the upstream answered 2xx, 503 otherwise, so the gateway
+//! redelivers. An oversized body is read to its end (up to a bound) before the
+//! 413, so the sender sees the answer instead of a reset connection.
 //!
 //! Configuration, from `wasi:cli/environment` (see the README for why):
 //! `PAYWIT_SCHEME` (a built-in scheme name), `PAYWIT_SECRETS` (comma-separated,
@@ -35,9 +39,46 @@ use wasi::http::types::{
 
 /// The default body cap: gateways send a few KiB.
 const DEFAULT_BODY_LIMIT: u64 = 1 << 20;
-/// Request headers not passed on: hop-by-hop, or set again for the upstream.
-const NOT_FORWARDED: &[&str] =
-    &["host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade", "idempotency-key"];
+/// An oversized body is read and thrown away up to this many bytes in all (or
+/// 4 x the body limit, if larger) before the 413 is sent, so that the sender,
+/// which writes its whole body before it reads, sees the 413: a host that
+/// answers with the body unread closes the connection, and the sender gets a
+/// reset instead. A body declared or found to be larger still is answered
+/// without reading further; the host may then close on it.
+const DRAIN_FLOOR: u64 = 8 << 20;
+/// Request headers not passed on, besides those named below: hop-by-hop ones
+/// (RFC 9110 7.6.1, plus HTTP/2's and the old `Proxy-Connection`), `Host` and
+/// `Content-Length` (the upstream client sets them), `Expect` (about the
+/// sender's connection to the ingress, which reads the whole body anyway), and
+/// the sender's claims about the client, which the ingress cannot check: a
+/// forwarded `X-Forwarded-For` would let any sender pick the address the
+/// upstream logs or rate-limits. Any `Proxy-*` header is hop-by-hop as well.
+const NOT_FORWARDED: &[&str] = &[
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-connection",
+    "http2-settings",
+    "expect",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "forwarded",
+];
+/// Headers the ingress sets itself for the upstream: never taken from the
+/// sender, whose copy would come first and win with a first-value reader (and
+/// make `verify-request` refuse the forward as ambiguous).
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+const PAYWIT_PREFIX: &str = "x-paywit-";
+/// The longest `Idempotency-Key` taken from a message id or a body's `id`;
+/// longer ones give way to the fingerprint.
+const MAX_KEY_LENGTH: usize = 255;
 
 struct Ingress;
 
@@ -144,22 +185,30 @@ fn parse_url(url: &str) -> Option<Upstream> {
     (!authority.is_empty()).then(|| Upstream { scheme, authority: authority.to_string(), path })
 }
 
-/// Reads the body as raw bytes, refusing with 413 past `limit`.
+/// Reads the body as raw bytes, refusing with 413 past `limit` (by its
+/// Content-Length or while reading). Before a 413 the rest of the body is read
+/// and dropped, up to the drain bound (see `DRAIN_FLOOR`).
 fn read_body(request: &IncomingRequest, limit: u64) -> Result<Vec<u8>, Refusal> {
     let declared = request.headers().get("content-length");
-    if let Some(length) = declared.first().and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok()) {
+    let declared = declared.first().and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok());
+    let bound = drain_bound(limit);
+    let body = request.consume().map_err(|_| Refusal(400))?;
+    let stream = body.stream().map_err(|_| Refusal(400))?;
+    if let Some(length) = declared {
         if length > limit {
+            if length <= bound {
+                drain(&stream, length);
+            }
             return Err(Refusal(413));
         }
     }
-    let body = request.consume().map_err(|_| Refusal(400))?;
-    let stream = body.stream().map_err(|_| Refusal(400))?;
     let mut bytes = Vec::new();
     loop {
         match stream.blocking_read(64 * 1024) {
             Ok(chunk) => {
                 bytes.extend_from_slice(&chunk);
                 if bytes.len() as u64 > limit {
+                    drain(&stream, bound.saturating_sub(bytes.len() as u64));
                     return Err(Refusal(413));
                 }
             }
@@ -169,6 +218,22 @@ fn read_body(request: &IncomingRequest, limit: u64) -> Result<Vec<u8>, Refusal> 
     }
     drop(stream);
     Ok(bytes)
+}
+
+/// The most an oversized body is read in all before its 413.
+fn drain_bound(limit: u64) -> u64 {
+    DRAIN_FLOOR.max(limit.saturating_mul(4))
+}
+
+/// Reads and drops up to `budget` bytes of `stream`, stopping at its end or an error.
+fn drain(stream: &wasi::io::streams::InputStream, budget: u64) {
+    let mut left = budget;
+    while left > 0 {
+        match stream.blocking_read(left.min(64 * 1024)) {
+            Ok(chunk) => left = left.saturating_sub(chunk.len() as u64),
+            Err(_) => return,
+        }
+    }
 }
 
 fn serve(request: IncomingRequest) -> Answer {
@@ -201,29 +266,61 @@ fn serve(request: IncomingRequest) -> Answer {
         // Signature, header, timestamp and limit errors: the sender is not trusted; say nothing more.
         Err(_) => return Err(Refusal(401)),
     };
-    let key = idempotency_key(&verified, &headers, &body, &config.upstream.path);
+    let key = idempotency_key(&verified, &body, &config.upstream.path);
     forward(&config, &headers, body, &key, now)
 }
 
-/// The delivery's id: the signed message id, a gateway's delivery-id header, the
-/// JSON body's top-level `id`, or else the body's fingerprint.
-fn idempotency_key(verified: &webhooks::Verified, headers: &[(String, Vec<u8>)], body: &[u8], path: &str) -> String {
-    if let Some(id) = &verified.message_id {
-        return id.clone();
-    }
-    for name in ["x-github-delivery", "x-shopify-webhook-id", "x-razorpay-event-id"] {
-        if let Some((_, value)) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-            if let Ok(id) = std::str::from_utf8(value) {
-                return id.to_string();
-            }
-        }
+/// The delivery's key, from signed material only, so that a captured delivery
+/// re-sent with new unsigned headers (GitHub's `X-GitHub-Delivery`, Shopify's
+/// `X-Shopify-Webhook-Id`, Razorpay's `X-Razorpay-Event-Id`: none of them is
+/// signed) reaches the upstream under the key it had: the message id where the
+/// scheme signs one (`verified.message-id`, Standard Webhooks' `webhook-id`),
+/// else the signed body's top-level `id` when it is a string (Stripe's
+/// `evt_...`), else paywit's fingerprint of the body (JSON canonicalised, so
+/// NOWPayments, which signs the canonical form, gets the same key for any
+/// layout of the same JSON). An id that is empty, longer than 255 bytes or not
+/// visible ASCII (no spaces) cannot be a header value as it is: the fingerprint stands in.
+fn idempotency_key(verified: &webhooks::Verified, body: &[u8], path: &str) -> String {
+    let usable = |id: &str| !id.is_empty() && id.len() <= MAX_KEY_LENGTH && id.bytes().all(|b| b.is_ascii_graphic());
+    if let Some(id) = verified.message_id.as_deref().filter(|id| usable(id)) {
+        return id.to_string();
     }
     if let Ok(serde_json::Value::Object(event)) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(serde_json::Value::String(id)) = event.get("id") {
-            return id.clone();
+            if usable(id) {
+                return id.clone();
+            }
         }
     }
     idempotency::fingerprint("POST", path, &pw::Body::Bytes(body.to_vec()))
+}
+
+/// The sender's headers that go on to the upstream: not the ones the ingress
+/// sets itself (`X-Paywit-*`, `Idempotency-Key`, any other name in `own`), not
+/// the hop-by-hop ones (`NOT_FORWARDED`, `Proxy-*`, and every name the sender's
+/// `Connection` lists), all compared without case.
+fn end_to_end(headers: &[(String, Vec<u8>)], own: &[String]) -> FieldList {
+    let listed: Vec<String> = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
+        .filter_map(|(_, value)| std::str::from_utf8(value).ok())
+        .flat_map(|value| value.split(','))
+        .map(|token| token.trim().to_ascii_lowercase())
+        .filter(|token| !token.is_empty())
+        .collect();
+    headers
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            !(name.starts_with(PAYWIT_PREFIX)
+                || name == IDEMPOTENCY_KEY
+                || name.starts_with("proxy-")
+                || NOT_FORWARDED.contains(&name.as_str())
+                || listed.contains(&name)
+                || own.iter().any(|own| own.eq_ignore_ascii_case(&name)))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Sends the verified delivery upstream once; 200 on 2xx, else 503.
@@ -240,12 +337,9 @@ fn forward(config: &Config, headers: &[(String, Vec<u8>)], body: Vec<u8>, key: &
         },
     )
     .map_err(|e| misconfigured(&format!("signing for the upstream failed: {e:?}")))?;
-    let mut fields: Vec<(String, Vec<u8>)> = headers
-        .iter()
-        .filter(|(name, _)| !NOT_FORWARDED.contains(&name.to_ascii_lowercase().as_str()))
-        .cloned()
-        .collect();
-    fields.push(("idempotency-key".into(), key.as_bytes().to_vec()));
+    let own: Vec<String> = signed.iter().map(|h| h.name.clone()).collect();
+    let mut fields = end_to_end(headers, &own);
+    fields.push((IDEMPOTENCY_KEY.into(), key.as_bytes().to_vec()));
     fields.extend(signed.into_iter().map(|h| (h.name, h.value.into_bytes())));
     let outgoing = OutgoingRequest::new(Fields::from_list(&fields).map_err(|_| Refusal(400))?);
     let upstream = &config.upstream;
