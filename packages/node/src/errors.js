@@ -59,7 +59,9 @@ export class AlertRuleError extends PaywitError {}
  */
 export class InvalidArgumentError extends PaywitError {
   constructor(argument, rule, value) {
-    const got = typeof value === 'number' || typeof value === 'bigint' ? String(value) : value === null ? 'null' : typeof value;
+    // A number is shown, except for a secret: only its type, as for every other value.
+    const shown = (typeof value === 'number' || typeof value === 'bigint') && !/secret/i.test(argument);
+    const got = shown ? String(value) : value === null ? 'null' : typeof value;
     super('invalid-argument', { argument, rule, got }, `invalid-argument: ${argument} ${rule} (got ${got})`);
   }
 }

@@ -55,7 +55,7 @@ function textOver(text, max) {
 }
 
 /** `value` without leading and trailing spaces and tabs, as the component measures a header. */
-function trimOws(value) {
+export function trimOws(value) {
   let start = 0;
   let end = value.length;
   const ows = (c) => c === 0x20 || c === 0x09;

@@ -1,4 +1,6 @@
 // Shapes shared by the interface modules: error mapping, bodies, headers, times.
+import { InvalidArgumentError } from './errors.js';
+import { trimOws } from './limits.js';
 
 export function plain(value) {
   if (typeof value === 'bigint') return Number(value);
@@ -54,20 +56,29 @@ export function bodyValue(body) {
   throw new TypeError('body must be a string, Uint8Array, Buffer or ArrayBuffer: the raw body as received');
 }
 
+/**
+ * Headers (a plain object, `Headers`, `[name, value]` pairs or `{name, value}` records) as
+ * `[{name, value}]`. Values are trimmed of surrounding spaces and tabs here, as the component
+ * trims them anyway: the answer is the same, and padding cannot make the bytes copied into the
+ * guest larger than the header limit it is checked against. A name that is not a string is an
+ * InvalidArgumentError.
+ */
 export function headerList(headers) {
   if (headers == null) return [];
-  if (typeof headers.forEach === 'function' && typeof headers.get === 'function' && !Array.isArray(headers)) {
-    const out = [];
-    headers.forEach((value, name) => out.push({ name, value: String(value) }));
-    return out;
-  }
-  if (Array.isArray(headers)) {
-    return headers.map((h) => (Array.isArray(h) ? { name: h[0], value: String(h[1]) } : { name: h.name, value: String(h.value) }));
-  }
   const out = [];
-  for (const [name, value] of Object.entries(headers)) {
-    // Node's IncomingMessage.headers joins most repeats but keeps arrays for some; pass each.
-    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) out.push({ name, value: String(v) });
+  const add = (name, value) => {
+    if (typeof name !== 'string') throw new InvalidArgumentError('a header name', 'must be a string', name);
+    out.push({ name, value: trimOws(String(value)) });
+  };
+  if (typeof headers.forEach === 'function' && typeof headers.get === 'function' && !Array.isArray(headers)) {
+    headers.forEach((value, name) => add(name, value));
+  } else if (Array.isArray(headers)) {
+    for (const h of headers) Array.isArray(h) ? add(h[0], h[1]) : add(h.name, h.value);
+  } else {
+    for (const [name, value] of Object.entries(headers)) {
+      // Node's IncomingMessage.headers joins most repeats but keeps arrays for some; pass each.
+      for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) add(name, v);
+    }
   }
   return out;
 }

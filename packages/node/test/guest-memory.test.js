@@ -171,3 +171,34 @@ test('an instance one large input left large is replaced', () => {
   assert.ok(memoryOf('fast') <= 32 * MiB, `the fast path kept ${memoryOf('fast')} bytes`);
   assert.ok(memoryOf('glue') <= 32 * MiB, `the glue kept ${memoryOf('glue')} bytes`);
 });
+
+test('a header value padded with spaces is not copied into the guest at its padded size', () => {
+  verifies();
+  const before = { fast: memoryOf('fast'), glue: memoryOf('glue') };
+  const headers = signed('{}');
+  const pad = ' '.repeat(64 * MiB);
+  const padded = { ...headers, 'webhook-signature': pad + headers['webhook-signature'] + pad };
+  const unblockable = { ...padded, 'x-folded': 'a\r\n b' }; // the glue path
+  for (const [name, call] of Object.entries({
+    'verifyWebhook': () => paywit.verifyWebhook('standard-webhooks', secret, padded, '{}', { now: NOW }),
+    'verifyWebhook, header list path': () => paywit.verifyWebhook('standard-webhooks', secret, unblockable, '{}', { now: NOW }),
+    'Verifier.verify': () => new paywit.Verifier('standard-webhooks', secret).verify(padded, '{}', { now: NOW }),
+  })) {
+    assert.equal(outcome(call).ok?.messageId, 'msg_1', name); // the component trims values: the same answer
+    assert.ok(memoryOf('fast') - before.fast < 32 * MiB, `${name}: the fast path's memory grew from ${before.fast} to ${memoryOf('fast')}`);
+    assert.ok(memoryOf('glue') - before.glue < 32 * MiB, `${name}: the glue's memory grew from ${before.glue} to ${memoryOf('glue')}`);
+  }
+});
+
+test('a header name that is not a string is an InvalidArgumentError on every path', () => {
+  const headers = Object.entries(signed('{}'));
+  const named = { toString: () => 'webhook-signature' };
+  const odd = headers.map(([name, value]) => [name === 'webhook-signature' ? named : name, value]);
+  for (const call of [
+    () => paywit.verifyWebhook('standard-webhooks', secret, odd, '{}', { now: NOW }),
+    () => new paywit.Verifier('standard-webhooks', secret).verify(odd, '{}', { now: NOW }),
+    () => paywit.verifyWebhook('standard-webhooks', secret, [[new Array(1 << 20).fill('a'), 'x']], '{}', { now: NOW }),
+  ]) {
+    assert.equal(outcome(call).name, 'InvalidArgumentError');
+  }
+});

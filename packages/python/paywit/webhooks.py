@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _fast_verify, _limits, _runtime
 from ._common import Body, HeadersLike, _body, _header_pairs, _now, _opt_int, _py, _unwrap
-from .errors import (LimitExceededError, MalformedBodyError, MalformedHeaderError, MissingHeaderError, MissingUrlError,
+from .errors import (InvalidArgumentError, LimitExceededError, MalformedBodyError, MalformedHeaderError, MissingHeaderError, MissingUrlError,
                      NoMatchingSignatureError, NoSecretsError, TimestampOutsideToleranceError, UnusableSecretError,
                      WebhookSigningError, WebhookVerificationError)
 
@@ -99,7 +99,21 @@ def _secret_list(secrets: Union[str, Sequence[str]]) -> List[str]:
     secret_list = [secrets] if isinstance(secrets, str) else list(secrets)
     if not all(isinstance(s, str) for s in secret_list):
         raise TypeError("secrets must be a str or a sequence of str")
+    for index, secret in enumerate(secret_list):
+        if not _is_unicode_text(secret):
+            # Raised outside the except block: the encoding error (its arguments hold the whole
+            # secret) must not even be the context of this one. The index only, never the value.
+            raise InvalidArgumentError(f"secrets[{index}]", "must be valid Unicode text (a lone surrogate, as from "
+                                       "an undecodable environment byte, cannot be a secret)", secret)
     return secret_list
+
+
+def _is_unicode_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _verify_error(code: str) -> type:
@@ -134,6 +148,12 @@ class Verifier:
         # A pickle would carry the secrets and the prepared keys in the clear, to wherever
         # pickles go (caches, queues, logs). Build a Verifier where it is used instead.
         raise TypeError("a paywit.Verifier cannot be pickled: it holds secrets; create one in each process")
+
+    def __reduce__(self) -> Any:
+        return self.__reduce_ex__(0)
+
+    def __getstate__(self) -> Any:
+        return self.__reduce_ex__(0)
 
     def __copy__(self) -> "Verifier":
         return self  # immutable
@@ -182,6 +202,11 @@ def _verify(wit_scheme: Tuple[str, Any], secret_list: List[str], head: bytes, he
     refused = _limits.refusal(secret_list, len(encoded[1]), pairs if pairs is not None else headers, url, header_size)
     if refused is not None:
         raise LimitExceededError("limit-exceeded", _py(refused))
+    if header_size is None or header_size >= _limits.CHECK_ABOVE:
+        # Large headers passed the limits as the component measures them, trimmed: trim them
+        # here too (the component would), so padding cannot make the copy into the guest larger.
+        pairs = [(name, value.strip(" \t")) for name, value in (pairs if pairs is not None else _header_pairs(headers))]
+        block = _fast_verify.field_block(pairs)
     result = None
     if block is not None:
         # `at` is checked by _now, `tolerance` by the callers (verify_webhook, Verifier()).

@@ -295,3 +295,37 @@ def test_a_verifier_refuses_to_be_pickled():
             pickle.dumps(verifier, protocol=protocol)
     assert copy.copy(verifier) is verifier and copy.deepcopy(verifier) is verifier
     assert "pickle-test-secret" not in repr(verifier)
+
+
+def test_a_verifier_gives_its_secrets_to_no_state_protocol():
+    verifier = paywit.Verifier("stripe", "whsec_state-test-secret")
+    for call in (verifier.__reduce__, lambda: verifier.__reduce_ex__(2), verifier.__getstate__):
+        with pytest.raises(TypeError):
+            call()
+
+
+def test_a_secret_that_is_not_valid_unicode_is_refused_by_index_without_its_value():
+    bad = "whsec_SUPERSECRET\udcffVALUE"  # os.environ's decoding of an undecodable byte
+    for call in (
+        lambda: paywit.verify_webhook("stripe", ["whsec_ok", bad], {"Stripe-Signature": "t=1,v1=00"}, "{}"),
+        lambda: paywit.Verifier("stripe", [bad]),
+    ):
+        with pytest.raises(paywit.InvalidArgumentError) as info:
+            call()
+        shown = repr(info.value) + str(info.value) + repr(info.value.args) + repr(info.value.__cause__) + repr(info.value.__context__)
+        assert "SUPERSECRET" not in shown and "VALUE" not in shown
+
+
+def test_a_header_padded_with_spaces_is_not_copied_into_the_guest_at_its_padded_size():
+    _runtime._discard()
+    headers = signed()
+    pad = " " * (64 << 20)
+    padded = {**headers, "webhook-signature": pad + headers["webhook-signature"] + pad}
+    before = _runtime.instance().memory.refresh_size()
+    for call in (
+        lambda: paywit.verify_webhook("standard-webhooks", SW_SECRET, padded, "{}", now=1_700_000_000),
+        lambda: paywit.Verifier("standard-webhooks", SW_SECRET).verify(padded, "{}", now=1_700_000_000),
+        lambda: paywit.verify_webhook("standard-webhooks", SW_SECRET, {**padded, "x-folded": "a\r\n b"}, "{}", now=1_700_000_000),
+    ):
+        assert call().message_id == "msg_1"  # the component trims values: the same answer
+        assert _runtime.instance().memory.refresh_size() - before < 32 << 20
