@@ -2,6 +2,11 @@
 //! `cargo xtask test` makes its own (Debian's `postgresql` installed when missing), on a free
 //! loopback port, under `target/postgres/`, and stops it when the tests are done, whatever
 //! else the machine runs. `PAYWIT_PG_URL` points the tests at an existing server instead.
+//!
+//! The cluster listens on TCP only (a Unix socket path under a deep checkout would pass the
+//! 107-byte limit) and takes a password made for this run (scram-sha-256), so no other local
+//! user can use it. A run killed before it stops the server leaves it running until the next
+//! run, which stops it first.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -44,22 +49,38 @@ impl Postgres {
         if data.exists() {
             std::fs::remove_dir_all(&data).with_context(|| format!("removing the old cluster {}", data.display()))?;
         }
+        let password = random_hex(16)?;
+        let password_file = dir.join("password");
+        {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file =
+                std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&password_file)?;
+            file.write_all(password.as_bytes())?;
+        }
+        give_to_server_user(&password_file)?;
         let output = as_server_user(&bin.join("initdb"))
             .arg("-D")
             .arg(&data)
-            .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--no-sync"])
+            .args(["--auth=scram-sha-256", "--username=postgres", "--encoding=UTF8", "--no-sync", "--pwfile"])
+            .arg(&password_file)
             .output()
             .context("could not start initdb")?;
+        std::fs::remove_file(&password_file)?;
         if !output.status.success() {
             bail!("initdb failed: {}", String::from_utf8_lossy(&output.stderr));
         }
         let port = free_port()?;
         // A throwaway cluster: no fsync; tests kill workers and receivers, never the server.
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-            dir.display()
+            "-p {port} -c unix_socket_directories='' -c listen_addresses=127.0.0.1 -c fsync=off \
+             -c synchronous_commit=off -c full_page_writes=off"
         );
-        let cluster = Cluster { bin: bin.clone(), data: data.clone() };
+        // Made before the start, so a start that fails or times out is stopped too.
+        let cluster = Postgres {
+            url: format!("postgresql://postgres:{password}@127.0.0.1:{port}/postgres"),
+            cluster: Some(Cluster { bin: bin.clone(), data: data.clone() }),
+        };
         run(as_server_user(&bin.join("pg_ctl"))
             .arg("-D")
             .arg(&data)
@@ -67,9 +88,8 @@ impl Postgres {
             .arg(dir.join("server.log"))
             .args(["-w", "-t", "60", "start"]))
         .with_context(|| format!("starting PostgreSQL (its log: {})", dir.join("server.log").display()))?;
-        let url = format!("postgresql://postgres@127.0.0.1:{port}/postgres");
-        eprintln!("xtask: started a throwaway PostgreSQL at {url} ({})", data.display());
-        Ok(Postgres { url, cluster: Some(cluster) })
+        eprintln!("xtask: started a throwaway PostgreSQL on 127.0.0.1:{port} ({})", data.display());
+        Ok(cluster)
     }
 }
 
@@ -110,27 +130,52 @@ fn server_binaries() -> Result<PathBuf> {
 
 /// `target/postgres`, writable by the user the server runs as. Under root that is Debian's
 /// `postgres` user (initdb refuses root), which must also be able to reach the directory; when
-/// it cannot (a checkout under a private home), a directory under the system's temp dir is used.
+/// it cannot (a checkout under a private home), a new private directory under the system's
+/// temp dir is used.
 fn cluster_dir() -> Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
     let preferred = root().join("target").join("postgres");
     std::fs::create_dir_all(&preferred)?;
     if !is_root() {
         return Ok(preferred);
     }
-    for dir in [preferred, std::env::temp_dir().join("paywit-postgres")] {
-        std::fs::create_dir_all(&dir)?;
-        run(Command::new("chown").args(["-R", "postgres:"]).arg(&dir))?;
-        let reachable = Command::new("runuser")
-            .args(["-u", "postgres", "--", "test", "-w"])
-            .arg(&dir)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if reachable {
-            return Ok(dir);
-        }
+    give_to_server_user(&preferred)?;
+    if reachable_by_server_user(&preferred) {
+        return Ok(preferred);
+    }
+    let fallback = std::env::temp_dir().join(format!("paywit-postgres-{}-{}", std::process::id(), random_hex(4)?));
+    std::fs::DirBuilder::new().mode(0o700).create(&fallback)?; // new: fails if it exists
+    give_to_server_user(&fallback)?;
+    if reachable_by_server_user(&fallback) {
+        return Ok(fallback);
     }
     bail!("the postgres user can write neither target/postgres nor a temp dir: set {URL_VARIABLE}")
+}
+
+/// Whether the server's user can write `dir` (it must reach it through every parent).
+fn reachable_by_server_user(dir: &Path) -> bool {
+    Command::new("runuser")
+        .args(["-u", "postgres", "--", "test", "-w"])
+        .arg(dir)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Makes `path` (recursively) the server user's when this is root.
+fn give_to_server_user(path: &Path) -> Result<()> {
+    if is_root() {
+        run(Command::new("chown").args(["-R", "postgres:"]).arg(path))?;
+    }
+    Ok(())
+}
+
+/// `bytes` random bytes from the kernel, as hex.
+fn random_hex(bytes: usize) -> Result<String> {
+    use std::io::Read;
+    let mut buffer = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buffer)?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `program` run as the server's user: the `postgres` user when this is root, else as is.
