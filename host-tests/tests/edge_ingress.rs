@@ -125,15 +125,16 @@ impl Drop for JcoServe {
         // Then whatever is left of the group (the leader too, if it is still there).
         // SAFETY: kill(2) on the group spawned with process_group(0): jco's node and its children only.
         unsafe { libc::kill(-group, libc::SIGTERM) };
-        let _ = self.0.wait();
         for _ in 0..50 {
-            if live_group(group).is_empty() {
+            let leader_done = matches!(self.0.try_wait(), Ok(Some(_)));
+            if leader_done && live_group(group).is_empty() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         // SAFETY: as above; for what ignored SIGTERM for 5 s.
         unsafe { libc::kill(-group, libc::SIGKILL) };
+        let _ = self.0.wait();
     }
 }
 
@@ -387,7 +388,7 @@ async fn keys_from_signed_material(runtime: Runtime, pre: &ProxyPre<RequestState
     let (upstream, port) = start_upstream().await;
     let github = start(runtime, pre, env_with_scheme(port, "github", GITHUB_SECRET)).await;
     let fingerprint = |body: &str| {
-        paywit::idempotency::fingerprint("POST", "/receiver/events", &Body::Bytes(body.as_bytes().to_vec()))
+        paywit::idempotency::fingerprint("POST", "/paywit/webhook", &Body::Bytes(body.as_bytes().to_vec()))
     };
     // (signed body, the key it must be forwarded under)
     let cases = [
@@ -396,7 +397,9 @@ async fn keys_from_signed_material(runtime: Runtime, pre: &ProxyPre<RequestState
             fingerprint(r#"{"action":"opened","number":7,"hook_id":42}"#),
         ),
         (r#"{"id":1234,"action":"closed"}"#, fingerprint(r#"{"id":1234,"action":"closed"}"#)),
-        (r#"{"id":"gh_evt_9","action":"closed"}"#, "gh_evt_9".to_string()),
+        // A string `id` in a body-only scheme may name the object, not the event: not the key.
+        (r#"{"id":"gh_evt_9","action":"closed"}"#, fingerprint(r#"{"id":"gh_evt_9","action":"closed"}"#)),
+        (r#"{"id":"gh_evt_9","action":"reopened"}"#, fingerprint(r#"{"id":"gh_evt_9","action":"reopened"}"#)),
         ("action=opened&number=7", fingerprint("action=opened&number=7")),
     ];
     for (i, (body, expected)) in cases.iter().enumerate() {
@@ -426,6 +429,15 @@ async fn keys_from_signed_material(runtime: Runtime, pre: &ProxyPre<RequestState
     let reply = send(standard.address, "POST", &headers, body.into()).await;
     assert_eq!(reply.status, 200, "{runtime:?} standard webhooks: {}", reply.body);
     assert_eq!(last_forwarded(&upstream).values("idempotency-key"), vec!["msg_signed_id".to_string()]);
+
+    // Stripe: the signed body's event id.
+    let stripe = start(runtime, pre, env_with_scheme(port, "stripe", "whsec_edge-stripe-secret")).await;
+    let body = r#"{"id":"evt_stripe_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1"}}}"#;
+    let message = Message { body: Body::Text(body.into()), id: None, signed_at: now(), url: None };
+    let headers = webhooks::sign(&Scheme::Stripe, "whsec_edge-stripe-secret", &message).unwrap();
+    let reply = send(stripe.address, "POST", &headers, body.into()).await;
+    assert_eq!(reply.status, 200, "{runtime:?} stripe: {}", reply.body);
+    assert_eq!(last_forwarded(&upstream).values("idempotency-key"), vec!["evt_stripe_1".to_string()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -465,6 +477,11 @@ async fn forged_headers_stay_behind(runtime: Runtime, pre: &ProxyPre<RequestStat
         ("Keep-Alive", "timeout=5"),
         ("Proxy-Authorization", "Basic Zm9yZ2VkOmZvcmdlZA=="),
         ("Trailer", "X-Checksum"),
+        ("X-Client-IP", "203.0.113.66"),
+        ("X-Forwarded-Port", "1"),
+        ("X-HTTP-Method-Override", "DELETE"),
+        ("Idempotency_Key", "forged-underscore"),
+        ("X_Paywit_Signature", "forged-underscore"),
         ("X-End-To-End", "kept"),
     ];
     headers.extend(forged.iter().map(|(name, value)| Header::new(*name, *value)));
@@ -479,7 +496,19 @@ async fn forged_headers_stay_behind(runtime: Runtime, pre: &ProxyPre<RequestStat
     }
     assert_eq!(forwarded.values("x-paywit-extra"), Vec::<String>::new(), "{runtime:?}: no sender X-Paywit-* at all");
     assert_eq!(forwarded.values("idempotency-key"), vec!["msg_forged_headers".to_string()], "{runtime:?}");
-    for name in ["te", "x-forwarded-for", "forwarded", "keep-alive", "proxy-authorization", "trailer"] {
+    for name in [
+        "te",
+        "x-forwarded-for",
+        "forwarded",
+        "keep-alive",
+        "proxy-authorization",
+        "trailer",
+        "x-client-ip",
+        "x-forwarded-port",
+        "x-http-method-override",
+        "idempotency_key",
+        "x_paywit_signature",
+    ] {
         assert_eq!(forwarded.values(name), Vec::<String>::new(), "{runtime:?}: {name} is not forwarded");
     }
     assert_eq!(forwarded.values("x-end-to-end"), vec!["kept".to_string()], "{runtime:?}: end-to-end headers go along");

@@ -52,7 +52,11 @@ const DRAIN_FLOOR: u64 = 8 << 20;
 /// sender's connection to the ingress, which reads the whole body anyway), and
 /// the sender's claims about the client, which the ingress cannot check: a
 /// forwarded `X-Forwarded-For` would let any sender pick the address the
-/// upstream logs or rate-limits. Any `Proxy-*` header is hop-by-hop as well.
+/// upstream logs or rate-limits (so are every `X-Forwarded-*` name and the
+/// other client-address headers common servers read), and the sender's requests
+/// to rewrite the upstream's method or URL. Any `Proxy-*` header is hop-by-hop as
+/// well. Names are compared without case and with `_` read as `-` (CGI-style
+/// servers map both spellings to one variable).
 const NOT_FORWARDED: &[&str] = &[
     "host",
     "content-length",
@@ -70,6 +74,19 @@ const NOT_FORWARDED: &[&str] = &[
     "x-forwarded-proto",
     "x-real-ip",
     "forwarded",
+    "via",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "x-cluster-client-ip",
+    "x-original-forwarded-for",
+    "x-envoy-external-address",
+    "front-end-https",
+    "x-original-url",
+    "x-rewrite-url",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
 ];
 /// Headers the ingress sets itself for the upstream: never taken from the
 /// sender, whose copy would come first and win with a first-value reader (and
@@ -187,16 +204,20 @@ fn parse_url(url: &str) -> Option<Upstream> {
 
 /// Reads the body as raw bytes, refusing with 413 past `limit` (by its
 /// Content-Length or while reading). Before a 413 the rest of the body is read
-/// and dropped, up to the drain bound (see `DRAIN_FLOOR`).
+/// and dropped, up to the drain bound (see `DRAIN_FLOOR`), so the sender sees
+/// the 413 and not a reset; not for a sender that sent `Expect: 100-continue`
+/// and waits to be invited before sending the body (a read would invite it).
 fn read_body(request: &IncomingRequest, limit: u64) -> Result<Vec<u8>, Refusal> {
-    let declared = request.headers().get("content-length");
+    let headers = request.headers();
+    let declared = headers.get("content-length");
     let declared = declared.first().and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok());
+    let waits_to_send = !headers.get("expect").is_empty();
     let bound = drain_bound(limit);
     let body = request.consume().map_err(|_| Refusal(400))?;
     let stream = body.stream().map_err(|_| Refusal(400))?;
     if let Some(length) = declared {
         if length > limit {
-            if length <= bound {
+            if length <= bound && !waits_to_send {
                 drain(&stream, length);
             }
             return Err(Refusal(413));
@@ -266,33 +287,50 @@ fn serve(request: IncomingRequest) -> Answer {
         // Signature, header, timestamp and limit errors: the sender is not trusted; say nothing more.
         Err(_) => return Err(Refusal(401)),
     };
-    let key = idempotency_key(&verified, &body, &config.upstream.path);
+    let key = idempotency_key(&config.scheme, &verified, &body);
     forward(&config, &headers, body, &key, now)
 }
 
 /// The delivery's key, from signed material only, so that a captured delivery
 /// re-sent with new unsigned headers (GitHub's `X-GitHub-Delivery`, Shopify's
 /// `X-Shopify-Webhook-Id`, Razorpay's `X-Razorpay-Event-Id`: none of them is
-/// signed) reaches the upstream under the key it had: the message id where the
-/// scheme signs one (`verified.message-id`, Standard Webhooks' `webhook-id`),
-/// else the signed body's top-level `id` when it is a string (Stripe's
-/// `evt_...`), else paywit's fingerprint of the body (JSON canonicalised, so
-/// NOWPayments, which signs the canonical form, gets the same key for any
-/// layout of the same JSON). An id that is empty, longer than 255 bytes or not
-/// visible ASCII (no spaces) cannot be a header value as it is: the fingerprint stands in.
-fn idempotency_key(verified: &webhooks::Verified, body: &[u8], path: &str) -> String {
+/// signed) reaches the upstream under the key it had, and from what names the
+/// *event*, never the object it is about (a NOWPayments payout or a Shopify cart
+/// keeps its `id` across status changes: keying on it would drop the updates):
+/// - Standard Webhooks: the signed message id (`webhook-id`);
+/// - Stripe: the signed body's `id` (`evt_...`, one per event);
+/// - Coinbase Commerce: the signed body's `event.id`;
+/// - every other scheme: paywit's fingerprint of the body (JSON canonicalised, so
+///   NOWPayments, which signs the canonical form, gets one key for any layout of
+///   the same JSON), over a fixed method and path, so a change of upstream URL
+///   does not change the keys of deliveries still being retried.
+///
+/// An id that is empty, longer than 255 bytes or not visible ASCII cannot be a
+/// header value as it is: the fingerprint stands in.
+fn idempotency_key(scheme: &webhooks::Scheme, verified: &webhooks::Verified, body: &[u8]) -> String {
     let usable = |id: &str| !id.is_empty() && id.len() <= MAX_KEY_LENGTH && id.bytes().all(|b| b.is_ascii_graphic());
-    if let Some(id) = verified.message_id.as_deref().filter(|id| usable(id)) {
-        return id.to_string();
+    let event_id = match scheme {
+        webhooks::Scheme::StandardWebhooks => verified.message_id.clone(),
+        webhooks::Scheme::Stripe => body_string(body, &["id"]),
+        webhooks::Scheme::CoinbaseCommerce => body_string(body, &["event", "id"]),
+        _ => None,
+    };
+    match event_id {
+        Some(id) if usable(&id) => id,
+        _ => idempotency::fingerprint("POST", FINGERPRINT_PATH, &pw::Body::Bytes(body.to_vec())),
     }
-    if let Ok(serde_json::Value::Object(event)) = serde_json::from_slice::<serde_json::Value>(body) {
-        if let Some(serde_json::Value::String(id)) = event.get("id") {
-            if usable(id) {
-                return id.clone();
-            }
-        }
+}
+
+/// The fixed path the fingerprint keys are computed over.
+const FINGERPRINT_PATH: &str = "/paywit/webhook";
+
+/// The string at `path` in the JSON body, if the body is JSON and there is one.
+fn body_string(body: &[u8], path: &[&str]) -> Option<String> {
+    let mut value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    for field in path {
+        value = value.as_object_mut()?.remove(*field)?;
     }
-    idempotency::fingerprint("POST", path, &pw::Body::Bytes(body.to_vec()))
+    value.as_str().map(str::to_string)
 }
 
 /// The sender's headers that go on to the upstream: not the ones the ingress
@@ -305,16 +343,17 @@ fn end_to_end(headers: &[(String, Vec<u8>)], own: &[String]) -> FieldList {
         .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
         .filter_map(|(_, value)| std::str::from_utf8(value).ok())
         .flat_map(|value| value.split(','))
-        .map(|token| token.trim().to_ascii_lowercase())
+        .map(|token| token.trim().to_ascii_lowercase().replace('_', "-"))
         .filter(|token| !token.is_empty())
         .collect();
     headers
         .iter()
         .filter(|(name, _)| {
-            let name = name.to_ascii_lowercase();
+            let name = name.to_ascii_lowercase().replace('_', "-");
             !(name.starts_with(PAYWIT_PREFIX)
                 || name == IDEMPOTENCY_KEY
                 || name.starts_with("proxy-")
+                || name.starts_with("x-forwarded-")
                 || NOT_FORWARDED.contains(&name.as_str())
                 || listed.contains(&name)
                 || own.iter().any(|own| own.eq_ignore_ascii_case(&name)))
@@ -406,6 +445,7 @@ fn respond(out: ResponseOutparam, status: u16, extra: &[(String, Vec<u8>)]) {
     headers.extend(extra.iter().cloned());
     let text: &[u8] = match status {
         200 => b"ok\n",
+        400 => b"bad request\n",
         401 => b"unauthorized\n",
         405 => b"method not allowed\n",
         413 => b"payload too large\n",
