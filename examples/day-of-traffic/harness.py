@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -79,7 +80,8 @@ class System:
     def wait_for(port: int, process: subprocess.Popen) -> None:
         for _ in range(300):
             if process.poll() is not None:
-                raise RuntimeError(f"{process.args} exited with {process.returncode}: {process.stdout.read()}")
+                shown = [arg if arg.startswith("-") or not args_before_secret(process.args, arg) else "***" for arg in map(str, process.args)]
+                raise RuntimeError(f"{shown} exited with {process.returncode}: {process.stdout.read()}")
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     return
@@ -224,6 +226,18 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
     }
 
 
+def args_before_secret(args, arg: str) -> bool:
+    """Whether `arg` in a command line follows `--secret` (so is one)."""
+    args = [str(a) for a in args]
+    return any(a == "--secret" and b == arg for a, b in zip(args, args[1:]))
+
+
+def without_password(text: str) -> str:
+    """`text` with the password of any URL in it (userinfo or a `password=` parameter) hidden."""
+    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", text)
+
+
 @contextmanager
 def postgres_schema(base: str = POSTGRES):
     """A fresh schema in the PostgreSQL database at `base`, dropped afterwards; yields the URL that
@@ -234,7 +248,8 @@ def postgres_schema(base: str = POSTGRES):
     try:
         admin = psycopg.connect(base, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        raise ConnectionError(f"no PostgreSQL at {base} ({error}); start one, or set {PG_URL_VARIABLE}") from error
+        raise ConnectionError(f"no PostgreSQL at {without_password(base)} ({without_password(str(error))}); "
+                              f"start one, or set {PG_URL_VARIABLE}") from None
     admin.execute(f"CREATE SCHEMA {name}")
     try:
         yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{name}"

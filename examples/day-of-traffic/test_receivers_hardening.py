@@ -18,6 +18,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import signal
 import socket
 import sqlite3
 import threading
@@ -256,7 +257,8 @@ def test_bad_json_or_bad_order_fields_are_a_400_and_the_receiver_goes_on(start, 
                  b'{"amount": "ten", "card": "4242424242424242"}', b'{"amount": 10.5, "card": "4242424242424242"}',
                  b'{"amount": -5, "card": "4242424242424242"}', b'{"amount": true, "card": "4242424242424242"}',
                  b'{"amount": 1e30, "card": "4242424242424242"}', b'{"amount": 100000000000000000000000, "card": "4242"}',
-                 b'{"amount": 100, "card": 4242424242424242}', b'{"amount": 100, "card": ""}']:
+                 b'{"amount": 100, "card": 4242424242424242}', b'{"amount": 100, "card": ""}',
+                 b"[" * 100_000 + b"]" * 100_000]:
         status, answer = post(f"{system.receiver_url}/orders", body)
         assert (body, status) == (body, 400), answer
         assert alive(system), f"{body!r} stopped the receiver"
@@ -414,3 +416,32 @@ def test_two_workers_never_send_one_orders_charge_at_once(start, receiver):
     assert all(worker.poll() is None for worker in workers)
     sent = Counter(key for method, path, key, _, _ in gateway.log if method == "POST")
     assert sent == Counter(keys), "each order's charge sent once, by one worker"
+
+
+@pytest.mark.parametrize("receiver", ["python", "node"])
+def test_a_worker_whose_call_outlived_its_lease_does_not_overwrite_the_outcome(start, receiver):
+    """Worker A is stopped mid-call past its lease; worker B takes the order and charges it (same
+    key); when A resumes, its late failure must not turn the charged order into 'failed'."""
+    calls = []
+
+    def charge(headers: dict) -> Tuple[float, int, dict]:
+        calls.append(headers.get("idempotency-key"))
+        if len(calls) == 1:
+            return 1.0, 503, {"error": {"type": "api_error"}}
+        return 0.0, 200, {"id": "pi_fenced", "object": "payment_intent", "status": "succeeded"}
+    system, gateway = start(receiver, {("POST", r"/v1/payment_intents"): charge})
+    assert post(f"{system.receiver_url}/orders", json.dumps({"amount": 1000, "card": "4242424242424242"}).encode())[0] == 202
+    with system.store() as store:
+        store.execute("UPDATE orders SET attempts = 6")  # A's failure would be the last attempt: 'failed' sticks
+        first = system.worker()
+        assert gateway.arrived.wait(20), "worker A called the gateway"
+        first.send_signal(signal.SIGSTOP)
+        try:
+            second = system.worker()
+            assert until(lambda: store.one("SELECT status FROM orders")[0] == "charged", 30), "B charged after A's lease"
+        finally:
+            first.send_signal(signal.SIGCONT)
+        time.sleep(4)  # A's call times out and it tries to record the failure
+        assert store.one("SELECT status, payment_intent FROM orders") == ("charged", "pi_fenced")
+    assert first.poll() is None and second.poll() is None
+    assert len(set(calls)) == 1, "one idempotency key for both calls"

@@ -195,7 +195,9 @@ async function processOneEvent() {
 // A 'charging' order whose lease ran out (its worker died mid-call) is due again.
 const dueOrder = db.prepare("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN ('pending', 'retrying', 'charging') AND next_attempt_at <= ? ORDER BY id LIMIT 1");
 const lease = db.prepare("UPDATE orders SET status = 'charging', next_attempt_at = ? WHERE id = ?");
-const setOrder = db.prepare('UPDATE orders SET status = ?, attempts = ?, payment_intent = COALESCE(?, payment_intent), detail = ?, next_attempt_at = ? WHERE id = ?');
+// The outcome is written only while this worker's lease holds: a worker whose call outlived its
+// lease (another worker has the order since) drops its answer rather than overwrite the other's.
+const setOrder = db.prepare("UPDATE orders SET status = ?, attempts = ?, payment_intent = COALESCE(?, payment_intent), detail = ?, next_attempt_at = ? WHERE id = ? AND status = 'charging' AND next_attempt_at = ?");
 const LEASE_SECONDS = 10; // longer than a call (its timeout: 2 s)
 
 /** The next due order, claimed for this worker (status 'charging' for LEASE_SECONDS) in one write
@@ -203,7 +205,10 @@ const LEASE_SECONDS = 10; // longer than a call (its timeout: 2 s)
  *  another retries after the lease, with the same key. */
 const claimOrder = db.transaction(() => {
   const order = dueOrder.get(now());
-  if (order) lease.run(now() + LEASE_SECONDS, order.id);
+  if (order) {
+    order.lease = now() + LEASE_SECONDS;
+    lease.run(order.lease, order.id);
+  }
   return order;
 });
 
@@ -212,31 +217,41 @@ async function chargeOneOrder() {
   const order = claimOrder.immediate();
   if (!order) return false;
   const attempts = order.attempts + 1;
+  const settle = (status, intent, detail, nextAttemptAt) =>
+    setOrder.run(status, attempts, intent, detail, nextAttemptAt, order.id, order.lease);
   let failure;
+  let response;
+  let body;
   try {
-    const response = await fetch(`${args.gateway}/v1/payment_intents`, {
+    response = await fetch(`${args.gateway}/v1/payment_intents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': order.idempotency_key },
       body: JSON.stringify({ amount: order.amount, currency: 'usd', card: order.card }),
       signal: AbortSignal.timeout(2000),
     });
-    const body = await response.json().catch(() => ({}));
-    if (response.ok) {
-      setOrder.run(body.status === 'succeeded' ? 'charged' : body.status, attempts, body.id, null, 0, order.id);
-      return true;
-    }
-    if (response.status === 402) {
-      setOrder.run('declined', attempts, body.error?.payment_intent?.id ?? null, body.error?.code ?? null, 0, order.id);
-      return true;
-    }
-    failure = httpFailure(response);
+    body = await response.json().catch(() => ({}));
   } catch (error) {
     failure = transportFailure(error);
   }
+  if (!failure) {
+    const intent = body !== null && typeof body === 'object' ? body : {};
+    if (response.ok && typeof intent.status === 'string' && typeof intent.id === 'string') {
+      settle(intent.status === 'succeeded' ? 'charged' : intent.status, intent.id, null, 0);
+      return true;
+    }
+    if (response.status === 402) {
+      const declined = intent.error !== null && typeof intent.error === 'object' ? intent.error : {};
+      const id = declined.payment_intent?.id;
+      settle('declined', typeof id === 'string' ? id : null, typeof declined.code === 'string' ? declined.code : null, 0);
+      return true;
+    }
+    // A 2xx whose answer is not a payment intent counts as a failed attempt, like a server error.
+    failure = response.ok ? { status: 502 } : httpFailure(response);
+  }
   const { category } = classify(failure); // kept with the order, for the operator
   const step = nextStep(apiPolicy(), attempts, failure);
-  if (step.retryAfterMs === undefined) setOrder.run('failed', attempts, null, `${JSON.stringify(step.giveUp)}: ${category}`, 0, order.id);
-  else setOrder.run('retrying', attempts, null, category, now() + step.retryAfterMs / 1000 / timeScale, order.id);
+  if (step.retryAfterMs === undefined) settle('failed', null, `${JSON.stringify(step.giveUp)}: ${category}`, 0);
+  else settle('retrying', null, category, now() + step.retryAfterMs / 1000 / timeScale);
   return true;
 }
 

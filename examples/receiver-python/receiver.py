@@ -46,7 +46,7 @@ def parse_order(raw: bytes) -> "tuple[int, str]":
     """An order's (amount, card) from its JSON body; raises Refused (400) on anything else."""
     try:
         order = json.loads(raw)
-    except ValueError:  # not UTF-8, or not JSON
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested past the parser's depth
         raise Refused(400, "the body is not JSON") from None
     if not isinstance(order, dict):
         raise Refused(400, "the body is not a JSON object")

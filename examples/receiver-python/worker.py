@@ -215,45 +215,87 @@ def _failure(error: BaseException) -> paywit.Failure:
     return paywit.Failure(transport=paywit.TransportError.CONNECTION_RESET)
 
 
+ORDER_LEASE_SECONDS = 10
+# The whole gateway call, well inside the lease (urlopen's timeout bounds each read, not the call).
+CHARGE_DEADLINE_SECONDS = 5
+
+
 def charge_one_order(store: Store, gateway: str, time_scale: float) -> bool:
     """Makes (or retries, with the same key) the charge of the next due order. Several workers
-    may run: a worker claims the order first (status 'charging'), so no two call at once."""
+    may run: a worker claims the order first (status 'charging', a lease), so no two call at once,
+    and writes the outcome only while the lease is still its own: a worker whose call outlived
+    its lease (another has taken the order since) drops its answer instead of overwriting."""
     lock = " FOR UPDATE SKIP LOCKED" if store.postgres else ""
     with store.transaction():
         row = store.one("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN "
                         "('pending', 'retrying', 'charging') AND next_attempt_at <= ? ORDER BY id LIMIT 1" + lock, (now(),))
         if row is not None:
             # A lease: if this worker dies mid-call, another retries after it, with the same key.
-            store.execute("UPDATE orders SET status = 'charging', next_attempt_at = ? WHERE id = ?", (now() + 10, row[0]))
+            lease = now() + ORDER_LEASE_SECONDS
+            store.execute("UPDATE orders SET status = 'charging', next_attempt_at = ? WHERE id = ?", (lease, row[0]))
     if row is None:
         return False
     order_id, key, amount, card, attempts = row
+
+    def settle(assignments: str, values: tuple) -> None:
+        """`UPDATE orders SET <assignments>` for this order, only while this worker's lease holds."""
+        store.execute(f"UPDATE orders SET {assignments} WHERE id = ? AND status = 'charging' AND next_attempt_at = ?",
+                      values + (order_id, lease))
+
+    try:
+        intent = _charge(gateway, key, amount, card)
+        status = "charged" if intent["status"] == "succeeded" else str(intent["status"])
+        settle("status = ?, attempts = ?, payment_intent = ?", (status, attempts + 1, str(intent["id"])))
+        return True
+    except urllib.error.HTTPError as error:
+        failure: paywit.Failure = _failure(error)
+        if error.code == 402:
+            body = _json_object(error.read())
+            declined = body.get("error") if isinstance(body.get("error"), dict) else {}
+            intent = declined.get("payment_intent") if isinstance(declined.get("payment_intent"), dict) else {}
+            settle("status = 'declined', attempts = ?, detail = ?, payment_intent = ?",
+                   (attempts + 1, str(declined.get("code")), intent.get("id") and str(intent["id"])))
+            return True
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError, TimeoutError) as error:
+        failure = _failure(error)
+    except (KeyError, TypeError, AttributeError):
+        # A 2xx whose answer is not a payment intent: counted as a failed attempt, retried on the
+        # schedule like a server error, so the order never sits in 'charging' forever.
+        failure = paywit.Failure(status=502)
+    category = paywit.classify(failure).category.value  # kept with the order, for the operator
+    step = paywit.next_step(paywit.api_policy(), attempts + 1, failure)
+    if step.retry_after_ms is None:
+        settle("status = 'failed', attempts = ?, detail = ?", (attempts + 1, f"{step.give_up}: {category}"))
+    else:
+        settle("status = 'retrying', attempts = ?, next_attempt_at = ?, detail = ?",
+               (attempts + 1, now() + step.retry_after_ms / 1000 / time_scale, category))
+    return True
+
+
+def _charge(gateway: str, key: str, amount: int, card: str) -> dict:
+    """POSTs the charge with its idempotency key; the whole call ends within CHARGE_DEADLINE_SECONDS."""
     request = urllib.request.Request(f"{gateway}/v1/payment_intents", method="POST",
                                      data=json.dumps({"amount": amount, "currency": "usd", "card": card}).encode(),
                                      headers={"content-type": "application/json", "idempotency-key": key})
+    deadline = time.monotonic() + CHARGE_DEADLINE_SECONDS
+    with urllib.request.urlopen(request, timeout=2) as response:
+        chunks = []
+        while chunk := response.read1(65536) if hasattr(response, "read1") else response.read(65536):
+            chunks.append(chunk)
+            if time.monotonic() > deadline or sum(map(len, chunks)) > 1 << 20:
+                raise TimeoutError("the gateway's answer took longer than the charge deadline")
+        intent = json.loads(b"".join(chunks))
+    if not isinstance(intent, dict):
+        raise KeyError("status")
+    return intent
+
+
+def _json_object(raw: bytes) -> dict:
     try:
-        with urllib.request.urlopen(request, timeout=2) as response:
-            intent = json.loads(response.read())
-        status = "charged" if intent["status"] == "succeeded" else intent["status"]
-        store.execute("UPDATE orders SET status = ?, attempts = ?, payment_intent = ? WHERE id = ?",
-                      (status, attempts + 1, intent["id"], order_id))
-        return True
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        failure = _failure(error)
-        if isinstance(error, urllib.error.HTTPError) and error.code == 402:
-            body = json.loads(error.read() or b"{}").get("error", {})
-            store.execute("UPDATE orders SET status = 'declined', attempts = ?, detail = ?, payment_intent = ? WHERE id = ?",
-                          (attempts + 1, body.get("code"), body.get("payment_intent", {}).get("id"), order_id))
-            return True
-        category = paywit.classify(failure).category.value  # kept with the order, for the operator
-        step = paywit.next_step(paywit.api_policy(), attempts + 1, failure)
-        if step.retry_after_ms is None:
-            store.execute("UPDATE orders SET status = 'failed', attempts = ?, detail = ? WHERE id = ?",
-                          (attempts + 1, f"{step.give_up}: {category}", order_id))
-        else:
-            store.execute("UPDATE orders SET status = 'retrying', attempts = ?, next_attempt_at = ?, detail = ? WHERE id = ?",
-                          (attempts + 1, now() + step.retry_after_ms / 1000 / time_scale, category, order_id))
-        return True
+        value = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def poll_one_object(store: Store, gateway: str, time_scale: float) -> bool:
