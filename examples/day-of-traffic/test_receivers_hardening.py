@@ -445,3 +445,28 @@ def test_a_worker_whose_call_outlived_its_lease_does_not_overwrite_the_outcome(s
         assert store.one("SELECT status, payment_intent FROM orders") == ("charged", "pi_fenced")
     assert first.poll() is None and second.poll() is None
     assert len(set(calls)) == 1, "one idempotency key for both calls"
+
+
+def test_a_request_trickled_in_byte_by_byte_is_cut_off_at_its_deadline(start):
+    """The socket timeout bounds each read only: a body sent a byte at a time, each well inside it,
+    must still not hold a thread past the request's deadline (Python's receiver; node:http has
+    its own requestTimeout)."""
+    system, _ = start("python")
+    system.stop_receivers()
+    system.start_receivers("--request-deadline", "2")
+    port = int(system.receiver_url.rsplit(":", 1)[1])
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(b"POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+        closed = False
+        while time.monotonic() - started < 10 and not closed:
+            try:
+                client.sendall(b" ")
+                client.settimeout(0.5)
+                closed = client.recv(4096) == b""
+            except socket.timeout:
+                continue
+            except OSError:
+                closed = True
+    assert closed and time.monotonic() - started < 6, "the trickling request was cut off at its deadline"
+    assert post(f"{system.receiver_url}/orders", b'{"amount": 1200, "card": "4242424242424242"}')[0] == 202

@@ -178,6 +178,9 @@ async function processOneEvent() {
       logAttempt.run(now(), row.event_id, 'processed', null);
     }).immediate();
   } catch (error) {
+    // The store's own trouble (busy, locked, I/O, a full disk) is not the event's fault: the main
+    // loop logs it, pauses and goes on, and the event is taken again.
+    if (/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|PROTOCOL)/.test(error?.code ?? '')) throw error;
     let category = error.category;
     if (!(error instanceof ProcessingFailed)) {
       console.error(`worker: processing ${row.event_id} threw:`, error);

@@ -13,7 +13,9 @@ import argparse
 import json
 import queue
 import re
+import socket
 import sys
+import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +32,9 @@ SCHEME = "standard-webhooks"  # the sandbox gateway's; the deliveries log keeps 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 # A connection that sends nothing for this long is dropped (a stalled body holds no thread for good).
 SOCKET_TIMEOUT_SECONDS = 30
+# A request's headers and body must have arrived this long after its first byte was awaited, however
+# slowly they trickle in (the socket timeout bounds each read only); then the connection is closed.
+REQUEST_DEADLINE_SECONDS = 30.0
 # An order's amount: a positive integer, at most 2^53 - 1 (the same numbers in JSON everywhere).
 MAX_AMOUNT = 2**53 - 1
 
@@ -60,12 +65,53 @@ def parse_order(raw: bytes) -> "tuple[int, str]":
     return amount, card
 
 
-def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float = 0.0) -> type:
+class Deadlines:
+    """Closes the connections whose request has not fully arrived by its deadline: one watchdog
+    thread for the server, not a timer per request."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.pending: "dict[int, tuple[float, socket.socket]]" = {}
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def start(self, connection: socket.socket) -> None:
+        with self.lock:
+            self.pending[id(connection)] = (time.monotonic() + self.seconds, connection)
+
+    def end(self, connection: socket.socket) -> None:
+        with self.lock:
+            self.pending.pop(id(connection), None)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(min(1.0, self.seconds / 4))
+            with self.lock:
+                late = [c for key, (due, c) in list(self.pending.items()) if due < time.monotonic()]
+                for connection in late:
+                    self.pending.pop(id(connection), None)
+            for connection in late:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)  # the handler's read ends; it closes
+                except OSError:
+                    pass
+
+
+def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float = 0.0,
+                 request_deadline: float = REQUEST_DEADLINE_SECONDS) -> type:
     pool: "queue.SimpleQueue[Store]" = queue.SimpleQueue()  # store connections, reused across requests
+    deadlines = Deadlines(request_deadline)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         timeout = SOCKET_TIMEOUT_SECONDS
+
+        def handle_one_request(self) -> None:
+            deadlines.start(self.connection)  # until the body is read (see _body)
+            try:
+                super().handle_one_request()
+            finally:
+                deadlines.end(self.connection)
 
         def _answer(self, status: int, body: dict, close: bool = False) -> None:
             data = json.dumps(body).encode()
@@ -96,6 +142,8 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
                 raw = self.rfile.read(length)
             except TimeoutError:
                 raise Refused(408, "the body stalled") from None
+            finally:
+                deadlines.end(self.connection)  # what follows is the receiver's own time
             if len(raw) < length:
                 raise Refused(400, "the body ended before its Content-Length")
             self.body_read = True
@@ -194,10 +242,13 @@ def main() -> None:
     parser.add_argument("--secret", action="append", required=True, help="webhook secret (repeat for rotation)")
     parser.add_argument("--pause-before-answer", type=float, default=0.0,
                         help="chaos test hook: sleep after recording a new event, before answering 200")
+    parser.add_argument("--request-deadline", type=float, default=REQUEST_DEADLINE_SECONDS,
+                        help="seconds a request's headers and body may take to arrive (then the connection is closed)")
     args = parser.parse_args()
     Store(args.db).close()
     verifier = paywit.Verifier(SCHEME, args.secret)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.db, verifier, args.pause_before_answer))
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.db, verifier, args.pause_before_answer,
+                                                                             args.request_deadline))
     print(f"receiver: listening on http://127.0.0.1:{args.port}", flush=True)
     server.serve_forever()
 

@@ -84,6 +84,15 @@ class Store:
     """One connection to the store. `url`: a file path (SQLite) or `postgresql://...`
     (an `options=-csearch_path=...` parameter picks the schema)."""
 
+    def is_unavailable(self, error: BaseException) -> bool:
+        """Whether `error` is the store's own trouble (I/O, a full disk, a lock not had, a lost
+        connection), which passes, and never something an event's content caused."""
+        if self.postgres:
+            import psycopg
+
+            return isinstance(error, psycopg.OperationalError)
+        return isinstance(error, sqlite3.OperationalError)
+
     def __init__(self, url: str) -> None:
         self.postgres = url.startswith(("postgresql://", "postgres://"))
         if self.postgres:

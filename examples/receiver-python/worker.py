@@ -79,8 +79,10 @@ def process_one_event(store: Store, gateway: str, time_scale: float = 1.0, pause
             finish_event(store, event_id, pause_seconds)
             return True
     except Exception as error:
-        if row is None:
-            raise  # no event taken: the store itself failed (the main loop logs it and goes on)
+        if row is None or store.is_unavailable(error):
+            # The store itself failed (no event taken, or disk, lock or connection trouble): not the
+            # event's fault, so not a failure of it. The main loop logs it, pauses, and goes on.
+            raise
         if isinstance(error, ProcessingFailed):
             category, failure = error.category, error.failure
         else:
