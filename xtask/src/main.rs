@@ -286,18 +286,16 @@ fn test(part: Option<&str>) -> Result<()> {
     }
     // The machines run no database server: the PostgreSQL tests get a throwaway cluster.
     let postgres = if wanted("integration") || wanted("operator") { Some(postgres::Postgres::start()?) } else { None };
-    let pg_url = postgres.as_ref().map(|p| p.url.as_str()).unwrap_or_default();
     if wanted("integration") {
         // The reference integration end to end: the sandbox gateway, each receiver and its worker,
         // every misbehaviour on, a worker killed mid-event; on SQLite and on PostgreSQL.
-        day_of_traffic(&["-m", "pytest", "-q"], Some(pg_url))?;
+        day_of_traffic(&["-m", "pytest", "-q"])?;
     }
     if wanted("operator") {
         // The operator's dashboard: its logic (pytest), then end to end in headless Chromium.
         run(Command::new(python()?)
             .args(["-m", "pytest", "-q"])
             .env("PYTHONPATH", root().join("packages/python"))
-            .env(postgres::URL_VARIABLE, pg_url)
             .current_dir(root().join("examples/operator")))?;
         browser_test(None)?;
     }
@@ -384,13 +382,13 @@ fn demo() -> Result<()> {
     build()?;
     run(cargo().args(["run", "--quiet", "--package", "paywit-host-tests", "--example", "demo"]))?;
     let keep_up = std::env::args().nth(2).filter(|a| a == "--keep-up");
-    day_of_traffic(&["demo.py"].into_iter().chain(keep_up.as_deref()).collect::<Vec<_>>(), None)
+    day_of_traffic(&["demo.py"].into_iter().chain(keep_up.as_deref()).collect::<Vec<_>>())
 }
 
 /// Runs `python ARGS` in examples/day-of-traffic, with the sandbox gateway built and the Node
 /// receiver's dependencies installed (better-sqlite3 builds from source on a new machine);
-/// `pg_url`: the PostgreSQL server its PostgreSQL tests use.
-fn day_of_traffic(args: &[&str], pg_url: Option<&str>) -> Result<()> {
+/// Its PostgreSQL tests use the server `PAYWIT_PG_URL` names (see `postgres.rs`).
+fn day_of_traffic(args: &[&str]) -> Result<()> {
     run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
     npm_ci(&root().join("examples/receiver-node"))?;
     let mut command = Command::new(python()?);
@@ -398,9 +396,6 @@ fn day_of_traffic(args: &[&str], pg_url: Option<&str>) -> Result<()> {
         .args(args)
         .env("PYTHONPATH", root().join("packages/python"))
         .current_dir(root().join("examples/day-of-traffic"));
-    if let Some(url) = pg_url {
-        command.env(postgres::URL_VARIABLE, url);
-    }
     run(&mut command)
 }
 
@@ -440,7 +435,6 @@ fn bench() -> Result<()> {
         Command::new(self::python()?)
             .arg("load.py")
             .env("PYTHONPATH", root.join("packages/python"))
-            .env(postgres::URL_VARIABLE, &postgres.url)
             .current_dir(root.join("examples/day-of-traffic")),
     )?;
     drop(postgres);

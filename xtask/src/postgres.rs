@@ -20,7 +20,9 @@ use crate::{apt_install, is_root, root, run};
 pub const URL_VARIABLE: &str = "PAYWIT_PG_URL";
 
 /// A server for the tests: the one `PAYWIT_PG_URL` names, or a cluster this process started
-/// (stopped when dropped).
+/// (stopped when dropped). Either way the tests find it in `PAYWIT_PG_URL`, inherited from this
+/// process: set in its environment, not on each command, so the commands xtask prints never show
+/// the password.
 pub struct Postgres {
     /// `postgresql://...` of a database the tests may create schemas in.
     pub url: String,
@@ -89,6 +91,8 @@ impl Postgres {
             .args(["-w", "-t", "60", "start"]))
         .with_context(|| format!("starting PostgreSQL (its log: {})", dir.join("server.log").display()))?;
         eprintln!("xtask: started a throwaway PostgreSQL on 127.0.0.1:{port} ({})", data.display());
+        // xtask runs its commands one after another from this one thread.
+        std::env::set_var(URL_VARIABLE, &cluster.url);
         Ok(cluster)
     }
 }
@@ -96,6 +100,7 @@ impl Postgres {
 impl Drop for Postgres {
     fn drop(&mut self) {
         if let Some(cluster) = &self.cluster {
+            std::env::remove_var(URL_VARIABLE);
             let stopped = as_server_user(&cluster.bin.join("pg_ctl"))
                 .arg("-D")
                 .arg(&cluster.data)
