@@ -70,6 +70,9 @@ class System:
     receiver_processes: List[subprocess.Popen] = field(default_factory=list)
     processes: List[subprocess.Popen] = field(default_factory=list)
 
+    def __repr__(self) -> str:  # pytest shows it on a failure: no database password, no secret
+        return f"System(db={without_password(str(self.db))!r}, receiver={self.receiver!r}, receivers={self.receivers})"
+
     def spawn(self, *args: str, **env: str) -> subprocess.Popen:
         process = subprocess.Popen(list(args), cwd=RECEIVERS[self.receiver][0], env={**os.environ, "PYTHONPATH": str(ROOT / "packages" / "python"), **env},
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

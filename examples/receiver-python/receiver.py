@@ -32,8 +32,8 @@ SCHEME = "standard-webhooks"  # the sandbox gateway's; the deliveries log keeps 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 # A connection that sends nothing for this long is dropped (a stalled body holds no thread for good).
 SOCKET_TIMEOUT_SECONDS = 30
-# A request's headers and body must have arrived this long after its first byte was awaited, however
-# slowly they trickle in (the socket timeout bounds each read only); then the connection is closed.
+# A request's headers and body must have arrived this long after its first byte, however slowly they
+# trickle in (the socket timeout bounds each read only); then the connection is closed.
 REQUEST_DEADLINE_SECONDS = 30.0
 # An order's amount: a positive integer, at most 2^53 - 1 (the same numbers in JSON everywhere).
 MAX_AMOUNT = 2**53 - 1
@@ -86,15 +86,15 @@ class Deadlines:
     def _watch(self) -> None:
         while True:
             time.sleep(min(1.0, self.seconds / 4))
+            # Under the lock, so a request whose body was read (`end`) before is never cut off.
             with self.lock:
-                late = [c for key, (due, c) in list(self.pending.items()) if due < time.monotonic()]
-                for connection in late:
-                    self.pending.pop(id(connection), None)
-            for connection in late:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)  # the handler's read ends; it closes
-                except OSError:
-                    pass
+                for key, (due, connection) in list(self.pending.items()):
+                    if due < time.monotonic():
+                        del self.pending[key]
+                        try:
+                            connection.shutdown(socket.SHUT_RDWR)  # the handler's read ends; it closes
+                        except OSError:
+                            pass
 
 
 def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float = 0.0,
@@ -107,6 +107,15 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
         timeout = SOCKET_TIMEOUT_SECONDS
 
         def handle_one_request(self) -> None:
+            try:
+                # An idle keep-alive connection waits for its next request under the socket
+                # timeout only: the deadline runs from the request's first byte.
+                if not self.rfile.peek(1):
+                    self.close_connection = True
+                    return
+            except (TimeoutError, OSError):
+                self.close_connection = True
+                return
             deadlines.start(self.connection)  # until the body is read (see _body)
             try:
                 super().handle_one_request()
