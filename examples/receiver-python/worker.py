@@ -281,12 +281,12 @@ def _charge(gateway: str, key: str, amount: int, card: str) -> dict:
                                      headers={"content-type": "application/json", "idempotency-key": key})
     deadline = time.monotonic() + CHARGE_DEADLINE_SECONDS
     with urllib.request.urlopen(request, timeout=2) as response:
-        chunks = []
-        while chunk := response.read1(65536) if hasattr(response, "read1") else response.read(65536):
-            chunks.append(chunk)
-            if time.monotonic() > deadline or sum(map(len, chunks)) > 1 << 20:
+        answer = bytearray()
+        while chunk := response.read1(65536):
+            answer += chunk
+            if time.monotonic() > deadline or len(answer) > 1 << 20:
                 raise TimeoutError("the gateway's answer took longer than the charge deadline")
-        intent = json.loads(b"".join(chunks))
+        intent = json.loads(answer)
     if not isinstance(intent, dict):
         raise KeyError("status")
     return intent

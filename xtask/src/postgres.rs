@@ -24,8 +24,7 @@ pub const URL_VARIABLE: &str = "PAYWIT_PG_URL";
 /// process: set in its environment, not on each command, so the commands xtask prints never show
 /// the password.
 pub struct Postgres {
-    /// `postgresql://...` of a database the tests may create schemas in.
-    pub url: String,
+    /// The cluster this process started, if it started one.
     cluster: Option<Cluster>,
 }
 
@@ -37,9 +36,9 @@ struct Cluster {
 impl Postgres {
     /// `PAYWIT_PG_URL` when set, else a new cluster.
     pub fn start() -> Result<Postgres> {
-        if let Ok(url) = std::env::var(URL_VARIABLE) {
+        if std::env::var_os(URL_VARIABLE).is_some() {
             eprintln!("xtask: PostgreSQL tests use {URL_VARIABLE}");
-            return Ok(Postgres { url, cluster: None });
+            return Ok(Postgres { cluster: None });
         }
         let bin = server_binaries()?;
         let dir = cluster_dir()?;
@@ -79,10 +78,7 @@ impl Postgres {
              -c synchronous_commit=off -c full_page_writes=off"
         );
         // Made before the start, so a start that fails or times out is stopped too.
-        let cluster = Postgres {
-            url: format!("postgresql://postgres:{password}@127.0.0.1:{port}/postgres"),
-            cluster: Some(Cluster { bin: bin.clone(), data: data.clone() }),
-        };
+        let cluster = Postgres { cluster: Some(Cluster { bin: bin.clone(), data: data.clone() }) };
         run(as_server_user(&bin.join("pg_ctl"))
             .arg("-D")
             .arg(&data)
@@ -91,8 +87,9 @@ impl Postgres {
             .args(["-w", "-t", "60", "start"]))
         .with_context(|| format!("starting PostgreSQL (its log: {})", dir.join("server.log").display()))?;
         eprintln!("xtask: started a throwaway PostgreSQL on 127.0.0.1:{port} ({})", data.display());
-        // xtask runs its commands one after another from this one thread.
-        std::env::set_var(URL_VARIABLE, &cluster.url);
+        // `postgres` database: the tests make a schema of their own in it. xtask runs its commands
+        // one after another from this one thread.
+        std::env::set_var(URL_VARIABLE, format!("postgresql://postgres:{password}@127.0.0.1:{port}/postgres"));
         Ok(cluster)
     }
 }

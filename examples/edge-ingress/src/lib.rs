@@ -7,8 +7,9 @@
 //! timestamp error, with no detail; 500 on a configuration error, said on
 //! stderr without the secret); then forwarded once to the upstream with the
 //! gateway's end-to-end headers, an `Idempotency-Key` taken only from what the
-//! gateway signed (the signed message id, else the signed body's string `id`,
-//! else the body's fingerprint) and paywit's signed-request headers, so the
+//! gateway signed and naming the event (per scheme: the signed message id,
+//! Stripe's event id, Coinbase's `event.id`, else the body's fingerprint) and
+//! paywit's signed-request headers, so the
 //! upstream can trust that the edge verified it. The sender's own `X-Paywit-*`,
 //! `Idempotency-Key`, `X-Forwarded-*` and hop-by-hop headers stay behind. 200
 //! only when the upstream answered 2xx, 503 otherwise, so the gateway
@@ -335,8 +336,9 @@ fn body_string(body: &[u8], path: &[&str]) -> Option<String> {
 
 /// The sender's headers that go on to the upstream: not the ones the ingress
 /// sets itself (`X-Paywit-*`, `Idempotency-Key`, any other name in `own`), not
-/// the hop-by-hop ones (`NOT_FORWARDED`, `Proxy-*`, and every name the sender's
-/// `Connection` lists), all compared without case.
+/// the hop-by-hop and client-claim ones (`NOT_FORWARDED`, `Proxy-*`,
+/// `X-Forwarded-*`, and every name the sender's `Connection` lists), all
+/// compared without case and with `_` read as `-`.
 fn end_to_end(headers: &[(String, Vec<u8>)], own: &[String]) -> FieldList {
     let listed: Vec<String> = headers
         .iter()
