@@ -4,12 +4,13 @@
 //!
 //! Run with `cargo xtask demo` (it builds the component first).
 
-use paywit_host_tests::native::types::Body;
-use paywit_host_tests::native::webhooks::{Message, Request, Scheme, VerifyOptions};
-use paywit_host_tests::{Conv, Host};
+use paywit_component::native::types::Body;
+use paywit_component::native::webhooks::{Message, Request, Scheme, VerifyOptions};
+use paywit_component::{Conv, Host};
 
 fn main() -> wasmtime::Result<()> {
-    let host = Host::new()?;
+    // `cargo xtask build` leaves the component in target/ (or $PAYWIT_WASM).
+    let host = Host::new(paywit_host_tests::component_path())?;
     let mut paywit = host.instantiate()?;
     let webhooks = paywit.bindings.paywit_gateway_webhooks();
 

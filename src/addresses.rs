@@ -269,7 +269,7 @@ mod tests {
     #[test]
     fn published_vectors() {
         let json: serde_json::Value =
-            serde_json::from_str(include_str!("../host-tests/vectors/addresses.json")).unwrap();
+            serde_json::from_str(include_str!("../conformance/vectors/addresses.json")).unwrap();
         for v in json["valid"].as_array().unwrap() {
             let address = v["address"].as_str().unwrap();
             let info = validate_address(network(v["network"].as_str().unwrap()), address)

@@ -18,7 +18,7 @@ import warnings
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
 import paywit
 
@@ -163,9 +163,14 @@ class System:
             states = {row[0]: (row[1], row[2]) for row in store.execute("SELECT id, kind, status FROM objects")}
         if unprocessed or received < truth["events"]:
             return False
-        return all(states.get(object_id) == (wanted.kind, wanted.status)
+        return all(states.get(object_id) == kind_status(wanted)
                    for object_id, o in truth["objects"].items()
                    for wanted in [paywit.map_event(o["source"] or "stripe", o["last_event"], o["status"])] if wanted is not None)
+
+
+def kind_status(state: paywit.State) -> Tuple[str, str]:
+    """A paywit lifecycle state as the receivers' store keeps it: (kind, status)."""
+    return state._wit_case, state.value.value  # type: ignore[attr-defined]
 
 
 def day_of_traffic(system: System, orders: int = 27) -> dict:
@@ -211,7 +216,7 @@ def day_of_traffic(system: System, orders: int = 27) -> dict:
     objects = truth["objects"]
     true_objects = sum(1 for object_id, o in objects.items()
                        for wanted in [paywit.map_event(o["source"] or "stripe", o["last_event"], o["status"])]
-                       if wanted is not None and states.get(object_id) == (wanted.kind, wanted.status))
+                       if wanted is not None and states.get(object_id) == kind_status(wanted))
     counters = truth["counters"]
     return {
         "orders": orders, "orders retried": retried, "logical charges": cards.count("4242424242424242"),

@@ -1,7 +1,7 @@
 // A Deno webhook receiver with paywit: verify the raw body, drop duplicates
 // atomically in Deno KV keyed by the event id, answer 200 at once, and process
 // the event after the response.
-import { verifyWebhook, WebhookVerificationError } from 'paywit';
+import { verifyWebhook, VerifyError } from 'paywit';
 
 const scheme = Deno.env.get('PAYWIT_SCHEME') ?? 'standard-webhooks';
 const secrets = (Deno.env.get('PAYWIT_SECRETS') ?? '').split(',');
@@ -18,7 +18,7 @@ Deno.serve({ hostname: '127.0.0.1', port: Number(Deno.env.get('PORT') ?? 8000) }
   try {
     verified = verifyWebhook(scheme, secrets, request.headers, body);
   } catch (error) {
-    if (error instanceof WebhookVerificationError && error.code !== 'no-secrets' && error.code !== 'unusable-secret') {
+    if (error instanceof VerifyError && error.code !== 'no-secrets' && error.code !== 'unusable-secret') {
       return new Response('unauthorized\n', { status: 401 });
     }
     console.error(`paywit: configuration error: ${error.code}`);

@@ -3,7 +3,7 @@
 // id, answer 200 at once, and hand the event off after the response
 // (ctx.waitUntil here; a Queue binding in production).
 import { DurableObject } from 'cloudflare:workers';
-import { verifyWebhook, WebhookVerificationError } from 'paywit';
+import { verifyWebhook, VerifyError } from 'paywit';
 
 /** One object per event id: the first claim wins, every later one is a duplicate. */
 export class Deliveries extends DurableObject {
@@ -23,7 +23,7 @@ export default {
     try {
       verified = verifyWebhook(env.PAYWIT_SCHEME, env.PAYWIT_SECRETS.split(','), request.headers, body);
     } catch (error) {
-      if (error instanceof WebhookVerificationError && error.code !== 'no-secrets' && error.code !== 'unusable-secret') {
+      if (error instanceof VerifyError && error.code !== 'no-secrets' && error.code !== 'unusable-secret') {
         return new Response('unauthorized\n', { status: 401 });
       }
       console.error(`paywit: configuration error: ${error.code}`); // never the secret

@@ -17,6 +17,7 @@ processing had failed, and never twice.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hmac
 import html
 import json
@@ -110,7 +111,7 @@ class Reader:
             ("webhook deliveries", "refused (401)", [a + b for a, b in zip(deliveries["recorded"], deliveries["duplicate"])], deliveries["refused"]),
             ("event processing", "attempts failed", attempts["processed"], [a + b for a, b in zip(attempts["retrying"], attempts["failed"])]),
         ):
-            windows = [paywit.Window(s, f) for s, f in zip(ok[:-1], bad[:-1])]  # complete windows only
+            windows = [paywit.Window(successes=s, failures=f) for s, f in zip(ok[:-1], bad[:-1])]  # complete windows only
             alerting, raised_at = alert_state(windows, self.settings.rule, starts[:-1])
             streams.append(Stream(name, label, windows, alerting, raised_at))
         return streams, deliveries, attempts
@@ -516,7 +517,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     rule = paywit.default_alert_rule()
     if args.min_events is not None:
-        rule = paywit.AlertRule(rule.alert_at_basis_points, rule.recover_below_basis_points, args.min_events, rule.sustained_windows)
+        rule = dataclasses.replace(rule, min_events=args.min_events)
     settings = Settings(args.db, args.gateway.rstrip("/") if args.gateway else None, args.window_seconds, args.windows, rule, args.refresh)
     Store(settings.db).close()  # fails now, not on the first view, if the store cannot be opened
     server = ThreadingHTTPServer(("127.0.0.1", args.port), BaseHTTPRequestHandler)

@@ -27,7 +27,8 @@ from harness import postgres_url  # noqa: E402
 from store import Store  # noqa: E402
 
 RULE = paywit.AlertRule(alert_at_basis_points=500, recover_below_basis_points=200, min_events=10, sustained_windows=3)
-OK, BAD, QUIET = paywit.Window(40, 0), paywit.Window(30, 10), paywit.Window(1, 1)
+OK, BAD, QUIET = (paywit.Window(successes=40, failures=0), paywit.Window(successes=30, failures=10),
+                  paywit.Window(successes=1, failures=1))
 
 
 def state(windows):

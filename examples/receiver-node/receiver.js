@@ -7,7 +7,7 @@
 //   node receiver.js --db receiver.sqlite --port 8002 --secret whsec_...
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { Verifier, WebhookVerificationError, newIdempotencyKey } from 'paywit';
+import { Verifier, VerifyError, newKey } from 'paywit';
 import { open, now } from './store.js';
 
 const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'receiver.sqlite' }, port: { type: 'string', default: '8002' }, secret: { type: 'string', multiple: true } } });
@@ -86,7 +86,7 @@ function handle(req, res, raw, started) {
     try {
       verified = verifier.verify(req.headers, raw);
     } catch (error) {
-      if (!(error instanceof WebhookVerificationError)) throw error;
+      if (!(error instanceof VerifyError)) throw error;
       const logged = logDelivery.run(now(), SCHEME, 'refused', error.code).lastInsertRowid;
       answer(res, 401, { error: 'unauthorized' });
       timeTaken.run(performance.now() - started, logged);
@@ -98,7 +98,7 @@ function handle(req, res, raw, started) {
     timeTaken.run(performance.now() - started, logged);
   } else if (req.method === 'POST' && req.url === '/orders') {
     const { amount, card } = parseOrder(raw);
-    const key = newIdempotencyKey(); // persisted with the order, before any call
+    const key = newKey(); // persisted with the order, before any call
     answer(res, 202, { order: Number(order.run(key, amount, card).lastInsertRowid), idempotency_key: key });
   } else {
     answer(res, 404, { error: 'not found' });

@@ -33,18 +33,22 @@ const alert = db.prepare('INSERT OR IGNORE INTO alerts VALUES (?, ?, ?)');
 const operator = db.prepare('INSERT OR IGNORE INTO operator_queue VALUES (?, ?, ?)');
 const processed = db.prepare('UPDATE inbox SET processed_at = ?, error = NULL WHERE event_id = ?');
 
+/** paywit's retry step (`{ tag: 'retry-after-ms', val: bigint }` or `{ tag: 'give-up', ... }`) as milliseconds, or undefined. */
+const retryAfterMs = (step) => (step.tag === 'retry-after-ms' ? Number(step.val) : undefined);
+
 /** Applies one state to its object; `eventId` undefined for a poll (not counted as an event). */
 function fold(eventId, objectId, incoming, at) {
   const current = objectOf.get(objectId);
-  const outcome = apply(current, incoming);
+  // paywit's lifecycle state is the WIT variant `{ tag: kind, val: status }`.
+  const outcome = apply(current ? { tag: current.kind, val: current.status } : undefined, incoming);
   const counted = eventId ? 1 : 0;
-  if (outcome.outcome === 'advanced' || outcome.outcome === 'reversed') {
-    upsert.run(objectId, outcome.state.kind, outcome.state.status, counted, at, counted);
+  if (outcome.tag === 'advanced' || outcome.tag === 'reversed') {
+    upsert.run(objectId, outcome.val.tag, outcome.val.val, counted, at, counted);
   } else if (current) {
     touch.run(counted, at, objectId);
   }
-  if (outcome.outcome === 'reversed' && eventId) alert.run(eventId, objectId, `${current?.status} -> ${outcome.state.status}`);
-  if (outcome.outcome === 'rejected' && eventId) operator.run(eventId, objectId, outcome.reason);
+  if (outcome.tag === 'reversed' && eventId) alert.run(eventId, objectId, `${current?.status} -> ${outcome.val.val}`);
+  if (outcome.tag === 'rejected' && eventId) operator.run(eventId, objectId, outcome.val.tag);
 }
 
 const succeededPayments = db.prepare("SELECT id FROM objects WHERE kind = 'payment' AND status = 'succeeded'");
@@ -56,7 +60,7 @@ function reconcile(payout) {
   const items = (payout.items ?? []).map((i) => ({ id: i.id, kind: i.kind, amount: String(i.amount) }));
   const known = new Set(succeededPayments.all().map((row) => row.id));
   const report = reconcilePayout(String(payout.amount), items, items.filter((i) => known.has(i.id)).map((i) => i.id));
-  keepReport.run(payout.id, String(payout.amount), report.match, report.difference ?? null, report.missing.length, report.unexpected.length);
+  keepReport.run(payout.id, String(payout.amount), report.result.tag, report.result.val ?? null, report.missing.length, report.unexpected.length);
 }
 
 const dueEvent = db.prepare('SELECT event_id, body, attempts FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY received_at LIMIT 1');
@@ -138,10 +142,10 @@ function recordFailure(eventId, category, failure) {
     const row = stillDue.get(eventId);
     if (!row) return;
     const attempts = row.attempts + 1;
-    const step = failure ? nextStep(apiPolicy(), attempts, failure) : {};
-    if (step.retryAfterMs === undefined) giveUp.run(attempts, now(), category, eventId);
-    else retryLater.run(attempts, now() + step.retryAfterMs / 1000 / timeScale, category, eventId);
-    logAttempt.run(now(), eventId, step.retryAfterMs === undefined ? 'failed' : 'retrying', category);
+    const delay = failure ? retryAfterMs(nextStep(apiPolicy(), attempts, failure)) : undefined;
+    if (delay === undefined) giveUp.run(attempts, now(), category, eventId);
+    else retryLater.run(attempts, now() + delay / 1000 / timeScale, category, eventId);
+    logAttempt.run(now(), eventId, delay === undefined ? 'failed' : 'retrying', category);
   }).immediate();
 }
 
@@ -253,8 +257,9 @@ async function chargeOneOrder() {
   }
   const { category } = classify(failure); // kept with the order, for the operator
   const step = nextStep(apiPolicy(), attempts, failure);
-  if (step.retryAfterMs === undefined) settle('failed', null, `${JSON.stringify(step.giveUp)}: ${category}`, 0);
-  else settle('retrying', null, category, now() + step.retryAfterMs / 1000 / timeScale);
+  const delay = retryAfterMs(step);
+  if (delay === undefined) settle('failed', null, `${JSON.stringify(step.val)}: ${category}`, 0);
+  else settle('retrying', null, category, now() + delay / 1000 / timeScale);
   return true;
 }
 
@@ -265,7 +270,7 @@ const polled = db.prepare('UPDATE objects SET last_event_at = ? WHERE id = ?');
 async function pollOneObject() {
   for (const o of inFlight.all()) {
     const elapsed = Math.trunc((now() - o.last_event_at) * timeScale);
-    if (pollBackstop({ kind: o.kind, status: o.status }, 0, { now: elapsed }).action !== 'poll-now') continue;
+    if (pollBackstop({ tag: o.kind, val: o.status }, 0, elapsed).tag !== 'poll-now') continue;
     let object;
     try {
       object = await fetchObject(`/v1/${API_PATHS[o.kind]}/${o.id}`);

@@ -174,7 +174,7 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
                     self._webhook(store, raw, started)
                 elif self.path == "/orders":
                     amount, card = parse_order(raw)
-                    key = paywit.new_idempotency_key()  # persisted with the order, before any call
+                    key = paywit.new_key()  # persisted with the order, before any call
                     row = store.one("INSERT INTO orders (idempotency_key, amount, card) VALUES (?, ?, ?) RETURNING id",
                                     (key, amount, card))
                     self._answer(202, {"order": row[0], "idempotency_key": key})
@@ -210,7 +210,7 @@ def make_handler(db: str, verifier: paywit.Verifier, pause_before_answer: float 
 
             try:
                 verified = verifier.verify(self.headers.items(), raw)
-            except paywit.WebhookVerificationError as error:
+            except paywit.webhooks.VerifyError as error:
                 logged = log("refused", error.code)
                 self._answer(401, {"error": "unauthorized"})
             else:

@@ -19,7 +19,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from typing import Optional
+from typing import Optional, Tuple
 
 import paywit
 from store import Store, now
@@ -113,7 +113,7 @@ def record_failure(store: Store, event_id: str, category: str, failure: Optional
         if row is None:
             return
         attempts = row[0] + 1
-        retry_after_ms = None if failure is None else paywit.next_step(paywit.api_policy(), attempts, failure).retry_after_ms
+        retry_after_ms = None if failure is None else _retry_after_ms(paywit.next_step(paywit.api_policy(), attempts, failure))
         if retry_after_ms is None:
             store.execute("UPDATE inbox SET attempts = ?, failed_at = ?, error = ? WHERE event_id = ?",
                           (attempts, now(), category, event_id))
@@ -181,30 +181,52 @@ def fold(store: Store, event_id: Optional[str], object_id: str, incoming: paywit
     store.execute("INSERT INTO objects (id, kind, status, events_applied, last_event_at) VALUES (?, '', '', 0, 0) "
                   "ON CONFLICT DO NOTHING", (object_id,))
     kind, status = store.object_state(object_id) or ("", "")
-    current = paywit.State(kind, status) if kind else None
+    current = state_of(kind, status) if kind else None
     outcome = paywit.apply(current, incoming)
     counted = 1 if event_id else 0
-    state = outcome.state if outcome.outcome in ("advanced", "reversed") else current
+    state = outcome.value if isinstance(outcome, (paywit.OutcomeAdvanced, paywit.OutcomeReversed)) else current
+    new_kind, new_status = kind_status(state) if state is not None else ("", "")
     store.execute(f"UPDATE objects SET kind = ?, status = ?, events_applied = events_applied + ?, "
                   f"last_event_at = {store.greatest()}(last_event_at, ?) WHERE id = ?",
-                  (state.kind, state.status, counted, at, object_id))
-    if outcome.outcome == "reversed" and event_id:
+                  (new_kind, new_status, counted, at, object_id))
+    if isinstance(outcome, paywit.OutcomeReversed) and event_id:
         store.execute("INSERT INTO alerts VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                      (event_id, object_id, f"{current.status if current else '?'} -> {outcome.state.status}"))
-    if outcome.outcome == "rejected" and event_id:
-        store.execute("INSERT INTO operator_queue VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (event_id, object_id, outcome.reason))
+                      (event_id, object_id, f"{status if current else '?'} -> {new_status}"))
+    if isinstance(outcome, paywit.OutcomeRejected) and event_id:
+        store.execute("INSERT INTO operator_queue VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                      (event_id, object_id, outcome.value._wit_case))
+
+
+# paywit's lifecycle states as the store keeps them: (kind, status) strings.
+_STATES = {"payment": (paywit.StatePayment, paywit.PaymentStatus), "refund": (paywit.StateRefund, paywit.RefundStatus),
+           "dispute": (paywit.StateDispute, paywit.DisputeStatus), "payout": (paywit.StatePayout, paywit.PayoutStatus),
+           "invoice": (paywit.StateInvoice, paywit.InvoiceStatus)}
+
+
+def state_of(kind: str, status: str) -> paywit.State:
+    case, statuses = _STATES[kind]
+    return case(value=statuses(status))  # type: ignore[call-arg]
+
+
+def kind_status(state: paywit.State) -> Tuple[str, str]:
+    return state._wit_case, state.value.value  # type: ignore[attr-defined]
+
+
+def _retry_after_ms(step: paywit.Step) -> Optional[int]:
+    return step.value if isinstance(step, paywit.StepRetryAfterMs) else None
 
 
 def reconcile(store: Store, payout: dict) -> None:
     """Inside a transaction: checks a paid payout against its items and the payments this
     receiver knows succeeded (paywit's reconcile_payout), and keeps the report."""
-    items = [paywit.PayoutItem(i["id"], i["kind"], str(i["amount"])) for i in payout.get("items", [])]
+    items = [paywit.PayoutItem(id=i["id"], kind=i["kind"], amount=str(i["amount"])) for i in payout.get("items", [])]
     known = [row[0] for row in store.all("SELECT id FROM objects WHERE kind = 'payment' AND status = 'succeeded'")]
     expected = [i.id for i in items if i.id in set(known)]
     report = paywit.reconcile_payout(str(payout["amount"]), items, expected)
     store.execute("INSERT INTO payouts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET match = excluded.match, "
                   "difference = excluded.difference, missing = excluded.missing, unexpected = excluded.unexpected",
-                  (payout["id"], str(payout["amount"]), report.match, report.difference, len(report.missing), len(report.unexpected)))
+                  (payout["id"], str(payout["amount"]), report.result._wit_case, getattr(report.result, "value", None),
+                   len(report.missing), len(report.unexpected)))
 
 
 def _failure(error: BaseException) -> paywit.Failure:
@@ -266,11 +288,11 @@ def charge_one_order(store: Store, gateway: str, time_scale: float) -> bool:
         failure = paywit.Failure(status=502)
     category = paywit.classify(failure).category.value  # kept with the order, for the operator
     step = paywit.next_step(paywit.api_policy(), attempts + 1, failure)
-    if step.retry_after_ms is None:
-        settle("status = 'failed', attempts = ?, detail = ?", (attempts + 1, f"{step.give_up}: {category}"))
+    if isinstance(step, paywit.StepGiveUp):
+        settle("status = 'failed', attempts = ?, detail = ?", (attempts + 1, f"{step.value._wit_case}: {category}"))
     else:
         settle("status = 'retrying', attempts = ?, next_attempt_at = ?, detail = ?",
-               (attempts + 1, now() + step.retry_after_ms / 1000 / time_scale, category))
+               (attempts + 1, now() + step.value / 1000 / time_scale, category))
     return True
 
 
@@ -305,8 +327,8 @@ def poll_one_object(store: Store, gateway: str, time_scale: float) -> bool:
     for object_id, kind, status, last_event_at in store.all(
             "SELECT id, kind, status, last_event_at FROM objects WHERE kind IN ('payment', 'refund', 'payout')"):
         elapsed = (now() - last_event_at) * time_scale
-        decision = paywit.poll_backstop(paywit.State(kind, status), 0, now=int(elapsed))
-        if decision.action != "poll-now":
+        decision = paywit.poll_backstop(state_of(kind, status), 0, now=int(elapsed))
+        if not isinstance(decision, paywit.PollDecisionPollNow):
             continue
         try:
             obj = fetch(gateway, f"/v1/{API_PATHS[kind]}/{object_id}")

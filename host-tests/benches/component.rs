@@ -7,13 +7,14 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use paywit_host_tests::native::lifecycle::{self, PaymentStatus, State};
-use paywit_host_tests::native::types::Body;
-use paywit_host_tests::native::webhooks::{
+use paywit_component::native::lifecycle::{self, PaymentStatus, State};
+use paywit_component::native::types::Body;
+use paywit_component::native::webhooks::{
     self, HashAlgorithm, HmacScheme, Message, Request, Scheme, SignatureEncoding, VerifyOptions,
 };
-use paywit_host_tests::native::{idempotency, retry};
-use paywit_host_tests::{Conv, Host, RandomSource, TestRng};
+use paywit_component::native::{idempotency, retry};
+use paywit_component::Conv;
+use paywit_host_tests::{host, TestRng};
 
 /// The verify cases of the table: name, scheme, secret.
 fn verify_cases() -> Vec<(&'static str, Scheme, &'static str)> {
@@ -31,7 +32,7 @@ fn verify_cases() -> Vec<(&'static str, Scheme, &'static str)> {
 }
 
 fn verify(c: &mut Criterion) {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let mut group = c.benchmark_group("verify");
     for (name, scheme, secret) in verify_cases() {
@@ -98,7 +99,7 @@ fn floor(c: &mut Criterion) {
 }
 
 fn calls(c: &mut Criterion) {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let mut group = c.benchmark_group("calls");
     let body_1k = format!("{{\"amount\":9900,\"currency\":\"usd\",\"pad\":\"{}\"}}", "x".repeat(980));
@@ -160,17 +161,14 @@ fn calls(c: &mut Criterion) {
 }
 
 fn instantiation(c: &mut Criterion) {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut group = c.benchmark_group("instantiate");
     // A fresh store (with its memory limiter) and instance from the InstancePre,
     // memory from the pooling allocator; dropping both returns the slot.
-    group
-        .bench_function("instance", |b| b.iter(|| host.instantiate_dynamic(RandomSource::Seeded(TestRng(1))).unwrap()));
+    group.bench_function("instance", |b| b.iter(|| host.instantiate_dynamic(TestRng(1).source()).unwrap()));
     // The same, plus what bindgen's typed bindings do on top: look up and type-check
     // every one of the ~40 exported functions eagerly.
-    group.bench_function("instance-with-bindings", |b| {
-        b.iter(|| host.instantiate_with(RandomSource::Seeded(TestRng(1))).unwrap())
-    });
+    group.bench_function("instance-with-bindings", |b| b.iter(|| host.instantiate_with(TestRng(1).source()).unwrap()));
     group.finish();
 }
 

@@ -1,4 +1,4 @@
-//! The webhook conformance vectors (`host-tests/vectors/*.json`) as native inputs.
+//! The webhook conformance vectors (`conformance/vectors/*.json`) as native inputs.
 
 use serde_json::Value;
 
@@ -32,7 +32,7 @@ pub const FILES: &[&str] = &["webhook-signatures.json", "webhook-derived.json"];
 
 /// Every vector of every file.
 pub fn load_all() -> Vec<Vector> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/vectors");
     let derived: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(FILES[1])).expect("derived file"))
         .expect("derived JSON");
     let published_expected = &derived["published_expected"];

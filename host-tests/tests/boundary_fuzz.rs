@@ -4,7 +4,7 @@
 //! automatically), mixing random data with inputs shaped like real headers,
 //! secrets, amounts and dates.
 
-use paywit_host_tests::{Host, RandomSource, TestRng as Rng};
+use paywit_host_tests::{host, TestRng as Rng};
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::Val;
 
@@ -95,8 +95,8 @@ fn random_val(ty: &Type, rng: &mut Rng, depth: u32) -> Val {
 
 #[test]
 fn random_values_into_every_export_never_trap() {
-    let host = Host::new().unwrap();
-    let (mut store, instance) = host.instantiate_dynamic(RandomSource::Seeded(Rng(11))).unwrap();
+    let host = host();
+    let (mut store, instance) = host.instantiate_dynamic(Rng(11).source()).unwrap();
     let mut functions = Vec::new();
     for (interface, item) in host.component().component_type().exports(host.engine()) {
         let ComponentItem::ComponentInstance(exported) = item.ty else { continue };

@@ -1,13 +1,13 @@
 //! Every webhook vector, natively and through the component: both must agree
 //! with the vector and with each other.
 
-use paywit_host_tests::native::types::Body;
-use paywit_host_tests::native::webhooks::{self, Message, Scheme};
-use paywit_host_tests::{vectors, Host};
+use paywit_component::native::types::Body;
+use paywit_component::native::webhooks::{self, Message, Scheme};
+use paywit_host_tests::{host, vectors};
 
 #[test]
 fn every_vector_passes_natively_and_through_the_component() {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let all = vectors::load_all();
     assert!(all.len() >= 39, "expected the published and derived vectors, found {}", all.len());
@@ -26,13 +26,13 @@ fn every_vector_passes_natively_and_through_the_component() {
 }
 
 /// The vector's headers as a CRLF field block.
-fn field_block(headers: &[paywit_host_tests::native::types::Header]) -> String {
+fn field_block(headers: &[paywit_component::native::types::Header]) -> String {
     headers.iter().map(|h| format!("{}: {}\r\n", h.name, h.value)).collect()
 }
 
 #[test]
 fn every_vector_gives_the_same_answer_through_verify_fields() {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let all = vectors::load_all();
     let mut compared = 0;
@@ -55,7 +55,7 @@ fn every_vector_gives_the_same_answer_through_verify_fields() {
 
 #[test]
 fn every_vector_gives_the_same_answer_through_verify_packed() {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let all = vectors::load_all();
     for v in &all {
@@ -81,7 +81,7 @@ fn every_vector_gives_the_same_answer_through_verify_packed() {
 
 #[test]
 fn every_vector_gives_the_same_answer_through_a_prepared_verifier() {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let all = vectors::load_all();
     let mut prepared = 0;
@@ -132,7 +132,7 @@ fn every_vector_gives_the_same_answer_through_a_prepared_verifier() {
 
 #[test]
 fn published_vectors_are_reproduced_by_signing() {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let published = vectors::load_all().into_iter().filter(|v| v.valid && v.published);
     let mut reproduced = 0;
@@ -166,11 +166,11 @@ fn published_vectors_are_reproduced_by_signing() {
 
 #[test]
 fn foundation_rejections_each_have_their_own_error() {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let v = vectors::load_all().into_iter().find(|v| v.name == "standard-webhooks-1").unwrap();
     let verify =
-        |instance: &mut paywit_host_tests::Instance, secrets: &[String], request: &webhooks::Request, now: i64| {
+        |instance: &mut paywit_component::Instance, secrets: &[String], request: &webhooks::Request, now: i64| {
             let options = webhooks::VerifyOptions { now, tolerance_seconds: None };
             instance.verify(&Scheme::StandardWebhooks, secrets, request, options).unwrap().map_err(|e| e.code())
         };

@@ -1,9 +1,9 @@
-//! The shared interface tables (`host-tests/tables/*.json`, also run by pytest
+//! The shared interface tables (`conformance/tables/*.json`, also run by pytest
 //! and `node --test`) through the component with wasmtime's dynamic values:
 //! each case's JSON arguments become `Val`s by the export's own parameter
 //! types, and the result is read back into JSON and compared with `expect`.
 
-use paywit_host_tests::{Host, RandomSource, TestRng};
+use paywit_host_tests::{host, TestRng};
 use serde_json::{json, Map, Value};
 use wasmtime::component::{Type, Val};
 
@@ -91,9 +91,9 @@ fn matches(expect: &Value, actual: &Value) -> bool {
 
 #[test]
 fn every_shared_table_case_through_the_component() {
-    let host = Host::new().unwrap();
-    let (mut store, instance) = host.instantiate_dynamic(RandomSource::Seeded(TestRng(5))).unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tables");
+    let host = host();
+    let (mut store, instance) = host.instantiate_dynamic(TestRng(5).source()).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/tables");
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
     files.sort();

@@ -1,14 +1,15 @@
 //! Webhook signing and verification through the component vs native, on
 //! randomised inputs for every scheme.
 
-use paywit_host_tests::native::types::Body;
-use paywit_host_tests::native::webhooks::{self, Message, Request, VerifyOptions};
-use paywit_host_tests::{Conv, Host, RandomSource, TestRng};
+use paywit_component::native::types::Body;
+use paywit_component::native::webhooks::{self, Message, Request, VerifyOptions};
+use paywit_component::Conv;
+use paywit_host_tests::{host, TestRng};
 
 #[test]
 fn sign_and_verify_agree_with_native_for_every_scheme() {
-    let host = Host::new().unwrap();
-    let mut instance = host.instantiate_with(RandomSource::Seeded(TestRng(1))).unwrap();
+    let host = host();
+    let mut instance = host.instantiate_with(TestRng(1).source()).unwrap();
     let mut rng = TestRng(0x9e37_79b9_7f4a_7c15);
     let mut cases = 0;
     for info in webhooks::schemes() {
@@ -60,7 +61,7 @@ fn sign_and_verify_agree_with_native_for_every_scheme() {
 
 #[test]
 fn scheme_table_and_fresh_secrets_through_the_component() {
-    let host = Host::new().unwrap();
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let api = instance.bindings.paywit_gateway_webhooks();
     let table: Vec<webhooks::SchemeInfo> = api.call_schemes(&mut instance.store).unwrap().conv();
@@ -81,9 +82,9 @@ fn scheme_table_and_fresh_secrets_through_the_component() {
 /// A Stripe signature smuggled inside another header's value after a CR LF must not verify.
 #[test]
 fn the_prepared_verifier_answers_like_verify_for_headers_a_field_block_cannot_carry() {
-    use paywit_host_tests::native::types::Header;
-    use paywit_host_tests::native::webhooks::{Scheme, VerifyError};
-    let host = Host::new().unwrap();
+    use paywit_component::native::types::Header;
+    use paywit_component::native::webhooks::{Scheme, VerifyError};
+    let host = host();
     let mut instance = host.instantiate().unwrap();
     let secret = "whsec_smuggling-test".to_string();
     let body = Body::Text(r#"{"id":"evt_1"}"#.into());
@@ -106,4 +107,83 @@ fn the_prepared_verifier_answers_like_verify_for_headers_a_field_block_cannot_ca
         verifier.verify(&mut instance, &request.headers, &body, None, options).unwrap(),
         Err(VerifyError::MissingHeader("Stripe-Signature".into()))
     );
+}
+
+/// `conformance/golden/verify-packed.json`: paywit's own encoder still writes every golden
+/// buffer, and the component answers each one (whole, and as a prepared head plus the
+/// delivery) exactly as the file says `verify` does.
+#[test]
+fn golden_verify_packed_buffers_through_the_component() {
+    use paywit_component::native::types::Header;
+    use paywit_component::native::webhooks::{HashAlgorithm, HmacScheme, Scheme, SignatureEncoding};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/golden/verify-packed.json");
+    let golden: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let hex =
+        |s: &str| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect::<Vec<u8>>();
+    let host = host();
+    let mut instance = host.instantiate().unwrap();
+    let mut checked = 0;
+    for case in golden["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let scheme = match &case["scheme"] {
+            serde_json::Value::String(s) => Scheme::from_name(s).unwrap(),
+            other => {
+                let h = &other["hmac"];
+                Scheme::Hmac(HmacScheme {
+                    header: h["header"].as_str().unwrap().into(),
+                    algorithm: match h["algorithm"].as_str().unwrap() {
+                        "sha256" => HashAlgorithm::Sha256,
+                        "sha512" => HashAlgorithm::Sha512,
+                        _ => HashAlgorithm::Sha1,
+                    },
+                    encoding: if h["encoding"] == "hex" { SignatureEncoding::Hex } else { SignatureEncoding::Base64 },
+                    prefix: h["prefix"].as_str().map(String::from),
+                })
+            }
+        };
+        let secrets: Vec<String> =
+            case["secrets"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+        let headers: Vec<Header> = case["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| Header { name: h[0].as_str().unwrap().into(), value: h[1].as_str().unwrap().into() })
+            .collect();
+        let body = match (&case["body"]["text"], &case["body"]["bytes"]) {
+            (serde_json::Value::String(t), _) => Body::Text(t.clone()),
+            (_, b) => Body::Bytes(hex(b.as_str().unwrap())),
+        };
+        let url = case["url"].as_str();
+        let options = VerifyOptions {
+            now: case["now"].as_i64().unwrap(),
+            tolerance_seconds: case["tolerance-seconds"].as_u64().map(|t| t as u32),
+        };
+        let fields = webhooks::field_block(&headers);
+        assert_eq!(fields.as_deref(), case["fields"].as_str(), "{name}: field block");
+        let request = Request { headers: headers.clone(), body: body.clone(), url: url.map(String::from) };
+        let expected = instance.verify(&scheme, &secrets, &request, options).unwrap();
+        let code = |answer: &Result<webhooks::Verified, webhooks::VerifyError>| match answer {
+            Ok(v) => {
+                serde_json::json!({"ok": {"secret-index": v.secret_index, "message-id": v.message_id, "signed-at": v.signed_at}})
+            }
+            Err(e) => serde_json::json!({"err": e.code()}),
+        };
+        assert_eq!(code(&expected), case["expect"], "{name}: verify");
+        let Some(fields) = fields else { continue };
+        let packed = hex(case["packed"].as_str().unwrap());
+        assert_eq!(webhooks::pack(&scheme, &secrets, &fields, &body, url, options), packed, "{name}: packed");
+        assert_eq!(instance.verify_packed(&packed).unwrap(), expected, "{name}: verify-packed");
+        let mut tail = Vec::new();
+        webhooks::pack_delivery(&mut tail, &fields, &body, url, options);
+        assert_eq!(tail, hex(case["delivery"].as_str().unwrap()), "{name}: delivery");
+        if let Ok(mut verifier) = instance.verifier(&scheme, &secrets).unwrap() {
+            assert_eq!(
+                verifier.verify(&mut instance, &headers, &body, url, options).unwrap(),
+                expected,
+                "{name}: Verifier"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 12, "{checked} golden buffers");
 }

@@ -43,7 +43,7 @@ def measure(calls):
     batches = [batch_size(fn) for _, fn in calls]
     samples = [[] for _ in calls]
     for _ in range(21):
-        for (_, fn), batch, out in zip(calls, batches, samples):
+        for (_, fn), batch, out in zip(calls, batches, samples, strict=False):
             start = time.perf_counter()
             for _ in range(batch):
                 fn()
@@ -91,6 +91,23 @@ samples = measure([(name, fn) for _, name, fn, _ in calls])
 print("python, bodies of 2 B, 1 KiB and 64 KiB (JSON)\n")
 print("| body | call | median per call | vs its paywit row (median of per-round ratios; above 1: paywit faster) |")
 print("|---|---|---|---|")
-for (length, name, _, base), mine in zip(calls, samples):
-    ratio = statistics.median(m / o for m, o in zip(mine, samples[base]))
+for (length, name, _, base), mine in zip(calls, samples, strict=False):
+    ratio = statistics.median(m / o for m, o in zip(mine, samples[base], strict=False))
     print(f"| {length} B | {name} | {statistics.median(mine):.2f} us | {ratio:.2f}x |")
+
+# The other interfaces: one generated call each (arguments checked, lowered, the call, the answer
+# lifted), the figures of packages/python/CODEGEN.md's before/after.
+FAILURE = paywit.Failure(status=503, retry_after="120")
+POLICY = paywit.api_policy()
+others = [
+    ("retry.classify", lambda: paywit.classify(FAILURE)),
+    ("retry.next_step", lambda: paywit.next_step(POLICY, 2, FAILURE, now=NOW)),
+    ("retry.api_policy", paywit.api_policy),
+    ("retry.parse_retry_after", lambda: paywit.parse_retry_after("120", now=NOW)),
+]
+samples = measure(others)
+print("\npython, other calls\n")
+print("| call | median per call |")
+print("|---|---|")
+for (name, _), mine in zip(others, samples, strict=True):
+    print(f"| {name} | {statistics.median(mine):.2f} us |")

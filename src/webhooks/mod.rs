@@ -24,7 +24,7 @@ use crate::limits;
 use crate::types::trim_ows;
 pub use crate::types::{Body, Header};
 pub use catalog::{new_secret, new_signing_key_pair, public_key, schemes, SchemeInfo, SigningKeyPair};
-pub use packed::{pack, pack_delivery, prepare_packed, verify_packed};
+pub use packed::{field_block, pack, pack_delivery, prepare_packed, verify_packed};
 
 /// The hash function of a generic HMAC scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

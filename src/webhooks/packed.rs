@@ -24,7 +24,7 @@ use ed25519_dalek::VerifyingKey;
 use super::keys::Key;
 use super::{check_secret_count, headers, mac, mac_algorithm, verification_keys, verify_fields, verify_fields_with};
 use super::{HashAlgorithm, HmacScheme, Scheme, SignatureEncoding, Verified, VerifyError, VerifyOptions};
-use crate::types::Body;
+use crate::types::{Body, Header};
 
 /// The layout with the secrets as strings.
 pub const VERSION: u8 = 1;
@@ -224,6 +224,27 @@ fn pack_scheme(out: &mut Vec<u8>, scheme: &Scheme) {
             }
         }
     }
+}
+
+/// The headers as the HTTP/1.1-style field block `verify-fields` and `verify-packed` take
+/// (`name: value` lines, each ended by CRLF, in order), or `None` when a block might not
+/// carry them exactly: a CR or LF anywhere, or a `:` in a name. Every host's encoder does
+/// the same (`conformance/golden/verify-packed.json` checks them byte for byte); a name a
+/// block still cannot carry makes the component answer `malformed-header` with an empty
+/// name, and the host then calls `verify` with the header list.
+pub fn field_block(headers: &[Header]) -> Option<String> {
+    let mut fields = String::with_capacity(headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum());
+    for header in headers {
+        let breaks_line = |text: &str| text.contains(['\r', '\n']);
+        if breaks_line(&header.name) || breaks_line(&header.value) || header.name.contains(':') {
+            return None;
+        }
+        fields.push_str(&header.name);
+        fields.push_str(": ");
+        fields.push_str(&header.value);
+        fields.push_str("\r\n");
+    }
+    Some(fields)
 }
 
 /// Packs a request (the hosts' encoder, written here for tests and the Rust host).

@@ -14,7 +14,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::{apt_install, is_root, root, run};
+use crate::tools::{apt_install, is_root, root, run};
 
 /// The environment variable the tests read the server's URL from.
 pub const URL_VARIABLE: &str = "PAYWIT_PG_URL";

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use paywit_host_tests::{component_path, engine};
+use paywit_component::engine;
+use paywit_host_tests::component_path;
 use wasmtime::component::Component;
 
 fn show(ns: f64) -> String {

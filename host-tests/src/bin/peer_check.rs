@@ -6,9 +6,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use paywit_host_tests::native::types::{Body, Header};
-use paywit_host_tests::native::webhooks::{self, Message, Request, Scheme, VerifyOptions};
-use paywit_host_tests::{Conv, Host};
+use paywit_component::native::types::{Body, Header};
+use paywit_component::native::webhooks::{self, Message, Request, Scheme, VerifyOptions};
+use paywit_component::{Conv, Host};
+use paywit_host_tests::component_path;
 use serde_json::{json, Value};
 
 const CASES: usize = 200;
@@ -31,7 +32,7 @@ fn non_canonical(request: &Request) -> Option<Request> {
 
 fn main() -> wasmtime::Result<()> {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).expect("usage: peer-check DIR"));
-    let host = Host::new()?;
+    let host = Host::new(component_path())?;
     let mut paywit = host.instantiate()?;
     let (mut passed, mut failed) = (0usize, 0usize);
 

@@ -1,11 +1,7 @@
-// The public API: one module per WIT interface, and the errors.
-export * from './errors.js';
-export * from './webhooks.js';
-export * from './idempotency.js';
-export * from './retry.js';
-export * from './lifecycle.js';
-export * from './requests.js';
-export * from './credentials.js';
-export * from './reconciliation.js';
-export * from './addresses.js';
-export * from './alerts.js';
+// The public API: every WIT interface as a namespace and its unambiguous names
+// flat (generated: src/gen/api.js), the errors' base classes, the idiomatic
+// webhook surface, and the input limits.
+export * from './gen/api.js';
+export { PaywitError, InvalidArgumentError } from './errors.js';
+export { Verifier, verifyWebhook, signWebhook, parseScheme } from './webhooks.js';
+export { LIMITS } from './limits.js';

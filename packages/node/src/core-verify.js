@@ -1,18 +1,19 @@
 // The fast path for verification: `webhooks.verify-packed` called on the
 // component's own core module through a small hand-written canonical-ABI
-// binding.
+// binding, on the same instance as the generated modules (src/runtime.js).
 //
-// Why: jco's generated glue sets up async-task bookkeeping on every call,
-// which costs far more than the verification itself. A webhook handler
-// verifies on every request, so that call gets this direct path; every other
-// function goes through the jco glue. Both run the same core module. The whole
+// Why: the generated `verify` lowers a header list (one allocation per header
+// name and value); a webhook handler verifies on every request, so that call
+// gets this direct path: the headers as one field block. The whole
 // request (scheme and secrets, or the head a Verifier had prepared once, the headers as one
 // field block, body, url, now, tolerance) goes in one buffer: one allocation,
 // one call, one post-return, as in the Python package.
 //
 // No offset or case table is written here: `LAYOUT` reads them from
 // gen/abi.js (wit-parser's layouts of the WIT), so a WIT change moves them or
-// fails at load, and the tests compare this path with jco's glue.
+// fails at load; test/golden.test.js compares the bytes with the Rust encoder's
+// (conformance/golden/verify-packed.json) and the tests compare the answers with
+// the generated `verify`.
 //
 // Guest memory: the caller refuses inputs over the component's limits before
 // they get here (src/limits.js), every pointer the guest returns is read as
@@ -20,10 +21,10 @@
 // instance is replaced after anything is thrown mid-call (a trap leaves it in
 // an unknown state) and after a call that left its memory over RETAIN_LIMIT.
 
-import { caseOf, check, field, signature } from './abi.js';
+import { caseOf, field, signature } from './abi.js';
 import { InvalidArgumentError } from './errors.js';
 import { utf8Length } from './limits.js';
-import { coreInstance, RETAIN_LIMIT } from './runtime.js';
+import { done, instance, isS64, lost } from './runtime.js';
 
 
 /** What the packed path needs: case indices from verify-fields' types, result offsets from verify-packed's. */
@@ -54,23 +55,31 @@ export const LAYOUT = (() => {
   };
 })();
 
+/** `now` (Unix seconds, s64) as a BigInt: the current time when undefined. */
+export function checkNow(now) {
+  if (now === undefined) return BigInt(Math.floor(Date.now() / 1000));
+  if (!isS64(now)) throw new InvalidArgumentError('now', 'must be a safe integer or a BigInt in s64 range', now);
+  return BigInt(now);
+}
+
+/** `toleranceSeconds` (option<u32>): undefined, or checked. */
+export function checkTolerance(tolerance) {
+  if (tolerance == null) return undefined;
+  if (typeof tolerance !== 'number' || (tolerance >>> 0) !== tolerance) {
+    throw new InvalidArgumentError('toleranceSeconds', 'must be an integer in u32 range 0..4294967295', tolerance);
+  }
+  return tolerance;
+}
+
 /** The packed layout's version (see `verify-packed` in wit/webhooks.wit). */
 const VERSION = 1;
 const VERIFY_PACKED = 'paywit:gateway/webhooks@0.1.0#verify-packed';
 const POST_VERIFY_PACKED = `cabi_post_${VERIFY_PACKED}`;
 
-// A second instance of the core module for the fast path (made on first use,
-// dropped when it trapped or grew large; the next call makes a fresh one).
-let exports;
-function core() {
-  exports ??= coreInstance().exports;
-  return exports;
-}
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Reads a value of WIT type `ty` at `at` in jco's shapes (the error payloads). */
+/** Reads a value of WIT type `ty` at `at` in the generated modules' shapes (the error payloads). */
 function load(view, ty, at, memory) {
   switch (ty.kind) {
     case 'u8': case 'bool': return ty.kind === 'bool' ? view.getUint8(at) !== 0 : view.getUint8(at);
@@ -129,11 +138,42 @@ export function packHead(scheme, secrets) {
   return out.subarray(0, at);
 }
 
+/** The delivery part of a packed request (after the head), written at `at`; returns the end. */
+function writeDelivery(bytes, view, at, fields, body, url, now, tolerance) {
+  const putText = (text) => {
+    const { written } = encoder.encodeInto(text, bytes.subarray(at + 4));
+    view.setUint32(at, written, true);
+    at += 4 + written;
+  };
+  putText(fields);
+  view.setUint8(at++, LAYOUT.bodyCases[body.tag]);
+  if (body.tag === 'text') putText(body.val);
+  else { view.setUint32(at, body.val.length, true); bytes.set(body.val, at + 4); at += 4 + body.val.length; }
+  if (url != null) { view.setUint8(at++, 1); putText(url); } else view.setUint8(at++, 0);
+  view.setBigInt64(at, now, true); at += 8;
+  if (tolerance !== undefined) { view.setUint8(at++, 1); view.setUint32(at, tolerance, true); at += 4; } else view.setUint8(at++, 0);
+  return at;
+}
+
+/**
+ * The delivery part of a packed request as bytes (what verifyPackedCore writes
+ * after the head), for the golden test: `body` as `{tag, val}`.
+ */
+export function packDelivery(fields, body, url, options) {
+  const now = checkNow(options.now);
+  const tolerance = checkTolerance(options.toleranceSeconds);
+  const size = (t) => utf8Length(t);
+  const capacity = 4 + size(fields) + 5 + (body.tag === 'text' ? size(body.val) : body.val.length) + 1 + (url != null ? 4 + size(url) : 0) + 8 + 5;
+  const bytes = new Uint8Array(capacity);
+  const end = writeDelivery(bytes, new DataView(bytes.buffer), 0, fields, body, url, now, tolerance);
+  return bytes.subarray(0, end);
+}
+
 /**
  * Calls `verify-packed` on the core module with `head` (from packHead) and the
  * delivery: one allocation for the whole request, written in place. Arguments
- * use jco's value shapes ({tag, val} body, `now` a number or BigInt); returns
- * {ok} or {err} with the shapes jco would give. Every argument is checked
+ * use the generated modules' value shapes ({tag, val} body, `now` a number or
+ * BigInt); returns {ok} or {err} in the same shapes. Every argument is checked
  * before the allocation.
  */
 export function verifyPackedCore(head, fields, body, url, options) {
@@ -141,8 +181,8 @@ export function verifyPackedCore(head, fields, body, url, options) {
   if (typeof fields !== 'string') throw new TypeError('fields must be a string');
   if (body?.tag === 'text' ? typeof body.val !== 'string' : !(body?.val instanceof Uint8Array)) throw new TypeError('body must be a string or bytes');
   if (url != null && typeof url !== 'string') throw new TypeError('url must be a string');
-  const now = check(L.nowType, options.now, 'now');
-  const tolerance = check(L.toleranceType, options.toleranceSeconds, 'toleranceSeconds');
+  const now = checkNow(options.now);
+  const tolerance = checkTolerance(options.toleranceSeconds);
   // One allocation, sized for the worst case (3 UTF-8 bytes per UTF-16 unit; a long text is
   // measured instead), filled in place with encodeInto, then shrunk to the bytes written (the
   // guest frees exactly what it owns).
@@ -150,27 +190,16 @@ export function verifyPackedCore(head, fields, body, url, options) {
   const textCapacity = (text) => (text.length > 4096 ? utf8Length(text) : text.length * 3);
   const capacity = head.length + 4 + textCapacity(fields) + 5 + (textBody ? textCapacity(body.val) : body.val.length)
     + 1 + (url != null ? 4 + textCapacity(url) : 0) + 8 + 5;
-  const wasm = core();
+  const inst = instance();
+  const wasm = inst.e;
   let result;
   try {
     // Pointers come back as i32: `>>> 0` reads them unsigned (memory past 2 GiB).
     let ptr = wasm.cabi_realloc(0, 0, 1, capacity) >>> 0;
     const bytes = new Uint8Array(wasm.memory.buffer, ptr, capacity);
     const view = new DataView(wasm.memory.buffer, ptr, capacity);
-    let at = 0;
-    const putText = (text) => {
-      const { written } = encoder.encodeInto(text, bytes.subarray(at + 4));
-      view.setUint32(at, written, true);
-      at += 4 + written;
-    };
-    bytes.set(head, at); at += head.length;
-    putText(fields);
-    view.setUint8(at++, L.bodyCases[body.tag]);
-    if (textBody) putText(body.val);
-    else { view.setUint32(at, body.val.length, true); bytes.set(body.val, at + 4); at += 4 + body.val.length; }
-    if (url != null) { view.setUint8(at++, 1); putText(url); } else view.setUint8(at++, 0);
-    view.setBigInt64(at, now, true); at += 8;
-    if (tolerance !== undefined) { view.setUint8(at++, 1); view.setUint32(at, tolerance, true); at += 4; } else view.setUint8(at++, 0);
+    bytes.set(head, 0);
+    const at = writeDelivery(bytes, view, head.length, fields, body, url, now, tolerance);
     const size = at;
     if (size !== capacity) ptr = wasm.cabi_realloc(ptr, capacity, 1, size) >>> 0;
 
@@ -191,10 +220,10 @@ export function verifyPackedCore(head, fields, body, url, options) {
     wasm[POST_VERIFY_PACKED](ret);
   } catch (error) {
     // A trap (or anything thrown mid-call) leaves the instance in an unknown state.
-    if (exports === wasm) exports = undefined;
+    lost(inst);
     throw error;
   }
   // One large input must not keep its memory for the life of the process.
-  if (exports === wasm && wasm.memory.buffer.byteLength > RETAIN_LIMIT) exports = undefined;
+  done(inst);
   return result;
 }

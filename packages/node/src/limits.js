@@ -24,7 +24,7 @@ const MAX_ID_BYTES = LIMITS['id-bytes'];
 const MAX_SECRET_BYTES = LIMITS['secret-bytes'];
 
 /**
- * The UTF-8 length of `text` as TextEncoder and jco encode it (a lone
+ * The UTF-8 length of `text` as TextEncoder (and so the bindings) encode it (a lone
  * surrogate becomes U+FFFD, 3 bytes), without encoding it.
  */
 export function utf8LengthScan(text) {
@@ -64,7 +64,7 @@ export function trimOws(value) {
   return value.slice(start, end);
 }
 
-/** The component's `limit-exceeded` payload, in jco's shapes. */
+/** The component's `limit-exceeded` payload, in the bindings' shapes. */
 const exceeded = (what, actual) => ({ tag: 'limit-exceeded', val: { what, max: BigInt(LIMITS[what]), actual: BigInt(actual) } });
 
 /** The `limit-exceeded` error a secret list this long gets (the first check of every verification), or undefined. */
@@ -75,7 +75,7 @@ export function secretCountRefusal(count) {
 /**
  * The component's `limit-exceeded` error for a verification of these inputs,
  * or undefined when none is over a limit (the component then checks them).
- * `body` in jco's shape ({tag, val}), `headers` as `[{name, value}]`.
+ * `body` in the bindings' shape ({tag, val}), `headers` as `[{name, value}]`.
  */
 export function requestRefusal(secretCount, body, headers, url) {
   const secrets = secretCountRefusal(secretCount);

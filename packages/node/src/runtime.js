@@ -1,79 +1,209 @@
-// The one place that holds the component: its compiled core module, jco's
-// glue instantiated over it, and a second instance of the same module for the
-// verify fast path. The entry point installs it: src/index.js from the file
-// (Node, Deno), src/edge.js from a module import (Cloudflare Workers and other
-// runtimes that forbid compiling wasm from bytes). Instantiation is synchronous
-// everywhere (jco `--instantiation sync`), so every wrapper stays synchronous.
+// The one place that holds the component: its compiled core module and the
+// instance every call runs on. The generated modules (src/gen/, one per WIT
+// interface) lower their arguments into this instance's memory, call its core
+// exports and lift the answers; src/core-verify.js (the verify fast path) uses
+// the same instance. The entry point installs the module: src/index.js from the
+// file (Node, Deno), src/edge.js from a module import (Cloudflare Workers and
+// other runtimes that forbid compiling wasm from bytes). Everything is
+// synchronous.
 //
-// An instance is replaced, never reused, after a trap or any other error thrown
-// from inside the guest (its memory and jco's task bookkeeping are then in an
-// unknown state; jco refuses every later call after a trap), and after a call
-// that left its memory larger than RETAIN_LIMIT (one large input must not keep
-// its memory for the life of the process). Instantiating the compiled module
-// again is cheap and allowed everywhere, Workers included.
+// An instance is replaced, never reused, after anything thrown from inside the
+// guest (a trap leaves its memory in an unknown state), and after a call that
+// left its memory larger than RETAIN_LIMIT (one large input must not keep its
+// memory for the life of the process). Instantiating the compiled module again
+// is cheap and allowed everywhere, Workers included.
+//
+// The generated modules embed the WIT digest they were generated from; gen/abi.js
+// (written by `cargo xtask build` beside the component) carries the component's.
+// A module whose digest differs refuses to load: a component built from a changed
+// WIT never runs under stale bindings.
 
-import { instantiate } from '../gen/paywit.js';
-import { random } from './random.js';
+import manifest from '../gen/abi.js';
 
 /** An instance whose memory one call grew past this is replaced after that call (32 MiB, as in Python). */
 export const RETAIN_LIMIT = 32 << 20;
 
-let installed;
+/** The component's WIT digest (from gen/abi.js). */
+export const COMPONENT_DIGEST = manifest.digest;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Throws unless `digest` (a generated module's) is the component's. */
+export function checkDigest(digest, componentDigest = COMPONENT_DIGEST) {
+  if (digest !== componentDigest) {
+    throw new Error(
+      `paywit: the component (gen/abi.js, WIT digest ${componentDigest}) was not built from the WIT these bindings were generated from (digest ${digest}); ` +
+        'run `cargo xtask codegen` and `cargo xtask build` so both come from the same wit/',
+    );
+  }
+}
+
+const needed = new Set();
+
+/** Called by each generated module at load: its digest (checked now) and the core exports it calls. */
+export function register(digest, core) {
+  checkDigest(digest);
+  for (const name of core) needed.add(name);
+  if (compiled) checkExports(compiled);
+}
+
+function checkExports(module) {
+  const have = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  for (const name of ['memory', 'cabi_realloc', ...needed]) {
+    if (!have.has(name)) throw new Error(`paywit: the core module lacks the export ${name}: rebuild the package (cargo xtask build)`);
+  }
+}
+
+let compiled;
+let current;
+
+/** wasi:random/random@0.2.0, the core module's only import (get-random-u64 only: see src/component/mod.rs). */
+const imports = {
+  'wasi:random/random@0.2.0': {
+    'get-random-u64': () => globalThis.crypto.getRandomValues(new BigUint64Array(1))[0],
+  },
+};
 
 /** Installs the component from its compiled core module (a `WebAssembly.Module`). */
 export function install(coreModule) {
   if (!(coreModule instanceof WebAssembly.Module)) throw new TypeError('paywit needs the core module as a WebAssembly.Module');
-  installed = { module: coreModule };
-  instantiateGlue();
+  checkExports(coreModule);
+  compiled = coreModule;
+  current = undefined;
 }
 
-function instantiateGlue() {
-  let core;
-  const glue = instantiate(() => installed.module, { 'wasi:random/random': random }, (module, imports) => {
-    core = new WebAssembly.Instance(module, imports);
-    return core;
-  });
-  installed.glue = glue;
-  installed.glueMemory = core.exports.memory;
-}
+/** One instance of the core module and the canonical-ABI helpers over its memory. */
+export class Instance {
+  constructor(module) {
+    const instance = new WebAssembly.Instance(module, imports);
+    /** The core exports (`inst.e[name](...)` in the generated modules). @type {Record<string, any>} */
+    this.e = instance.exports;
+    /** @type {WebAssembly.Memory} */
+    this.memory = this.e.memory;
+    /** `cabi_realloc(old, oldSize, align, newSize)`. @type {(ptr: number, oldSize: number, align: number, size: number) => number} */
+    this.realloc = this.e.cabi_realloc;
+    /** The byte length of the last `str`/`bytes`. */
+    this.len = 0;
+    /** @type {ArrayBuffer | null} */
+    this.buffer = null;
+    /** @type {DataView | null} */
+    this.dataView = null;
+  }
 
-/** The installed component: `{ module, glue }` (`glue` changes when an instance is replaced). */
-export function runtime() {
-  if (!installed) throw new Error("paywit's component is not loaded: import 'paywit' (or 'paywit/edge'), not its inner modules");
-  return installed;
-}
+  /** A DataView of the whole memory (a new one only after the memory grew). */
+  view() {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.dataView = new DataView(buffer);
+    }
+    return this.dataView;
+  }
 
-/**
- * Calls jco's `iface.name` with `args` (already checked). A component error
- * (jco's ComponentError, with its `payload`) is an answer and leaves the glue
- * in place; anything else thrown from inside (a trap, an import that threw)
- * replaces the glue before it is rethrown, as does a call that left the
- * guest's memory over RETAIN_LIMIT.
- */
-export function callGlue(iface, name, args) {
-  const current = runtime();
-  const { glue, glueMemory } = current;
-  const fn = glue[iface]?.[name];
-  if (typeof fn !== 'function') throw new Error(`the jco bindings lack ${iface}.${name}: rebuild the package`);
-  try {
-    return fn(...args);
-  } catch (error) {
-    if (!isComponentError(error) && current.glue === glue) instantiateGlue();
-    throw error;
-  } finally {
-    if (current.glue === glue && glueMemory.buffer.byteLength > RETAIN_LIMIT) instantiateGlue();
+  /** A fresh guest block (unsigned pointer: wasm32 memory may pass 2 GiB). */
+  alloc(size, align) {
+    if (size === 0) return align;
+    return this.realloc(0, 0, align, size) >>> 0;
+  }
+
+  /** `text` as UTF-8 in a fresh block of exactly its length; the length in `this.len`. */
+  str(text) {
+    const units = text.length;
+    if (units === 0) {
+      this.len = 0;
+      return 1;
+    }
+    let ptr = this.realloc(0, 0, 1, units) >>> 0;
+    const { read, written } = encoder.encodeInto(text, new Uint8Array(this.memory.buffer, ptr, units));
+    let length = written;
+    if (read < units) {
+      // Not ASCII: room for the rest at 3 bytes per UTF-16 unit, then shrunk to what was written.
+      const capacity = written + (units - read) * 3;
+      ptr = this.realloc(ptr, units, 1, capacity) >>> 0;
+      length += encoder.encodeInto(text.slice(read), new Uint8Array(this.memory.buffer, ptr + written, capacity - written)).written;
+      if (length !== capacity) ptr = this.realloc(ptr, capacity, 1, length) >>> 0;
+    }
+    this.len = length;
+    return ptr;
+  }
+
+  /** `bytes` (Uint8Array or ArrayBuffer) copied once into a fresh block; the length in `this.len`. */
+  bytes(bytes) {
+    const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+    const n = view.length;
+    this.len = n;
+    if (n === 0) return 1;
+    const ptr = this.realloc(0, 0, 1, n) >>> 0;
+    new Uint8Array(this.memory.buffer, ptr, n).set(view);
+    return ptr;
+  }
+
+  /** The UTF-8 string at `ptr` (short ASCII decoded by hand: TextDecoder costs more). */
+  text(ptr, length) {
+    if (length === 0) return '';
+    const bytes = new Uint8Array(this.memory.buffer, ptr, length);
+    if (length <= 48) {
+      let out = '';
+      for (let i = 0; i < length; i++) {
+        const b = bytes[i];
+        if (b >= 0x80) return decoder.decode(bytes);
+        out += String.fromCharCode(b);
+      }
+      return out;
+    }
+    return decoder.decode(bytes);
+  }
+
+  /** A copy of the bytes at `ptr`. */
+  copy(ptr, length) {
+    return new Uint8Array(this.memory.buffer.slice(ptr, ptr + length));
   }
 }
 
-/** Whether `error` is jco's ComponentError: an `err` the component returned (it always has its own `payload`). */
-const isComponentError = (error) => typeof error === 'object' && error !== null && Object.prototype.hasOwnProperty.call(error, 'payload');
-
-/**
- * A fresh instance of the core module for the verify fast path; it imports
- * only get-random-u64 (see src/component/mod.rs).
- */
-export function coreInstance() {
-  return new WebAssembly.Instance(runtime().module, {
-    'wasi:random/random@0.2.0': { 'get-random-u64': () => globalThis.crypto.getRandomValues(new BigUint64Array(1))[0] },
-  });
+/** The instance for the next call (made on first use and after one was dropped). */
+export function instance() {
+  if (current !== undefined) return current;
+  if (!compiled) throw new Error("paywit's component is not loaded: import 'paywit', not its inner modules");
+  current = new Instance(compiled);
+  return current;
 }
+
+/** After anything thrown from inside the guest: `inst` is never used again. */
+export function lost(inst) {
+  if (current === inst) current = undefined;
+}
+
+/** After a call: an instance whose memory grew past RETAIN_LIMIT is dropped. */
+export function done(inst) {
+  if (inst.memory.buffer.byteLength > RETAIN_LIMIT && current === inst) current = undefined;
+}
+
+/** The current Unix time in whole seconds (the default of every `now`). */
+export const clock = () => Math.floor(Date.now() / 1000);
+
+const U64_MAX = (1n << 64n) - 1n;
+const S64_MIN = -(1n << 63n);
+const S64_MAX = (1n << 63n) - 1n;
+/** A safe integer or a BigInt in u64 range. */
+export const isU64 = (v) => (typeof v === 'bigint' ? v >= 0n && v <= U64_MAX : Number.isSafeInteger(v) && v >= 0);
+/** A safe integer or a BigInt in s64 range. */
+export const isS64 = (v) => (typeof v === 'bigint' ? v >= S64_MIN && v <= S64_MAX : Number.isSafeInteger(v));
+
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+/** The bits of an f32 as an i32 (a variant's joined flat slot). */
+export function f32Bits(x) {
+  f32[0] = x;
+  return i32[0];
+}
+/** The bits of an f64 as an i64 (a variant's joined flat slot). */
+export function f64Bits(x) {
+  f64[0] = x;
+  return i64[0];
+}
+
+/** For tests: the instance calls run on now (undefined before the first call or after one was dropped). */
+export const currentInstance = () => current;

@@ -1,54 +1,8 @@
-// Shapes shared by the interface modules: error mapping, bodies, headers, times.
+// Shapes the idiomatic webhook surface accepts: bodies, header collections, field blocks.
 import { InvalidArgumentError } from './errors.js';
 import { trimOws } from './limits.js';
 
-export function plain(value) {
-  if (typeof value === 'bigint') return Number(value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
-
-export function describe(code, details) {
-  if (details === undefined) return code;
-  if (typeof details === 'string') return `${code}: ${details}`;
-  return `${code}: ${JSON.stringify(details)}`;
-}
-
-/** The typed error for a component `err` payload (a case name, or `{tag, val}`): an instance of `pick(code)`. */
-export function componentError(payload, pick) {
-  const code = typeof payload === 'string' ? payload : payload.tag;
-  const details = typeof payload === 'string' ? undefined : plain(payload.val);
-  const ErrorClass = pick(code);
-  return new ErrorClass(code, details, describe(code, details));
-}
-
-/** Calls `fn`, turning a component `err` into an instance of `pick(code)`. */
-export function call(fn, pick) {
-  try {
-    return fn();
-  } catch (error) {
-    if (error?.payload === undefined) throw error;
-    throw componentError(error.payload, pick);
-  }
-}
-
-/** The current Unix time in seconds. */
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-export function schemeValue(scheme) {
-  if (typeof scheme === 'string') return { tag: scheme };
-  if (scheme && typeof scheme === 'object' && scheme.hmac) return { tag: 'hmac', val: scheme.hmac };
-  if (scheme && typeof scheme === 'object' && 'tag' in scheme) return scheme;
-  throw new TypeError('scheme must be a scheme name such as "stripe", or { hmac: { header, algorithm, encoding, prefix } }');
-}
-
-export function schemeOut(scheme) {
-  return scheme.tag === 'hmac' ? { hmac: scheme.val } : scheme.tag;
-}
-
+/** A body as the WIT `body` variant: a string is `text`, bytes (Uint8Array, Buffer, ArrayBuffer) `bytes`. */
 export function bodyValue(body) {
   if (typeof body === 'string') return { tag: 'text', val: body };
   if (body instanceof Uint8Array) return { tag: 'bytes', val: body };
@@ -84,7 +38,7 @@ export function headerList(headers) {
 }
 
 /**
- * `[{name, value}]` headers as one CRLF field block for `verify-fields`, or
+ * `[{name, value}]` headers as one CRLF field block for the packed request, or
  * undefined when a block might not carry them exactly (a CR or LF anywhere, a
  * `:` in a name); the caller then uses `verify` with the list. Names the
  * component's block parser refuses come back as `malformed-header` with an
@@ -99,11 +53,7 @@ export function fieldBlock(headers) {
   return block;
 }
 
-/** Whether verify-fields refused the field block itself. */
+/** Whether the component refused the field block itself. */
 export function isFieldBlockError(result) {
   return result.err?.tag === 'malformed-header' && result.err.val.name === '';
 }
-
-/** A lifecycle state `{kind, status}` in jco's variant shape, and back. */
-export const stateIn = (state) => state && { tag: state.kind, val: state.status };
-export const stateOut = (state) => state && { kind: state.tag, status: state.val };

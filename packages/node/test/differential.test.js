@@ -30,7 +30,7 @@ for (const [peer, Peer] of [['standardwebhooks', StandardWebhook], ['svix', Svix
       const signature = new Peer(secret).sign(id, ts, payload);
       const headers = { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)), 'webhook-signature': signature };
       assert.equal(paywit.verifyWebhook('standard-webhooks', secret, headers, payload, { now }).secretIndex, 0);
-      assert.throws(() => paywit.verifyWebhook('standard-webhooks', secret, headers, `${payload} `, { now }), paywit.NoMatchingSignatureError);
+      assert.throws(() => paywit.verifyWebhook('standard-webhooks', secret, headers, `${payload} `, { now }), paywit.VerifyNoMatchingSignatureError);
       const ours = paywit.signWebhook('standard-webhooks', secret, payload, { id, signedAt: Math.floor(ts.getTime() / 1000) });
       assert.equal(ours['webhook-signature'], signature, 'byte-identical signatures');
       new Peer(secret).verify(payload, ours); // throws on disagreement

@@ -1,6 +1,6 @@
 // What npm publishes (issue 16): the tarball `npm pack` would make carries the
-// README, the LICENSE, the typings, every source module and the transpiled
-// component, and nothing from the tests, benchmarks or test support; and every
+// README, the LICENSE, the typings, every source module, the generated bindings
+// and the component's core module, and nothing from the tests, benchmarks or test support; and every
 // dev dependency with an install script is reviewed in `allowScripts`, so an
 // npm that blocks unreviewed install scripts still installs what the tests need.
 import { test } from 'node:test';
@@ -20,16 +20,17 @@ test('npm pack ships the README, LICENSE, typings, sources and gen/, and no test
   const files = tarball.files.map((f) => f.path);
   const expected = [
     'package.json', 'README.md', 'LICENSE', 'src/index.d.ts',
-    'gen/paywit.js', 'gen/paywit.core.wasm', 'gen/paywit.d.ts', 'gen/abi.js',
-    ...readdirSync(new URL('../src/', import.meta.url)).map((name) => `src/${name}`),
+    'gen/paywit.core.wasm', 'gen/abi.js', 'CODEGEN.md',
+    ...readdirSync(new URL('../src/', import.meta.url)).filter((name) => name !== 'gen').map((name) => `src/${name}`),
+    ...readdirSync(new URL('../src/gen/', import.meta.url)).map((name) => `src/gen/${name}`),
   ];
   for (const file of expected) assert.ok(files.includes(file), `${file} is in the tarball (it has ${files.join(', ')})`);
-  const unwanted = files.filter((f) => /^(test|bench|support|node_modules)\//.test(f) || f.startsWith('gen/.') || f.endsWith('.patching'));
+  const unwanted = files.filter((f) => /^(test|bench|support|node_modules)\//.test(f) || (f.startsWith('gen/') && !['gen/paywit.core.wasm', 'gen/abi.js'].includes(f)) || f === 'tsconfig.json');
   assert.deepEqual(unwanted, [], 'no tests, benchmarks, test support or build leftovers');
   assert.match(readFileSync(new URL('../LICENSE', import.meta.url), 'utf8'), /Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
   assert.equal(manifest.license, 'Apache-2.0');
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  for (const part of ['npm install paywit', 'verifyWebhook', 'Verifier', 'LimitExceededError']) assert.ok(readme.includes(part), `the README shows ${part}`);
+  for (const part of ['npm install paywit', 'verifyWebhook', 'Verifier', 'VerifyLimitExceededError']) assert.ok(readme.includes(part), `the README shows ${part}`);
 });
 
 test('every dev dependency with an install script is reviewed in allowScripts', async () => {

@@ -11,12 +11,12 @@ own on inputs just over each limit.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from ._runtime import ABI_PATH
 from typing import Any, Dict, Optional, Sequence
 
-from ._common import _header_pairs
+from ._fast_verify import header_pairs as _header_pairs
 
-LIMITS: Dict[str, int] = json.loads(Path(__file__).with_name("abi.json").read_text())["limits"]
+LIMITS: Dict[str, int] = json.loads(ABI_PATH.read_text(encoding="utf-8"))["limits"]
 # Below this many input bytes in all, the component checks the limits itself.
 CHECK_ABOVE = 1 << 20
 

@@ -35,7 +35,7 @@ def test_standard_webhooks_both_ways(peer):
         signature = peer(secret).sign(msg_id, datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc), body)
         headers = {"webhook-id": msg_id, "webhook-timestamp": str(ts), "webhook-signature": signature}
         assert paywit.verify_webhook("standard-webhooks", secret, headers, body, now=now).secret_index == 0
-        with pytest.raises(paywit.NoMatchingSignatureError):
+        with pytest.raises(paywit.webhooks.VerifyNoMatchingSignatureError):
             paywit.verify_webhook("standard-webhooks", secret, headers, body + " ", now=now)
         ours = paywit.sign_webhook("standard-webhooks", secret, body, id=msg_id, signed_at=ts)
         assert ours["webhook-signature"] == signature
@@ -69,5 +69,5 @@ def test_documented_peer_leniency_non_canonical_base64():
     assert twisted != signature
     headers = {"webhook-id": "msg_1", "webhook-timestamp": str(ts), "webhook-signature": twisted}
     StandardWebhook(secret).verify("{}", headers)  # the peer accepts it
-    with pytest.raises(paywit.MalformedHeaderError):
+    with pytest.raises(paywit.webhooks.VerifyMalformedHeaderError):
         paywit.verify_webhook("standard-webhooks", secret, headers, "{}", now=ts)

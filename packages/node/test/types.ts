@@ -1,0 +1,57 @@
+// Compiled by `npm run typecheck` (never run): the public API used as a TypeScript
+// user would, against src/index.d.ts and the generated declarations. Each
+// `@ts-expect-error` line must stay an error: a declaration that loosened would fail.
+import {
+  retry, webhooks, classify, apiPolicy, nextStep, parseRetryAfter, validateAddress, verifyWebhook, Verifier, signWebhook,
+  PaywitError, InvalidArgumentError, VerifyError, VerifyLimitExceededError, AmountError, evaluateAlert, defaultAlertRule, decide,
+  LIMITS,
+} from 'paywit';
+import type { Classification, Policy, Step, Verified, Failure } from 'paywit';
+
+const failure: Failure = { status: 503 };
+const c: Classification = classify(failure);
+const retryable: boolean = c.retry;
+const policy: Policy = apiPolicy();
+const step: Step = nextStep(policy, 1, failure);
+const ms: bigint | undefined = step.tag === 'retry-after-ms' ? step.val : undefined;
+const after: bigint | undefined = parseRetryAfter('120', 1);
+const info = validateAddress('ethereum', '0x0');
+const checksummed: boolean = info.checksummed;
+const verified: Verified = verifyWebhook('stripe', ['whsec_x'], { 'stripe-signature': 't=1' }, '{}', { now: 1 });
+const signedAt: bigint | undefined = verified.signedAt;
+const v = new Verifier({ hmac: { header: 'X-Sig', algorithm: 'sha256', encoding: 'hex' } }, 'k', { toleranceSeconds: 300 });
+v.verify(new Headers(), new Uint8Array(0));
+const headers: Record<string, string> = signWebhook('standard-webhooks', 'whsec_x', '{}', { id: 'msg_1', signedAt: 1 });
+const ns: Policy = retry.webhookRedeliveryPolicy();
+const secret: string = webhooks.newSecret({ tag: 'stripe' });
+const action: 'alert' | 'recover' | 'nothing' = evaluateAlert([{ successes: 1, failures: 0 }], false, defaultAlertRule());
+decide(undefined, null, 'fp', { retentionSeconds: 1, requireKey: true, mismatchStatus: 'bad-request' });
+const limit: number = LIMITS['body-bytes'];
+
+try {
+  verifyWebhook('stripe', 'k', {}, '');
+} catch (e) {
+  if (e instanceof VerifyLimitExceededError) {
+    const max: bigint = e.details.max;
+    const code: 'limit-exceeded' = e.code;
+  } else if (e instanceof VerifyError) {
+    const code: string = e.code;
+  } else if (e instanceof InvalidArgumentError) {
+    const path: string = e.details.argument;
+  } else if (e instanceof AmountError || e instanceof PaywitError) {
+    e.code;
+  }
+}
+
+// @ts-expect-error: a status is a number
+classify({ status: '503' });
+// @ts-expect-error: not a jitter
+const bad: Policy = { ...policy, jitter: 'sometimes' };
+// @ts-expect-error: not a scheme
+verifyWebhook('paypal', 'k', {}, '');
+// @ts-expect-error: 64-bit answers are bigint
+const n: number = parseRetryAfter('1', 1);
+// @ts-expect-error: the network is an enum
+validateAddress('dogecoin', 'x');
+
+void retryable; void ms; void after; void checksummed; void signedAt; void headers; void ns; void secret; void action; void limit; void bad; void n;

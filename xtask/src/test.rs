@@ -1,0 +1,157 @@
+//! `cargo xtask test [part]`: every check, or one part.
+//!
+//! First `codegen --check` (the committed bindings are what `wit/` generates: fail fast,
+//! before building), then the build, then the parts in [`Part::ALL`]'s order: rustfmt, native
+//! and harness tests (the xtask's own: fuzz seeds verify), clippy (native and wasm); the
+//! derived vectors re-derived and the differential peers; pytest; `node --test`; the linters
+//! of the language packages (ruff and mypy, the Node package's typecheck); the reference
+//! integration end to end and the operator dashboard (their PostgreSQL tests on a throwaway
+//! cluster, `postgres.rs`), the dashboard in headless Chromium (Debian's `chromium`, installed
+//! if missing, `browser.rs`); and a fuzz smoke run (`fuzz.rs`).
+
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+use crate::tools::{cargo, python, root, run, WASM_TARGET};
+use crate::{browser, build, codegen, demo, fuzz, postgres};
+
+/// One part of `cargo xtask test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// rustfmt, `cargo test --workspace`, clippy natively and for wasm32.
+    Rust,
+    /// The derived vectors re-derived, then the differential test against the PyPI peers.
+    Peers,
+    /// pytest in `packages/python`.
+    Python,
+    /// `node --test` in `packages/node`.
+    Node,
+    /// ruff and mypy on the Python package, the Node package's typecheck.
+    Lint,
+    /// The reference integration end to end (SQLite and PostgreSQL).
+    Integration,
+    /// The operator dashboard: pytest, then the browser test.
+    Operator,
+    /// A fuzz smoke run of every target.
+    Fuzz,
+}
+
+impl Part {
+    /// The parts, in the order the whole run takes them.
+    pub const ALL: [Part; 8] =
+        [Part::Rust, Part::Peers, Part::Python, Part::Node, Part::Lint, Part::Integration, Part::Operator, Part::Fuzz];
+
+    /// The part's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Rust => "rust",
+            Part::Peers => "peers",
+            Part::Python => "python",
+            Part::Node => "node",
+            Part::Lint => "lint",
+            Part::Integration => "integration",
+            Part::Operator => "operator",
+            Part::Fuzz => "fuzz",
+        }
+    }
+
+    /// The part named `name`.
+    pub fn parse(name: &str) -> Result<Part> {
+        match Part::ALL.into_iter().find(|part| part.name() == name) {
+            Some(part) => Ok(part),
+            None => bail!("no test part {name:?}: the parts are {}", Part::names().join(", ")),
+        }
+    }
+
+    /// Every part's name, in order.
+    pub fn names() -> Vec<&'static str> {
+        Part::ALL.into_iter().map(Part::name).collect()
+    }
+}
+
+/// Checks the generated bindings, builds, then runs every part of the tests, or only `part`.
+pub fn test(part: Option<Part>) -> Result<()> {
+    codegen::run(&["--check".to_string()])?;
+    build::build()?;
+    let wanted = |p: Part| part.is_none_or(|only| only == p);
+    if wanted(Part::Rust) {
+        run(cargo().args(["fmt", "--all", "--check"]))?;
+        // `cargo fmt` does not reach a file that is only `include!`d.
+        run(Command::new("rustfmt").args(["--edition", "2021", "--check", "src/component/conversions.rs"]))?;
+        run(cargo().args(["test", "--workspace"]))?;
+        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+        run(cargo().args(["clippy", "--package", "paywit", "--lib", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
+        run(cargo().args([
+            "clippy",
+            "--package",
+            "paywit-edge-ingress",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
+    if wanted(Part::Peers) {
+        // The derived vectors must be exactly what derive.py derives.
+        run(Command::new("python3").arg(root().join("conformance/vectors/derive.py")).arg("--check"))?;
+        differential()?;
+    }
+    if wanted(Part::Python) {
+        run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))?;
+    }
+    if wanted(Part::Node) {
+        run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
+    }
+    if wanted(Part::Lint) {
+        lint()?;
+    }
+    // The machines run no database server: the PostgreSQL tests get a throwaway cluster.
+    let postgres =
+        if wanted(Part::Integration) || wanted(Part::Operator) { Some(postgres::Postgres::start()?) } else { None };
+    if wanted(Part::Integration) {
+        // The reference integration end to end: the sandbox gateway, each receiver and its worker,
+        // every misbehaviour on, a worker killed mid-event; on SQLite and on PostgreSQL.
+        demo::day_of_traffic(&["-m", "pytest", "-q"])?;
+    }
+    if wanted(Part::Operator) {
+        // The operator's dashboard: its logic (pytest), then end to end in headless Chromium.
+        run(Command::new(python()?)
+            .args(["-m", "pytest", "-q"])
+            .env("PYTHONPATH", root().join("packages/python"))
+            .current_dir(root().join("examples/operator")))?;
+        browser::browser_test(None)?;
+    }
+    drop(postgres);
+    if wanted(Part::Fuzz) {
+        fuzz::fuzz(fuzz::FUZZ_SMOKE_SECONDS)?;
+    }
+    Ok(())
+}
+
+/// The language packages' linters: ruff and mypy (from the virtualenv's pinned
+/// `requirements-dev.txt`) on the Python package, and the Node package's `typecheck` script.
+fn lint() -> Result<()> {
+    let python_package = root().join("packages").join("python");
+    run(Command::new(python()?).args(["-m", "ruff", "check", "."]).current_dir(&python_package))?;
+    run(Command::new(python()?).args(["-m", "mypy", "paywit"]).current_dir(&python_package))?;
+    run(Command::new("npm").args(["run", "--silent", "typecheck"]).current_dir(root().join("packages").join("node")))
+}
+
+/// The differential test against the PyPI peers (`standardwebhooks`, `svix`,
+/// `stripe`): the peers sign, paywit verifies through the component, and the
+/// other way round.
+fn differential() -> Result<()> {
+    let root = root();
+    let python = python()?;
+    let cases = root.join("target").join("peer-cases");
+    std::fs::create_dir_all(&cases)?;
+    // 1. the peers sign; 2. paywit verifies those and signs its own; 3. the peers verify paywit's.
+    run(Command::new(&python).arg(root.join("host-tests/peers/peers.py")).arg("sign").arg(&cases))?;
+    // `cargo test --workspace` already built this binary with the test profile's
+    // feature set; `cargo run` would rebuild wasmtime with another one.
+    run(Command::new(root.join("target/debug/peer-check")).arg(&cases))?;
+    run(Command::new(&python).arg(root.join("host-tests/peers/peers.py")).arg("verify").arg(&cases))?;
+    Ok(())
+}
