@@ -6,7 +6,7 @@
 //! `target/wit/`, the core module alone in `target/paywit.core.wasm`, and `target/abi.json`
 //! (every export's canonical-ABI layout, for the packages, `abi_manifest.rs`). It composes the
 //! edge ingress with paywit into `target/webhook-ingress.wasm`, copies the component and the
-//! manifest into the Python package, and transpiles the Node package with jco.
+//! manifest into the Python package, and the core module into the Node package (its `npm run build`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -92,8 +92,8 @@ fn build_ingress(paywit: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The Node package: installs its pinned dev dependencies once (`npm ci`), then
-/// transpiles the component with jco into `packages/node/gen/`.
+/// The Node package: installs its pinned dev dependencies once (`npm ci`), then its
+/// `build` script copies `target/paywit.core.wasm` into `packages/node/gen/`.
 fn build_node() -> Result<()> {
     let package = root().join("packages").join("node");
     npm_ci(&package)?;

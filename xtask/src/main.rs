@@ -6,7 +6,7 @@
 //!   with the WIT beside it in `target/wit/`, the core module in `target/paywit.core.wasm`,
 //!   and `target/abi.json` (every export's canonical-ABI layout, for the packages,
 //!   `abi_manifest.rs`); composes the edge ingress into `target/webhook-ingress.wasm`; copies
-//!   the component into the Python package and transpiles the Node package with jco.
+//!   the component into the Python package and the core module into the Node package.
 //! - `codegen [--check] [--wit DIR] [--out DIR]` (`codegen/`): every host's typed bindings,
 //!   generated from `wit/`; `--check` fails when the committed files differ.
 //! - `test [part]` (`test.rs`): `codegen --check` first, then build, then every check (or one

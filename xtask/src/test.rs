@@ -136,7 +136,9 @@ fn lint() -> Result<()> {
     let python_package = root().join("packages").join("python");
     run(Command::new(python()?).args(["-m", "ruff", "check", "."]).current_dir(&python_package))?;
     run(Command::new(python()?).args(["-m", "mypy", "paywit"]).current_dir(&python_package))?;
-    run(Command::new("npm").args(["run", "--silent", "typecheck"]).current_dir(root().join("packages").join("node")))
+    run(Command::new("npm").args(["run", "--silent", "typecheck"]).current_dir(root().join("packages").join("node")))?;
+    // Bindings generated from a different WIT than the component's must refuse it.
+    codegen::stale_bindings_are_refused(&root().join("target").join("codegen-reordered"))
 }
 
 /// The differential test against the PyPI peers (`standardwebhooks`, `svix`,

@@ -24,7 +24,8 @@
 import { caseOf, field, signature } from './abi.js';
 import { InvalidArgumentError } from './errors.js';
 import { utf8Length } from './limits.js';
-import { done, instance, isS64, lost } from './runtime.js';
+import { decode, done, instance, isS64, lost, wellFormed } from './runtime.js';
+import { WELL_FORMED } from './shapes.js';
 
 
 /** What the packed path needs: case indices from verify-fields' types, result offsets from verify-packed's. */
@@ -77,7 +78,6 @@ const VERIFY_PACKED = 'paywit:gateway/webhooks@0.1.0#verify-packed';
 const POST_VERIFY_PACKED = `cabi_post_${VERIFY_PACKED}`;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Reads a value of WIT type `ty` at `at` in the generated modules' shapes (the error payloads). */
 function load(view, ty, at, memory) {
@@ -86,7 +86,7 @@ function load(view, ty, at, memory) {
     case 'u32': return view.getUint32(at, true);
     case 's64': return view.getBigInt64(at, true);
     case 'u64': return view.getBigUint64(at, true);
-    case 'string': return decoder.decode(new Uint8Array(memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
+    case 'string': return decode(new Uint8Array(memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
     case 'enum': return ty.names[view.getUint8(at)];
     case 'record': return Object.fromEntries(ty.fields.map((f) => [f.name.replace(/-([a-z])/g, (_, c) => c.toUpperCase()), load(view, f.type, at + f.offset, memory)]));
     case 'variant': {
@@ -107,12 +107,15 @@ export function packHead(scheme, secrets) {
   const schemeIndex = L.schemes.indexOf(scheme?.tag);
   if (schemeIndex < 0) throw new InvalidArgumentError('scheme', `must be one of ${L.schemes.join(', ')}`, scheme?.tag);
   if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === 'string')) throw new TypeError('secrets must be a string or an array of strings');
+  for (let i = 0; i < secrets.length; i++) if (!wellFormed(secrets[i])) throw new InvalidArgumentError(`secrets[${i}]`, WELL_FORMED, secrets[i]);
   const hmac = scheme.tag === 'hmac' ? (scheme.val ?? {}) : undefined;
   const algorithm = hmac && L.algorithms.indexOf(hmac.algorithm);
   const encoding = hmac && L.encodings.indexOf(hmac.encoding);
   if (hmac && (algorithm < 0 || encoding < 0 || typeof hmac.header !== 'string' || (hmac.prefix != null && typeof hmac.prefix !== 'string'))) {
     throw new InvalidArgumentError('scheme.hmac', `needs a header, algorithm ${L.algorithms.join('|')} and encoding ${L.encodings.join('|')}`);
   }
+  if (hmac && !wellFormed(hmac.header)) throw new InvalidArgumentError('scheme.val.header', WELL_FORMED, hmac.header);
+  if (hmac && hmac.prefix != null && !wellFormed(hmac.prefix)) throw new InvalidArgumentError('scheme.val.prefix', WELL_FORMED, hmac.prefix);
   // One buffer sized for the worst case, filled in place, then trimmed.
   const texts = [...(hmac ? [hmac.header, ...(hmac.prefix != null ? [hmac.prefix] : [])] : []), ...secrets];
   const out = new Uint8Array(2 + 3 + 4 + texts.reduce((n, t) => n + 4 + t.length * 3, 0));

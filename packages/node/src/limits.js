@@ -13,6 +13,7 @@
 // pass the limit), so this costs a few comparisons per verification.
 
 import { manifest } from './abi.js';
+import { wellFormed } from './runtime.js';
 
 export const LIMITS = manifest.limits;
 const MAX_SECRET_COUNT = LIMITS['secret-count'];
@@ -112,7 +113,8 @@ const TOO_LONG_SECRET = 'x'.repeat(MAX_SECRET_BYTES + 1);
 
 /** `secret`, or a short stand-in the component refuses alike when it is over the secret length limit. */
 export function boundedSecret(secret) {
-  return typeof secret === 'string' && textOver(secret, MAX_SECRET_BYTES) ? TOO_LONG_SECRET : secret;
+  // A secret with a lone surrogate is passed on as it is: the argument check refuses it first.
+  return typeof secret === 'string' && textOver(secret, MAX_SECRET_BYTES) && wellFormed(secret) ? TOO_LONG_SECRET : secret;
 }
 
 /** `secrets` with each over-long secret replaced by its stand-in (see boundedSecret); non-arrays as they are. */

@@ -27,7 +27,8 @@ export const RETAIN_LIMIT = 32 << 20;
 export const COMPONENT_DIGEST = manifest.digest;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// fatal: invalid UTF-8 from the guest is a guest fault (see `text`), never replaced by U+FFFD.
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Throws unless `digest` (a generated module's) is the component's. */
 export function checkDigest(digest, componentDigest = COMPONENT_DIGEST) {
@@ -139,25 +140,53 @@ export class Instance {
     return ptr;
   }
 
-  /** The UTF-8 string at `ptr` (short ASCII decoded by hand: TextDecoder costs more). */
+  /**
+   * The UTF-8 string at `ptr` (short ASCII decoded by hand: TextDecoder costs more). A range
+   * outside the memory or bytes that are not UTF-8 are a guest fault: thrown inside the call,
+   * so the caller drops this instance.
+   */
   text(ptr, length) {
     if (length === 0) return '';
-    const bytes = new Uint8Array(this.memory.buffer, ptr, length);
+    const bytes = new Uint8Array(this.range(ptr, length), ptr, length);
     if (length <= 48) {
       let out = '';
       for (let i = 0; i < length; i++) {
         const b = bytes[i];
-        if (b >= 0x80) return decoder.decode(bytes);
+        if (b >= 0x80) return decode(bytes);
         out += String.fromCharCode(b);
       }
       return out;
     }
-    return decoder.decode(bytes);
+    return decode(bytes);
   }
 
-  /** A copy of the bytes at `ptr`. */
+  /** A copy of the bytes at `ptr` (a range outside the memory is a guest fault). */
   copy(ptr, length) {
-    return new Uint8Array(this.memory.buffer.slice(ptr, ptr + length));
+    return new Uint8Array(this.range(ptr, length).slice(ptr, ptr + length));
+  }
+
+  /** The memory's buffer, after checking that the guest's `ptr`/`length` lie inside it. */
+  range(ptr, length) {
+    const buffer = this.memory.buffer;
+    if (ptr + length > buffer.byteLength) throw new GuestFault('returned a range outside its memory');
+    return buffer;
+  }
+}
+
+/** Something the guest did that a well-behaved component never does; the instance it came from is dropped. */
+export class GuestFault extends Error {
+  constructor(what) {
+    super(`paywit: the component ${what} (a guest fault: its instance is replaced)`);
+    this.name = 'GuestFault';
+  }
+}
+
+/** `bytes` as UTF-8; bytes that are not UTF-8 are a guest fault. */
+export function decode(bytes) {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new GuestFault('returned a string that is not UTF-8');
   }
 }
 
@@ -177,6 +206,63 @@ export function lost(inst) {
 /** After a call: an instance whose memory grew past RETAIN_LIMIT is dropped. */
 export function done(inst) {
   if (inst.memory.buffer.byteLength > RETAIN_LIMIT && current === inst) current = undefined;
+}
+
+/**
+ * Whether `s` (a string) is well-formed UTF-16: no lone surrogate, which has no UTF-8 form and
+ * would otherwise be replaced by U+FFFD. `String.prototype.isWellFormed` (Node 20, Deno, workerd)
+ * where it exists; a regular expression elsewhere. ASCII-only strings answer at once either way.
+ */
+export const wellFormed =
+  typeof (/** @type {any} */ (String.prototype).isWellFormed) === 'function'
+    ? (s) => /** @type {any} */ (s).isWellFormed()
+    : (s) => !/\p{Cs}/u.test(s);
+
+const TypedArray = Object.getPrototypeOf(Uint8Array);
+const intrinsic = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
+const taTag = intrinsic(TypedArray.prototype, Symbol.toStringTag);
+const taBuffer = intrinsic(TypedArray.prototype, 'buffer');
+const taOffset = intrinsic(TypedArray.prototype, 'byteOffset');
+const taLength = intrinsic(TypedArray.prototype, 'byteLength');
+const abLength = intrinsic(ArrayBuffer.prototype, 'byteLength');
+
+/**
+ * A `list<u8>` argument (a Uint8Array, so a Buffer, or an ArrayBuffer) as a fresh Uint8Array over
+ * the same bytes, read through the intrinsic accessors (no getter or Proxy of the caller's runs
+ * later); undefined for anything else.
+ */
+export function u8view(v) {
+  if (typeof v !== 'object' || v === null) return undefined;
+  try {
+    if (ArrayBuffer.isView(v)) {
+      if (taTag.call(v) !== 'Uint8Array') return undefined;
+      return new Uint8Array(taBuffer.call(v), taOffset.call(v), taLength.call(v));
+    }
+    abLength.call(v); // throws unless v is an ArrayBuffer (a Proxy of one included)
+    return new Uint8Array(v);
+  } catch {
+    return undefined; // not bytes, or a detached buffer
+  }
+}
+
+const INSPECT = [Symbol.for('nodejs.util.inspect.custom'), Symbol.for('Deno.customInspect')];
+
+/**
+ * A record read from the component with fields that hold secret material (`keys`): shown by
+ * `util.inspect`/`console.log` (Node, Deno) with those fields as `[redacted]`. The fields stay
+ * ordinary enumerable properties: `pair.signingKey` reads it, and `JSON.stringify` and spreading
+ * include it (serializing a key pair is how it is stored).
+ */
+export function redacted(record, keys) {
+  // Node calls it as (depth, options, inspect), Deno as (inspect, options).
+  const show = function (a, options, b) {
+    const copy = { ...record };
+    for (const k of keys) if (copy[k] !== undefined) copy[k] = '[redacted]';
+    const inspect = typeof a === 'function' ? a : b;
+    return typeof inspect === 'function' ? inspect(copy, options) : copy;
+  };
+  for (const s of INSPECT) Object.defineProperty(record, s, { value: show });
+  return record;
 }
 
 /** The current Unix time in whole seconds (the default of every `now`). */

@@ -1,12 +1,25 @@
 // Shapes the idiomatic webhook surface accepts: bodies, header collections, field blocks.
 import { InvalidArgumentError } from './errors.js';
 import { trimOws } from './limits.js';
+import { u8view, wellFormed } from './runtime.js';
+
+/** The rule a string with a lone surrogate breaks (it has no UTF-8 form); the generated checks say the same. */
+export const WELL_FORMED = 'must be well-formed UTF-16 (no lone surrogates)';
+
+/** Throws InvalidArgumentError naming `path` (never the contents) unless `text` is well-formed. */
+export function checkText(text, path) {
+  if (!wellFormed(text)) throw new InvalidArgumentError(path, WELL_FORMED, text);
+}
 
 /** A body as the WIT `body` variant: a string is `text`, bytes (Uint8Array, Buffer, ArrayBuffer) `bytes`. */
 export function bodyValue(body) {
-  if (typeof body === 'string') return { tag: 'text', val: body };
-  if (body instanceof Uint8Array) return { tag: 'bytes', val: body };
-  if (body instanceof ArrayBuffer) return { tag: 'bytes', val: new Uint8Array(body) };
+  if (typeof body === 'string') {
+    checkText(body, 'body');
+    return { tag: 'text', val: body };
+  }
+  // Bytes as a fresh view made through the intrinsic accessors: nothing of the caller's runs later.
+  const bytes = u8view(body);
+  if (bytes !== undefined) return { tag: 'bytes', val: bytes };
   throw new TypeError('body must be a string, Uint8Array, Buffer or ArrayBuffer: the raw body as received');
 }
 
@@ -22,7 +35,10 @@ export function headerList(headers) {
   const out = [];
   const add = (name, value) => {
     if (typeof name !== 'string') throw new InvalidArgumentError('a header name', 'must be a string', name);
-    out.push({ name, value: trimOws(String(value)) });
+    const text = String(value);
+    checkText(name, `headers[${out.length}].name`);
+    checkText(text, `headers[${out.length}].value`);
+    out.push({ name, value: trimOws(text) });
   };
   if (typeof headers.forEach === 'function' && typeof headers.get === 'function' && !Array.isArray(headers)) {
     headers.forEach((value, name) => add(name, value));

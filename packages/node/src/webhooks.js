@@ -7,8 +7,9 @@
 // `verify` with the header list, which gives the same answer.
 
 import * as gen from './gen/webhooks.js';
-import { makeError } from './errors.js';
-import { bodyValue, headerList, fieldBlock, isFieldBlockError } from './shapes.js';
+import { InvalidArgumentError, makeError } from './errors.js';
+import { wellFormed } from './runtime.js';
+import { bodyValue, checkText, headerList, fieldBlock, isFieldBlockError } from './shapes.js';
 import { checkNow, checkTolerance, packHead, verifyPackedCore } from './core-verify.js';
 import { boundedSecret, boundedSecrets, messageRefusal, requestRefusal, secretCountRefusal } from './limits.js';
 
@@ -26,9 +27,11 @@ const verifyFailure = (payload) => makeError(verifyErrorClass(payload.tag), payl
  */
 export function parseScheme(scheme) {
   if (typeof scheme === 'string') return { tag: scheme };
-  if (scheme && typeof scheme === 'object' && scheme.hmac) return { tag: 'hmac', val: scheme.hmac };
-  if (scheme && typeof scheme === 'object' && 'tag' in scheme) return scheme;
-  throw new TypeError('scheme must be a scheme name such as "stripe", or { hmac: { header, algorithm, encoding, prefix } }');
+  if (scheme && typeof scheme === 'object' && !Array.isArray(scheme)) {
+    if (scheme.hmac) return { tag: 'hmac', val: scheme.hmac };
+    if ('tag' in scheme) return scheme;
+  }
+  throw new InvalidArgumentError('scheme', 'must be a scheme name such as "stripe", or { hmac: { header, algorithm, encoding, prefix } }', scheme);
 }
 
 function verifyWith(wit, list, head, headers, body, options, toleranceSeconds) {
@@ -36,16 +39,18 @@ function verifyWith(wit, list, head, headers, body, options, toleranceSeconds) {
   const bodyWit = bodyValue(body);
   const now = checkNow(options.now);
   const tolerance = checkTolerance(toleranceSeconds);
+  const url = options.url; // read once
+  if (typeof url === 'string') checkText(url, 'options.url');
   // An input over a limit gets the component's answer without being copied into it
   // (after the argument checks, which come first on every path).
-  const refused = requestRefusal(list.length, bodyWit, headerValues, options.url);
+  const refused = requestRefusal(list.length, bodyWit, headerValues, url);
   if (refused) throw verifyFailure(refused);
   const block = fieldBlock(headerValues);
   const opts = { now, toleranceSeconds: tolerance };
-  const result = block === undefined ? undefined : verifyPackedCore(head, block, bodyWit, options.url, opts);
+  const result = block === undefined ? undefined : verifyPackedCore(head, block, bodyWit, url, opts);
   if (result === undefined || isFieldBlockError(result)) {
     // A header a field block cannot carry exactly: the generated `verify`, same answer.
-    return gen.verify(wit, list, { headers: headerValues, body: bodyWit, url: options.url ?? undefined }, opts);
+    return gen.verify(wit, list, { headers: headerValues, body: bodyWit, url: url ?? undefined }, opts);
   }
   if (result.ok) return result.ok;
   throw verifyFailure(result.err);
@@ -100,7 +105,8 @@ export function signWebhook(scheme, secret, body, { id, signedAt, url } = {}) {
   const wit = parseScheme(scheme);
   // A message over a limit gets the component's answer without being copied into it
   // (once its fields have the right types: the generated check runs first otherwise).
-  const typed = (message.url === undefined || typeof message.url === 'string') && (message.id === undefined || typeof message.id === 'string');
+  const text = (v) => v === undefined || (typeof v === 'string' && wellFormed(v));
+  const typed = text(message.url) && text(message.id);
   const refused = typed ? messageRefusal(message.body, message.url, message.id) : undefined;
   if (refused) throw makeError(gen.SignLimitExceededError, refused.tag, refused.val);
   const headers = gen.sign(wit, boundedSecret(secret), message);

@@ -69,7 +69,6 @@ test('every limit is refused with the answer the component itself gives, in its 
   const cases = {
     'secret count': { secrets: Array(LIMITS['secret-count'] + 1).fill(secret), headers },
     'body, multi-byte text': { body: 'é'.repeat(LIMITS['body-bytes'] / 2) + 'a', headers },
-    'body, lone surrogates (3 bytes each)': { body: '\ud800'.repeat(Math.ceil((LIMITS['body-bytes'] + 1) / 3)), headers },
     'body before header count': { body: new Uint8Array(LIMITS['body-bytes'] + 1), headers: many },
     'header count': { headers: { ...headers, ...many } },
     'header bytes, trimmed value': { headers: { ...headers, 'x-big': ` \t${'a'.repeat(headerRoom + 1)}\t ` } },

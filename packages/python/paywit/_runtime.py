@@ -51,6 +51,9 @@ RETAIN_LIMIT = 32 << 20
 # memory by far less than _HEADROOM (the most measured: 3.2 MiB, a fresh instance canonicalising a
 # 63 KB NOWPayments body), so no call leaves an instance over RETAIN_LIMIT.
 _GROWTH_CHECK_ABOVE = 64 << 10
+# One call may copy at most this much into the guest: more could not fit beside the copies the
+# component makes under MEMORY_LIMIT (cabi_realloc would fail: a trap), so it is refused before.
+MAX_CALL_INPUT = 96 << 20
 _HEADROOM = 8 << 20
 
 
@@ -59,8 +62,14 @@ class ComponentTrap(RuntimeError):
     input, so this is a bug; the thread's instance is replaced."""
 
 
-class ComponentMemoryError(MemoryError):
-    """An input too large for the component's linear memory (over 2 GiB)."""
+class ComponentMemoryError(PaywitError, MemoryError):
+    """An input too large for the component's linear memory: one call copying more than
+    `MAX_CALL_INPUT` bytes into it (code `input-too-large`, details the byte count). Raised before
+    the copy that would pass the bound, for every function (the webhook functions first answer an
+    input over one of the component's own limits with its typed `limit-exceeded` or `too-long`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("input-too-large", message)
 
 
 class ComponentMismatchError(PaywitError):
@@ -160,8 +169,12 @@ class Memory:
 
     def alloc(self, align: int, size: int) -> int:
         """`cabi_realloc(0, 0, align, size)`: fresh guest memory the callee will own."""
-        if size > 0x7FFFFFFF:
-            raise ComponentMemoryError(f"an input of {size} bytes does not fit the component's 32-bit memory")
+        if size + self.copied > MAX_CALL_INPUT:
+            total = size + self.copied
+            self.copied = 0
+            self._owner.discard()  # this call's earlier copies stay allocated in it
+            raise ComponentMemoryError(f"the call's inputs ({total} bytes or more) do not fit the component's "
+                                       f"memory (at most {MAX_CALL_INPUT} bytes per call)")
         self._arg0.i32 = 0
         self._arg2.i32 = align
         self._arg3.i32 = size
@@ -257,6 +270,26 @@ class _Exports(Dict[str, Export]):
 # ---------- the process and its instances ----------
 
 _expected: Dict[str, str] = {}
+_expected_exports: Dict[str, Tuple[str, ...]] = {}
+
+
+def expect_exports(names: Tuple[str, ...], module: str) -> None:
+    """Called by every generated module at import: the core exports its functions call."""
+    _expected_exports[module] = names
+
+
+def check_exports(module: Any) -> None:
+    """Raises ComponentMismatchError unless the core module has every export the bindings call
+    (and `memory`, `cabi_realloc`): a missing one is an error at load, not at the first call."""
+    have = {export.name for export in module.exports}
+    for owner, names in sorted(_expected_exports.items()):
+        missing = sorted(set(names) - have)
+        if missing:
+            raise ComponentMismatchError(f"the component has no core export {missing[0]!r}, which {owner} calls "
+                                         f"({len(missing)} missing): rebuild the component or regenerate the bindings")
+    for name in ("memory", "cabi_realloc"):
+        if name not in have:
+            raise ComponentMismatchError(f"the component's core module has no {name!r} export")
 
 
 def expect_digest(digest: str, module: str) -> None:
@@ -288,6 +321,7 @@ class Process:
         config.memory_may_move = False
         self.engine = wasmtime.Engine(config)
         self.module = wasmtime.Module(self.engine, core_module_bytes(component_path.read_bytes()))
+        check_exports(self.module)
 
 
 class Instance:
@@ -435,7 +469,13 @@ def _as_bytes(value: Any) -> bytes:
 
 def _read_str(memory: Memory, b: bytes, offset: int) -> str:
     ptr, n = _UP_PAIR(b, offset)
-    return memory.read(ptr, n).decode()
+    try:
+        return memory.read(ptr, n).decode()
+    except UnicodeDecodeError:
+        pass
+    # A string that is not UTF-8 breaks the component's contract: a guest fault, like a trap.
+    memory._owner.discard()
+    raise ComponentTrap("the component answered a string that is not valid UTF-8")
 
 
 def _read_bytes(memory: Memory, b: bytes, offset: int) -> bytes:
@@ -467,8 +507,17 @@ def _bad_int(value: Any, path: str, kind: str) -> None:
 
 
 def _check_float(value: Any, path: str) -> None:
+    """A float, or an int within the float range (a larger int cannot cross as an f64)."""
     if not (isinstance(value, (int, float)) and not isinstance(value, bool)):
         raise InvalidArgumentError(path, "must be a number", value)
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            pass
+        else:
+            return
+        raise InvalidArgumentError(path, "must be a number within the f64 range", value)
 
 
 def _check_str(value: Any, path: str) -> None:
@@ -495,3 +544,16 @@ def bad_discriminant(type_name: str, value: int) -> ComponentTrap:
     """A case index the WIT type does not have: the component answered outside its contract."""
     discard()
     return ComponentTrap(f"the component answered case {value} of {type_name}, which has no such case")
+
+
+# What a lowering raises when an argument changed after its check (a custom sequence whose length
+# changed, a record subclass's property answering another type).
+LOWERING_ERRORS = (struct.error, AttributeError, TypeError, KeyError, IndexError, UnicodeError, OverflowError)
+
+
+def changed_while_read(owner: Instance) -> InvalidArgumentError:
+    """The error for an argument that no longer passes its check while it is copied into the
+    guest. The instance holds this call's partial copies: it is dropped."""
+    owner.memory.copied = 0
+    owner.discard()
+    return InvalidArgumentError("arguments", "must not change while the call reads them (checked, then copied)")

@@ -11,7 +11,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
@@ -40,6 +40,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/addresses@0.1.0#validate-address",), __name__)
 
 
 class Network(str, enum.Enum):
@@ -93,7 +95,7 @@ def _check_address_info(v: object, p: str) -> None:
     if not isinstance(v, AddressInfo):
         _bad(v, p, "must be a AddressInfo")
     _f1 = v.kind
-    if not (isinstance(_f1, str) and _f1 in _ADDRESS_KIND_INDEX):
+    if not ((type(_f1) is str or type(_f1) is AddressKind) and _f1 in _ADDRESS_KIND_INDEX):
         _bad(_f1, p + ".kind", "must be a AddressKind (or one of its case names)")
     _f2 = v.checksummed
     if _f2 is not True and _f2 is not False:
@@ -210,7 +212,7 @@ def validate_address(network: Network, address: str) -> AddressInfo:
 
     Raises `AddressError` (a subclass per case) for the WIT error, and `InvalidArgumentError` for an argument outside its WIT type.
     """
-    if not (isinstance(network, str) and network in _NETWORK_INDEX):
+    if not ((type(network) is str or type(network) is Network) and network in _NETWORK_INDEX):
         _bad(network, "network", "must be a Network (or one of its case names)")
     if type(address) is not str or not address.isascii():
         _check_str(address, "address")
@@ -218,10 +220,16 @@ def validate_address(network: Network, address: str) -> AddressInfo:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/addresses@0.1.0#validate-address"]
     _s = _e.slots
-    _s[0].i32 = _NETWORK_INDEX[network]
-    _d1 = address.encode()
-    _s[1].i32 = _m.put(_d1, 1)
-    _s[2].i32 = len(_d1)
+    _changed = False
+    try:
+        _s[0].i32 = _NETWORK_INDEX[network]
+        _d1 = address.encode()
+        _s[1].i32 = _m.put(_d1, 1)
+        _s[2].i32 = len(_d1)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 12)
     if _b[0] == 0:

@@ -15,7 +15,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
@@ -38,6 +38,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/alerts@0.1.0#default-alert-rule", "paywit:gateway/alerts@0.1.0#evaluate-alert",), __name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +178,13 @@ def default_alert_rule() -> AlertRule:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/alerts@0.1.0#default-alert-rule"]
     _s = _e.slots
+    _changed = False
+    try:
+        pass
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 16)
     _r = _lift_alert_rule(_m, _b, 0)
@@ -199,21 +208,27 @@ def evaluate_alert(windows: Sequence[Window], alerting: bool, rule: AlertRule) -
     _m = _i.memory
     _e = _i.exports["paywit:gateway/alerts@0.1.0#evaluate-alert"]
     _s = _e.slots
-    _n3 = len(windows)
-    _lb4 = bytearray(_n3 * 8)
-    for _k5, _y6 in enumerate(windows):
-        _store_window(_m, _lb4, _k5 * 8, _y6)
-    _s[0].i32 = _m.put(_lb4, 4)
-    _s[1].i32 = _n3
-    _s[2].i32 = 1 if alerting else 0
-    _f7 = rule.alert_at_basis_points
-    _s[3].i32 = _f7
-    _f8 = rule.recover_below_basis_points
-    _s[4].i32 = _f8
-    _f9 = rule.min_events
-    _s[5].i32 = _f9
-    _f10 = rule.sustained_windows
-    _s[6].i32 = _f10
+    _changed = False
+    try:
+        _n3 = len(windows)
+        _lb4 = bytearray(_n3 * 8)
+        for _k5, _y6 in enumerate(windows):
+            _store_window(_m, _lb4, _k5 * 8, _y6)
+        _s[0].i32 = _m.put(_lb4, 4)
+        _s[1].i32 = _n3
+        _s[2].i32 = 1 if alerting else 0
+        _f7 = rule.alert_at_basis_points
+        _s[3].i32 = _f7
+        _f8 = rule.recover_below_basis_points
+        _s[4].i32 = _f8
+        _f9 = rule.min_events
+        _s[5].i32 = _f9
+        _f10 = rule.sustained_windows
+        _s[6].i32 = _f10
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 2)
     if _b[0] == 0:

@@ -9,7 +9,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
@@ -39,6 +39,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/credentials@0.1.0#classify-key", "paywit:gateway/credentials@0.1.0#check-key-placement", "paywit:gateway/credentials@0.1.0#token-status",), __name__)
 
 
 class KeyKind(str, enum.Enum):
@@ -91,10 +93,10 @@ def _check_key_info(v: object, p: str) -> None:
     if type(_f1) is not str or not _f1.isascii():
         _check_str(_f1, p + ".provider")
     _f2 = v.kind
-    if not (isinstance(_f2, str) and _f2 in _KEY_KIND_INDEX):
+    if not ((type(_f2) is str or type(_f2) is KeyKind) and _f2 in _KEY_KIND_INDEX):
         _bad(_f2, p + ".kind", "must be a KeyKind (or one of its case names)")
     _f3 = v.mode
-    if not (isinstance(_f3, str) and _f3 in _KEY_MODE_INDEX):
+    if not ((type(_f3) is str or type(_f3) is KeyMode) and _f3 in _KEY_MODE_INDEX):
         _bad(_f3, p + ".mode", "must be a KeyMode (or one of its case names)")
 
 
@@ -260,9 +262,15 @@ def classify_key(key: str) -> KeyInfo:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/credentials@0.1.0#classify-key"]
     _s = _e.slots
-    _d1 = key.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
+    _changed = False
+    try:
+        _d1 = key.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 12)
     _r = _lift_key_info(_m, _b, 0)
@@ -277,16 +285,22 @@ def check_key_placement(key: str, placement: KeyPlacement) -> KeyInfo:
     """
     if type(key) is not str or not key.isascii():
         _check_str(key, "key")
-    if not (isinstance(placement, str) and placement in _KEY_PLACEMENT_INDEX):
+    if not ((type(placement) is str or type(placement) is KeyPlacement) and placement in _KEY_PLACEMENT_INDEX):
         _bad(placement, "placement", "must be a KeyPlacement (or one of its case names)")
     _i = _instance()
     _m = _i.memory
     _e = _i.exports["paywit:gateway/credentials@0.1.0#check-key-placement"]
     _s = _e.slots
-    _d1 = key.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
-    _s[2].i32 = _KEY_PLACEMENT_INDEX[placement]
+    _changed = False
+    try:
+        _d1 = key.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+        _s[2].i32 = _KEY_PLACEMENT_INDEX[placement]
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 16)
     if _b[0] == 0:
@@ -318,10 +332,16 @@ def token_status(issued_at: int, expires_in: int, now: Optional[int] = None, *, 
     _m = _i.memory
     _e = _i.exports["paywit:gateway/credentials@0.1.0#token-status"]
     _s = _e.slots
-    _s[0].i64 = issued_at
-    _s[1].i32 = expires_in
-    _s[2].i64 = now
-    _s[3].i32 = refresh_skew_seconds
+    _changed = False
+    try:
+        _s[0].i64 = issued_at
+        _s[1].i32 = expires_in
+        _s[2].i64 = now
+        _s[3].i32 = refresh_skew_seconds
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 16)
     _r = _lift_token_advice(_m, _b, 0)

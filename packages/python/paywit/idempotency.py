@@ -12,7 +12,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
@@ -54,6 +54,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/idempotency@0.1.0#new-key", "paywit:gateway/idempotency@0.1.0#parse-key", "paywit:gateway/idempotency@0.1.0#fingerprint", "paywit:gateway/idempotency@0.1.0#default-policy", "paywit:gateway/idempotency@0.1.0#decide", "paywit:gateway/idempotency@0.1.0#problem-for",), __name__)
 
 
 class KeyError(PaywitError):
@@ -189,7 +191,7 @@ def _check_key_policy(v: object, p: str) -> None:
     if _f2 is not True and _f2 is not False:
         _bad(_f2, p + ".require_key", "must be a bool")
     _f3 = v.mismatch_status
-    if not (isinstance(_f3, str) and _f3 in _MISMATCH_STATUS_INDEX):
+    if not ((type(_f3) is str or type(_f3) is MismatchStatus) and _f3 in _MISMATCH_STATUS_INDEX):
         _bad(_f3, p + ".mismatch_status", "must be a MismatchStatus (or one of its case names)")
 
 
@@ -271,7 +273,7 @@ def _check_decision(v: object, p: str) -> None:
         _bad(v, p, "must be a Decision case (DecisionExecute, DecisionReplay, DecisionInProgress, DecisionMismatch, DecisionMissingKey)")
     if isinstance(v, DecisionExecute):
         _x1 = v.value
-        if not (isinstance(_x1, str) and _x1 in _EXECUTE_REASON_INDEX):
+        if not ((type(_x1) is str or type(_x1) is ExecuteReason) and _x1 in _EXECUTE_REASON_INDEX):
             _bad(_x1, p + ".value", "must be a ExecuteReason (or one of its case names)")
     if isinstance(v, DecisionReplay):
         _x2 = v.value
@@ -382,6 +384,13 @@ def new_key() -> str:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/idempotency@0.1.0#new-key"]
     _s = _e.slots
+    _changed = False
+    try:
+        pass
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 8)
     _r = _read_str(_m, _b, 0)
@@ -401,9 +410,15 @@ def parse_key(header_value: str) -> str:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/idempotency@0.1.0#parse-key"]
     _s = _e.slots
-    _d1 = header_value.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
+    _changed = False
+    try:
+        _d1 = header_value.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 12)
     if _b[0] == 0:
@@ -431,24 +446,30 @@ def fingerprint(method: str, path: str, body: Body) -> str:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/idempotency@0.1.0#fingerprint"]
     _s = _e.slots
-    _d1 = method.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
-    _d2 = path.encode()
-    _s[2].i32 = _m.put(_d2, 1)
-    _s[3].i32 = len(_d2)
-    _c3 = _BODY_INDEX[type(body)]
-    _s[4].i32 = _c3
-    if isinstance(body, BodyText):
-        _p4 = body.value
-        _d5 = _p4.encode()
-        _s[5].i32 = _m.put(_d5, 1)
-        _s[6].i32 = len(_d5)
-    if isinstance(body, BodyBytes):
-        _p6 = body.value
-        _d7 = _as_bytes(_p6)
-        _s[5].i32 = _m.put(_d7, 1)
-        _s[6].i32 = len(_d7)
+    _changed = False
+    try:
+        _d1 = method.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+        _d2 = path.encode()
+        _s[2].i32 = _m.put(_d2, 1)
+        _s[3].i32 = len(_d2)
+        _c3 = _BODY_INDEX[type(body)]
+        _s[4].i32 = _c3
+        if isinstance(body, BodyText):
+            _p4 = body.value
+            _d5 = _p4.encode()
+            _s[5].i32 = _m.put(_d5, 1)
+            _s[6].i32 = len(_d5)
+        if isinstance(body, BodyBytes):
+            _p6 = body.value
+            _d7 = _as_bytes(_p6)
+            _s[5].i32 = _m.put(_d7, 1)
+            _s[6].i32 = len(_d7)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 8)
     _r = _read_str(_m, _b, 0)
@@ -465,6 +486,13 @@ def default_policy() -> KeyPolicy:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/idempotency@0.1.0#default-policy"]
     _s = _e.slots
+    _changed = False
+    try:
+        pass
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 8)
     _r = _lift_key_policy(_m, _b, 0)
@@ -494,19 +522,25 @@ def decide(key: Optional[str], stored: Optional[StoredKey], fingerprint: str, no
     _m = _i.memory
     _e = _i.exports["paywit:gateway/idempotency@0.1.0#decide"]
     _s = _e.slots
-    _pb = bytearray(80)
-    if key is not None:
-        _pb[0] = 1
-        _d1 = key.encode()
-        _PK_PAIR(_pb, 4, _m.put(_d1, 1), len(_d1))
-    if stored is not None:
-        _pb[16] = 1
-        _store_stored_key(_m, _pb, 24, stored)
-    _d2 = fingerprint.encode()
-    _PK_PAIR(_pb, 56, _m.put(_d2, 1), len(_d2))
-    _PK_S64(_pb, 64, now)
-    _store_key_policy(_m, _pb, 72, policy)
-    _s[0].i32 = _m.put(_pb, 8)
+    _changed = False
+    try:
+        _pb = bytearray(80)
+        if key is not None:
+            _pb[0] = 1
+            _d1 = key.encode()
+            _PK_PAIR(_pb, 4, _m.put(_d1, 1), len(_d1))
+        if stored is not None:
+            _pb[16] = 1
+            _store_stored_key(_m, _pb, 24, stored)
+        _d2 = fingerprint.encode()
+        _PK_PAIR(_pb, 56, _m.put(_d2, 1), len(_d2))
+        _PK_S64(_pb, 64, now)
+        _store_key_policy(_m, _pb, 72, policy)
+        _s[0].i32 = _m.put(_pb, 8)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 20)
     if _b[0] == 0:
@@ -529,26 +563,32 @@ def problem_for(decision: Decision, policy: KeyPolicy) -> Optional[Problem]:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/idempotency@0.1.0#problem-for"]
     _s = _e.slots
-    _c1 = _DECISION_INDEX[type(decision)]
-    _s[0].i32 = _c1
-    if isinstance(decision, DecisionExecute):
-        _p2 = decision.value
-        _s[1].i32 = _EXECUTE_REASON_INDEX[_p2]
-    if isinstance(decision, DecisionReplay):
-        _p3 = decision.value
-        if _p3 is None:
-            _s[1].i32 = 0
-        else:
-            _s[1].i32 = 1
-            _d4 = _p3.encode()
-            _s[2].i32 = _m.put(_d4, 1)
-            _s[3].i32 = len(_d4)
-    _f5 = policy.retention_seconds
-    _s[4].i32 = _f5
-    _f6 = policy.require_key
-    _s[5].i32 = 1 if _f6 else 0
-    _f7 = policy.mismatch_status
-    _s[6].i32 = _MISMATCH_STATUS_INDEX[_f7]
+    _changed = False
+    try:
+        _c1 = _DECISION_INDEX[type(decision)]
+        _s[0].i32 = _c1
+        if isinstance(decision, DecisionExecute):
+            _p2 = decision.value
+            _s[1].i32 = _EXECUTE_REASON_INDEX[_p2]
+        if isinstance(decision, DecisionReplay):
+            _p3 = decision.value
+            if _p3 is None:
+                _s[1].i32 = 0
+            else:
+                _s[1].i32 = 1
+                _d4 = _p3.encode()
+                _s[2].i32 = _m.put(_d4, 1)
+                _s[3].i32 = len(_d4)
+        _f5 = policy.retention_seconds
+        _s[4].i32 = _f5
+        _f6 = policy.require_key
+        _s[5].i32 = 1 if _f6 else 0
+        _f7 = policy.mismatch_status
+        _s[6].i32 = _MISMATCH_STATUS_INDEX[_f7]
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 24)
     _r = (None if _b[0] == 0 else _lift_problem(_m, _b, 4))

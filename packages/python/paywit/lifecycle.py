@@ -14,7 +14,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
@@ -84,6 +84,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/lifecycle@0.1.0#apply", "paywit:gateway/lifecycle@0.1.0#map-event", "paywit:gateway/lifecycle@0.1.0#parse-amount", "paywit:gateway/lifecycle@0.1.0#assess-payment", "paywit:gateway/lifecycle@0.1.0#refundable", "paywit:gateway/lifecycle@0.1.0#confirmation-status", "paywit:gateway/lifecycle@0.1.0#required-confirmations",), __name__)
 
 
 class PaymentStatus(str, enum.Enum):
@@ -247,23 +249,23 @@ def _check_state(v: object, p: str) -> None:
         _bad(v, p, "must be a State case (StatePayment, StateRefund, StateDispute, StatePayout, StateInvoice)")
     if isinstance(v, StatePayment):
         _x1 = v.value
-        if not (isinstance(_x1, str) and _x1 in _PAYMENT_STATUS_INDEX):
+        if not ((type(_x1) is str or type(_x1) is PaymentStatus) and _x1 in _PAYMENT_STATUS_INDEX):
             _bad(_x1, p + ".value", "must be a PaymentStatus (or one of its case names)")
     if isinstance(v, StateRefund):
         _x2 = v.value
-        if not (isinstance(_x2, str) and _x2 in _REFUND_STATUS_INDEX):
+        if not ((type(_x2) is str or type(_x2) is RefundStatus) and _x2 in _REFUND_STATUS_INDEX):
             _bad(_x2, p + ".value", "must be a RefundStatus (or one of its case names)")
     if isinstance(v, StateDispute):
         _x3 = v.value
-        if not (isinstance(_x3, str) and _x3 in _DISPUTE_STATUS_INDEX):
+        if not ((type(_x3) is str or type(_x3) is DisputeStatus) and _x3 in _DISPUTE_STATUS_INDEX):
             _bad(_x3, p + ".value", "must be a DisputeStatus (or one of its case names)")
     if isinstance(v, StatePayout):
         _x4 = v.value
-        if not (isinstance(_x4, str) and _x4 in _PAYOUT_STATUS_INDEX):
+        if not ((type(_x4) is str or type(_x4) is PayoutStatus) and _x4 in _PAYOUT_STATUS_INDEX):
             _bad(_x4, p + ".value", "must be a PayoutStatus (or one of its case names)")
     if isinstance(v, StateInvoice):
         _x5 = v.value
-        if not (isinstance(_x5, str) and _x5 in _INVOICE_STATUS_INDEX):
+        if not ((type(_x5) is str or type(_x5) is InvoiceStatus) and _x5 in _INVOICE_STATUS_INDEX):
             _bad(_x5, p + ".value", "must be a InvoiceStatus (or one of its case names)")
 
 
@@ -896,44 +898,50 @@ def apply(current: Optional[State], incoming: State) -> Outcome:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/lifecycle@0.1.0#apply"]
     _s = _e.slots
-    if current is None:
-        _s[0].i32 = 0
-    else:
-        _s[0].i32 = 1
-        _c1 = _STATE_INDEX[type(current)]
-        _s[1].i32 = _c1
-        if isinstance(current, StatePayment):
-            _p2 = current.value
-            _s[2].i32 = _PAYMENT_STATUS_INDEX[_p2]
-        if isinstance(current, StateRefund):
-            _p3 = current.value
-            _s[2].i32 = _REFUND_STATUS_INDEX[_p3]
-        if isinstance(current, StateDispute):
-            _p4 = current.value
-            _s[2].i32 = _DISPUTE_STATUS_INDEX[_p4]
-        if isinstance(current, StatePayout):
-            _p5 = current.value
-            _s[2].i32 = _PAYOUT_STATUS_INDEX[_p5]
-        if isinstance(current, StateInvoice):
-            _p6 = current.value
-            _s[2].i32 = _INVOICE_STATUS_INDEX[_p6]
-    _c7 = _STATE_INDEX[type(incoming)]
-    _s[3].i32 = _c7
-    if isinstance(incoming, StatePayment):
-        _p8 = incoming.value
-        _s[4].i32 = _PAYMENT_STATUS_INDEX[_p8]
-    if isinstance(incoming, StateRefund):
-        _p9 = incoming.value
-        _s[4].i32 = _REFUND_STATUS_INDEX[_p9]
-    if isinstance(incoming, StateDispute):
-        _p10 = incoming.value
-        _s[4].i32 = _DISPUTE_STATUS_INDEX[_p10]
-    if isinstance(incoming, StatePayout):
-        _p11 = incoming.value
-        _s[4].i32 = _PAYOUT_STATUS_INDEX[_p11]
-    if isinstance(incoming, StateInvoice):
-        _p12 = incoming.value
-        _s[4].i32 = _INVOICE_STATUS_INDEX[_p12]
+    _changed = False
+    try:
+        if current is None:
+            _s[0].i32 = 0
+        else:
+            _s[0].i32 = 1
+            _c1 = _STATE_INDEX[type(current)]
+            _s[1].i32 = _c1
+            if isinstance(current, StatePayment):
+                _p2 = current.value
+                _s[2].i32 = _PAYMENT_STATUS_INDEX[_p2]
+            if isinstance(current, StateRefund):
+                _p3 = current.value
+                _s[2].i32 = _REFUND_STATUS_INDEX[_p3]
+            if isinstance(current, StateDispute):
+                _p4 = current.value
+                _s[2].i32 = _DISPUTE_STATUS_INDEX[_p4]
+            if isinstance(current, StatePayout):
+                _p5 = current.value
+                _s[2].i32 = _PAYOUT_STATUS_INDEX[_p5]
+            if isinstance(current, StateInvoice):
+                _p6 = current.value
+                _s[2].i32 = _INVOICE_STATUS_INDEX[_p6]
+        _c7 = _STATE_INDEX[type(incoming)]
+        _s[3].i32 = _c7
+        if isinstance(incoming, StatePayment):
+            _p8 = incoming.value
+            _s[4].i32 = _PAYMENT_STATUS_INDEX[_p8]
+        if isinstance(incoming, StateRefund):
+            _p9 = incoming.value
+            _s[4].i32 = _REFUND_STATUS_INDEX[_p9]
+        if isinstance(incoming, StateDispute):
+            _p10 = incoming.value
+            _s[4].i32 = _DISPUTE_STATUS_INDEX[_p10]
+        if isinstance(incoming, StatePayout):
+            _p11 = incoming.value
+            _s[4].i32 = _PAYOUT_STATUS_INDEX[_p11]
+        if isinstance(incoming, StateInvoice):
+            _p12 = incoming.value
+            _s[4].i32 = _INVOICE_STATUS_INDEX[_p12]
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 3)
     _r = _lift_outcome(_m, _b, 0)
@@ -947,7 +955,7 @@ def map_event(gateway: Gateway, event_type: str, object_status: Optional[str]) -
 
     Raises `InvalidArgumentError` for an argument outside its WIT type.
     """
-    if not (isinstance(gateway, str) and gateway in _GATEWAY_INDEX):
+    if not ((type(gateway) is str or type(gateway) is Gateway) and gateway in _GATEWAY_INDEX):
         _bad(gateway, "gateway", "must be a Gateway (or one of its case names)")
     if type(event_type) is not str or not event_type.isascii():
         _check_str(event_type, "event_type")
@@ -958,17 +966,23 @@ def map_event(gateway: Gateway, event_type: str, object_status: Optional[str]) -
     _m = _i.memory
     _e = _i.exports["paywit:gateway/lifecycle@0.1.0#map-event"]
     _s = _e.slots
-    _s[0].i32 = _GATEWAY_INDEX[gateway]
-    _d1 = event_type.encode()
-    _s[1].i32 = _m.put(_d1, 1)
-    _s[2].i32 = len(_d1)
-    if object_status is None:
-        _s[3].i32 = 0
-    else:
-        _s[3].i32 = 1
-        _d2 = object_status.encode()
-        _s[4].i32 = _m.put(_d2, 1)
-        _s[5].i32 = len(_d2)
+    _changed = False
+    try:
+        _s[0].i32 = _GATEWAY_INDEX[gateway]
+        _d1 = event_type.encode()
+        _s[1].i32 = _m.put(_d1, 1)
+        _s[2].i32 = len(_d1)
+        if object_status is None:
+            _s[3].i32 = 0
+        else:
+            _s[3].i32 = 1
+            _d2 = object_status.encode()
+            _s[4].i32 = _m.put(_d2, 1)
+            _s[5].i32 = len(_d2)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 3)
     _r = (None if _b[0] == 0 else _lift_state(_m, _b, 1))
@@ -987,9 +1001,15 @@ def parse_amount(value: str) -> str:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/lifecycle@0.1.0#parse-amount"]
     _s = _e.slots
-    _d1 = value.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
+    _changed = False
+    try:
+        _d1 = value.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 12)
     if _b[0] == 0:
@@ -1015,22 +1035,28 @@ def assess_payment(expected: str, received: str, tolerance: Tolerance) -> Paymen
     _m = _i.memory
     _e = _i.exports["paywit:gateway/lifecycle@0.1.0#assess-payment"]
     _s = _e.slots
-    _d1 = expected.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
-    _d2 = received.encode()
-    _s[2].i32 = _m.put(_d2, 1)
-    _s[3].i32 = len(_d2)
-    _c3 = _TOLERANCE_INDEX[type(tolerance)]
-    _s[4].i32 = _c3
-    if isinstance(tolerance, ToleranceAtomic):
-        _p4 = tolerance.value
-        _d5 = _p4.encode()
-        _s[5].i32 = _m.put(_d5, 1)
-        _s[6].i32 = len(_d5)
-    if isinstance(tolerance, ToleranceBasisPoints):
-        _p6 = tolerance.value
-        _s[5].i32 = _p6
+    _changed = False
+    try:
+        _d1 = expected.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+        _d2 = received.encode()
+        _s[2].i32 = _m.put(_d2, 1)
+        _s[3].i32 = len(_d2)
+        _c3 = _TOLERANCE_INDEX[type(tolerance)]
+        _s[4].i32 = _c3
+        if isinstance(tolerance, ToleranceAtomic):
+            _p4 = tolerance.value
+            _d5 = _p4.encode()
+            _s[5].i32 = _m.put(_d5, 1)
+            _s[6].i32 = len(_d5)
+        if isinstance(tolerance, ToleranceBasisPoints):
+            _p6 = tolerance.value
+            _s[5].i32 = _p6
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 20)
     if _b[0] == 0:
@@ -1057,15 +1083,21 @@ def refundable(captured: str, already_refunded: str, requested: str) -> RefundAl
     _m = _i.memory
     _e = _i.exports["paywit:gateway/lifecycle@0.1.0#refundable"]
     _s = _e.slots
-    _d1 = captured.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
-    _d2 = already_refunded.encode()
-    _s[2].i32 = _m.put(_d2, 1)
-    _s[3].i32 = len(_d2)
-    _d3 = requested.encode()
-    _s[4].i32 = _m.put(_d3, 1)
-    _s[5].i32 = len(_d3)
+    _changed = False
+    try:
+        _d1 = captured.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+        _d2 = already_refunded.encode()
+        _s[2].i32 = _m.put(_d2, 1)
+        _s[3].i32 = len(_d2)
+        _d3 = requested.encode()
+        _s[4].i32 = _m.put(_d3, 1)
+        _s[5].i32 = len(_d3)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 20)
     if _b[0] == 0:
@@ -1090,8 +1122,14 @@ def confirmation_status(confirmations: int, required: int) -> ConfirmationProgre
     _m = _i.memory
     _e = _i.exports["paywit:gateway/lifecycle@0.1.0#confirmation-status"]
     _s = _e.slots
-    _s[0].i32 = confirmations
-    _s[1].i32 = required
+    _changed = False
+    try:
+        _s[0].i32 = confirmations
+        _s[1].i32 = required
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 8)
     _r = _lift_confirmation_progress(_m, _b, 0)
@@ -1104,7 +1142,7 @@ def required_confirmations(speed: SpeedPolicy, rbf: bool) -> int:
 
     Raises `InvalidArgumentError` for an argument outside its WIT type.
     """
-    if not (isinstance(speed, str) and speed in _SPEED_POLICY_INDEX):
+    if not ((type(speed) is str or type(speed) is SpeedPolicy) and speed in _SPEED_POLICY_INDEX):
         _bad(speed, "speed", "must be a SpeedPolicy (or one of its case names)")
     if rbf is not True and rbf is not False:
         _bad(rbf, "rbf", "must be a bool")
@@ -1112,8 +1150,14 @@ def required_confirmations(speed: SpeedPolicy, rbf: bool) -> int:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/lifecycle@0.1.0#required-confirmations"]
     _s = _e.slots
-    _s[0].i32 = _SPEED_POLICY_INDEX[speed]
-    _s[1].i32 = 1 if rbf else 0
+    _changed = False
+    try:
+        _s[0].i32 = _SPEED_POLICY_INDEX[speed]
+        _s[1].i32 = 1 if rbf else 0
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _r = _s[0].i32 & 0xFFFFFFFF
     _e.finish()

@@ -10,7 +10,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
@@ -60,6 +60,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/reconciliation@0.1.0#poll-backstop", "paywit:gateway/reconciliation@0.1.0#reconcile-payout",), __name__)
 
 
 class PollDecision:
@@ -167,7 +169,7 @@ def _check_payout_item(v: object, p: str) -> None:
     if type(_f1) is not str or not _f1.isascii():
         _check_str(_f1, p + ".id")
     _f2 = v.kind
-    if not (isinstance(_f2, str) and _f2 in _ITEM_KIND_INDEX):
+    if not ((type(_f2) is str or type(_f2) is ItemKind) and _f2 in _ITEM_KIND_INDEX):
         _bad(_f2, p + ".kind", "must be a ItemKind (or one of its case names)")
     _f3 = v.amount
     if type(_f3) is not str or not _f3.isascii():
@@ -460,25 +462,31 @@ def poll_backstop(state: State, last_event_at: int, now: Optional[int] = None) -
     _m = _i.memory
     _e = _i.exports["paywit:gateway/reconciliation@0.1.0#poll-backstop"]
     _s = _e.slots
-    _c1 = _STATE_INDEX[type(state)]
-    _s[0].i32 = _c1
-    if isinstance(state, StatePayment):
-        _p2 = state.value
-        _s[1].i32 = _PAYMENT_STATUS_INDEX[_p2]
-    if isinstance(state, StateRefund):
-        _p3 = state.value
-        _s[1].i32 = _REFUND_STATUS_INDEX[_p3]
-    if isinstance(state, StateDispute):
-        _p4 = state.value
-        _s[1].i32 = _DISPUTE_STATUS_INDEX[_p4]
-    if isinstance(state, StatePayout):
-        _p5 = state.value
-        _s[1].i32 = _PAYOUT_STATUS_INDEX[_p5]
-    if isinstance(state, StateInvoice):
-        _p6 = state.value
-        _s[1].i32 = _INVOICE_STATUS_INDEX[_p6]
-    _s[2].i64 = last_event_at
-    _s[3].i64 = now
+    _changed = False
+    try:
+        _c1 = _STATE_INDEX[type(state)]
+        _s[0].i32 = _c1
+        if isinstance(state, StatePayment):
+            _p2 = state.value
+            _s[1].i32 = _PAYMENT_STATUS_INDEX[_p2]
+        if isinstance(state, StateRefund):
+            _p3 = state.value
+            _s[1].i32 = _REFUND_STATUS_INDEX[_p3]
+        if isinstance(state, StateDispute):
+            _p4 = state.value
+            _s[1].i32 = _DISPUTE_STATUS_INDEX[_p4]
+        if isinstance(state, StatePayout):
+            _p5 = state.value
+            _s[1].i32 = _PAYOUT_STATUS_INDEX[_p5]
+        if isinstance(state, StateInvoice):
+            _p6 = state.value
+            _s[1].i32 = _INVOICE_STATUS_INDEX[_p6]
+        _s[2].i64 = last_event_at
+        _s[3].i64 = now
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 16)
     _r = _lift_poll_decision(_m, _b, 0)
@@ -506,22 +514,28 @@ def reconcile_payout(payout_amount: str, items: Sequence[PayoutItem], expected_i
     _m = _i.memory
     _e = _i.exports["paywit:gateway/reconciliation@0.1.0#reconcile-payout"]
     _s = _e.slots
-    _d5 = payout_amount.encode()
-    _s[0].i32 = _m.put(_d5, 1)
-    _s[1].i32 = len(_d5)
-    _n6 = len(items)
-    _lb7 = bytearray(_n6 * 20)
-    for _k8, _y9 in enumerate(items):
-        _store_payout_item(_m, _lb7, _k8 * 20, _y9)
-    _s[2].i32 = _m.put(_lb7, 4)
-    _s[3].i32 = _n6
-    _n10 = len(expected_ids)
-    _lb11 = bytearray(_n10 * 8)
-    for _k12, _y13 in enumerate(expected_ids):
-        _d14 = _y13.encode()
-        _PK_PAIR(_lb11, _k12 * 8, _m.put(_d14, 1), len(_d14))
-    _s[4].i32 = _m.put(_lb11, 4)
-    _s[5].i32 = _n10
+    _changed = False
+    try:
+        _d5 = payout_amount.encode()
+        _s[0].i32 = _m.put(_d5, 1)
+        _s[1].i32 = len(_d5)
+        _n6 = len(items)
+        _lb7 = bytearray(_n6 * 20)
+        for _k8, _y9 in enumerate(items):
+            _store_payout_item(_m, _lb7, _k8 * 20, _y9)
+        _s[2].i32 = _m.put(_lb7, 4)
+        _s[3].i32 = _n6
+        _n10 = len(expected_ids)
+        _lb11 = bytearray(_n10 * 8)
+        for _k12, _y13 in enumerate(expected_ids):
+            _d14 = _y13.encode()
+            _PK_PAIR(_lb11, _k12 * 8, _m.put(_d14, 1), len(_d14))
+        _s[4].i32 = _m.put(_lb11, 4)
+        _s[5].i32 = _n10
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 52)
     if _b[0] == 0:

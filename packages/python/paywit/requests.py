@@ -16,7 +16,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
@@ -50,6 +50,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/requests@0.1.0#sign-request", "paywit:gateway/requests@0.1.0#verify-request",), __name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,7 +115,7 @@ class ApiSecret:
     """A shared secret and the key id it is known by (several may share a key id during rotation)."""
     key_id: str
     """The public key id."""
-    secret: str
+    secret: str = _field(repr=False)
     """The secret."""
 
 
@@ -334,39 +336,45 @@ def sign_request(key_id: str, secret: str, request: OutboundRequest) -> List[Hea
     _m = _i.memory
     _e = _i.exports["paywit:gateway/requests@0.1.0#sign-request"]
     _s = _e.slots
-    _d1 = key_id.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
-    _d2 = secret.encode()
-    _s[2].i32 = _m.put(_d2, 1)
-    _s[3].i32 = len(_d2)
-    _f3 = request.method
-    _d4 = _f3.encode()
-    _s[4].i32 = _m.put(_d4, 1)
-    _s[5].i32 = len(_d4)
-    _f5 = request.path
-    _d6 = _f5.encode()
-    _s[6].i32 = _m.put(_d6, 1)
-    _s[7].i32 = len(_d6)
-    _f7 = request.body
-    _c8 = _BODY_INDEX[type(_f7)]
-    _s[8].i32 = _c8
-    if isinstance(_f7, BodyText):
-        _p9 = _f7.value
-        _d10 = _p9.encode()
-        _s[9].i32 = _m.put(_d10, 1)
-        _s[10].i32 = len(_d10)
-    if isinstance(_f7, BodyBytes):
-        _p11 = _f7.value
-        _d12 = _as_bytes(_p11)
-        _s[9].i32 = _m.put(_d12, 1)
-        _s[10].i32 = len(_d12)
-    _f13 = request.timestamp
-    _s[11].i64 = _f13
-    _f14 = request.nonce
-    _d15 = _f14.encode()
-    _s[12].i32 = _m.put(_d15, 1)
-    _s[13].i32 = len(_d15)
+    _changed = False
+    try:
+        _d1 = key_id.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+        _d2 = secret.encode()
+        _s[2].i32 = _m.put(_d2, 1)
+        _s[3].i32 = len(_d2)
+        _f3 = request.method
+        _d4 = _f3.encode()
+        _s[4].i32 = _m.put(_d4, 1)
+        _s[5].i32 = len(_d4)
+        _f5 = request.path
+        _d6 = _f5.encode()
+        _s[6].i32 = _m.put(_d6, 1)
+        _s[7].i32 = len(_d6)
+        _f7 = request.body
+        _c8 = _BODY_INDEX[type(_f7)]
+        _s[8].i32 = _c8
+        if isinstance(_f7, BodyText):
+            _p9 = _f7.value
+            _d10 = _p9.encode()
+            _s[9].i32 = _m.put(_d10, 1)
+            _s[10].i32 = len(_d10)
+        if isinstance(_f7, BodyBytes):
+            _p11 = _f7.value
+            _d12 = _as_bytes(_p11)
+            _s[9].i32 = _m.put(_d12, 1)
+            _s[10].i32 = len(_d12)
+        _f13 = request.timestamp
+        _s[11].i64 = _f13
+        _f14 = request.nonce
+        _d15 = _f14.encode()
+        _s[12].i32 = _m.put(_d15, 1)
+        _s[13].i32 = len(_d15)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 24)
     if _b[0] == 0:
@@ -399,46 +407,52 @@ def verify_request(secrets: Sequence[ApiSecret], request: InboundRequest, now: O
     _m = _i.memory
     _e = _i.exports["paywit:gateway/requests@0.1.0#verify-request"]
     _s = _e.slots
-    _n3 = len(secrets)
-    _lb4 = bytearray(_n3 * 16)
-    for _k5, _y6 in enumerate(secrets):
-        _store_api_secret(_m, _lb4, _k5 * 16, _y6)
-    _s[0].i32 = _m.put(_lb4, 4)
-    _s[1].i32 = _n3
-    _f7 = request.method
-    _d8 = _f7.encode()
-    _s[2].i32 = _m.put(_d8, 1)
-    _s[3].i32 = len(_d8)
-    _f9 = request.path
-    _d10 = _f9.encode()
-    _s[4].i32 = _m.put(_d10, 1)
-    _s[5].i32 = len(_d10)
-    _f11 = request.headers
-    _n12 = len(_f11)
-    _lb13 = bytearray(_n12 * 16)
-    for _k14, _y15 in enumerate(_f11):
-        _store_header(_m, _lb13, _k14 * 16, _y15)
-    _s[6].i32 = _m.put(_lb13, 4)
-    _s[7].i32 = _n12
-    _f16 = request.body
-    _c17 = _BODY_INDEX[type(_f16)]
-    _s[8].i32 = _c17
-    if isinstance(_f16, BodyText):
-        _p18 = _f16.value
-        _d19 = _p18.encode()
-        _s[9].i32 = _m.put(_d19, 1)
-        _s[10].i32 = len(_d19)
-    if isinstance(_f16, BodyBytes):
-        _p20 = _f16.value
-        _d21 = _as_bytes(_p20)
-        _s[9].i32 = _m.put(_d21, 1)
-        _s[10].i32 = len(_d21)
-    _s[11].i64 = now
-    if tolerance_seconds is None:
-        _s[12].i32 = 0
-    else:
-        _s[12].i32 = 1
-        _s[13].i32 = tolerance_seconds
+    _changed = False
+    try:
+        _n3 = len(secrets)
+        _lb4 = bytearray(_n3 * 16)
+        for _k5, _y6 in enumerate(secrets):
+            _store_api_secret(_m, _lb4, _k5 * 16, _y6)
+        _s[0].i32 = _m.put(_lb4, 4)
+        _s[1].i32 = _n3
+        _f7 = request.method
+        _d8 = _f7.encode()
+        _s[2].i32 = _m.put(_d8, 1)
+        _s[3].i32 = len(_d8)
+        _f9 = request.path
+        _d10 = _f9.encode()
+        _s[4].i32 = _m.put(_d10, 1)
+        _s[5].i32 = len(_d10)
+        _f11 = request.headers
+        _n12 = len(_f11)
+        _lb13 = bytearray(_n12 * 16)
+        for _k14, _y15 in enumerate(_f11):
+            _store_header(_m, _lb13, _k14 * 16, _y15)
+        _s[6].i32 = _m.put(_lb13, 4)
+        _s[7].i32 = _n12
+        _f16 = request.body
+        _c17 = _BODY_INDEX[type(_f16)]
+        _s[8].i32 = _c17
+        if isinstance(_f16, BodyText):
+            _p18 = _f16.value
+            _d19 = _p18.encode()
+            _s[9].i32 = _m.put(_d19, 1)
+            _s[10].i32 = len(_d19)
+        if isinstance(_f16, BodyBytes):
+            _p20 = _f16.value
+            _d21 = _as_bytes(_p20)
+            _s[9].i32 = _m.put(_d21, 1)
+            _s[10].i32 = len(_d21)
+        _s[11].i64 = now
+        if tolerance_seconds is None:
+            _s[12].i32 = 0
+        else:
+            _s[12].i32 = 1
+            _s[13].i32 = tolerance_seconds
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 32)
     if _b[0] == 0:

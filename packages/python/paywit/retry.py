@@ -9,7 +9,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
@@ -51,6 +51,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/retry@0.1.0#classify", "paywit:gateway/retry@0.1.0#parse-retry-after", "paywit:gateway/retry@0.1.0#next-step", "paywit:gateway/retry@0.1.0#next-step-with-random", "paywit:gateway/retry@0.1.0#api-policy", "paywit:gateway/retry@0.1.0#webhook-redelivery-policy", "paywit:gateway/retry@0.1.0#standard-webhooks-policy",), __name__)
 
 
 class TransportError(str, enum.Enum):
@@ -99,7 +101,7 @@ def _check_failure(v: object, p: str) -> None:
             _bad_int(_f1, p + ".status", "u16")
     _f2 = v.transport
     if _f2 is not None:
-        if not (isinstance(_f2, str) and _f2 in _TRANSPORT_ERROR_INDEX):
+        if not ((type(_f2) is str or type(_f2) is TransportError) and _f2 in _TRANSPORT_ERROR_INDEX):
             _bad(_f2, p + ".transport", "must be a TransportError (or one of its case names)")
     _f3 = v.error_type
     if _f3 is not None:
@@ -203,7 +205,7 @@ def _check_classification(v: object, p: str) -> None:
     if not isinstance(v, Classification):
         _bad(v, p, "must be a Classification")
     _f1 = v.category
-    if not (isinstance(_f1, str) and _f1 in _CATEGORY_INDEX):
+    if not ((type(_f1) is str or type(_f1) is Category) and _f1 in _CATEGORY_INDEX):
         _bad(_f1, p + ".category", "must be a Category (or one of its case names)")
     _f2 = v.retry
     if _f2 is not True and _f2 is not False:
@@ -387,7 +389,7 @@ def _check_policy(v: object, p: str) -> None:
     if type(_f2) is not int or not 0 <= _f2 <= 4294967295:
         _bad_int(_f2, p + ".max_attempts", "u32")
     _f3 = v.jitter
-    if not (isinstance(_f3, str) and _f3 in _JITTER_INDEX):
+    if not ((type(_f3) is str or type(_f3) is Jitter) and _f3 in _JITTER_INDEX):
         _bad(_f3, p + ".jitter", "must be a Jitter (or one of its case names)")
     _f4 = v.max_delay_ms
     if type(_f4) is not int or not 0 <= _f4 <= 18446744073709551615:
@@ -440,7 +442,7 @@ def _check_give_up_reason(v: object, p: str) -> None:
         _bad(v, p, "must be a GiveUpReason case (GiveUpReasonNotRetryable, GiveUpReasonAttemptsExhausted)")
     if isinstance(v, GiveUpReasonNotRetryable):
         _x1 = v.value
-        if not (isinstance(_x1, str) and _x1 in _CATEGORY_INDEX):
+        if not ((type(_x1) is str or type(_x1) is Category) and _x1 in _CATEGORY_INDEX):
             _bad(_x1, p + ".value", "must be a Category (or one of its case names)")
 
 
@@ -573,50 +575,56 @@ def classify(failure: Failure) -> Classification:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/retry@0.1.0#classify"]
     _s = _e.slots
-    _f1 = failure.status
-    if _f1 is None:
-        _s[0].i32 = 0
-    else:
-        _s[0].i32 = 1
-        _s[1].i32 = _f1
-    _f2 = failure.transport
-    if _f2 is None:
-        _s[2].i32 = 0
-    else:
-        _s[2].i32 = 1
-        _s[3].i32 = _TRANSPORT_ERROR_INDEX[_f2]
-    _f3 = failure.error_type
-    if _f3 is None:
-        _s[4].i32 = 0
-    else:
-        _s[4].i32 = 1
-        _d4 = _f3.encode()
-        _s[5].i32 = _m.put(_d4, 1)
-        _s[6].i32 = len(_d4)
-    _f5 = failure.error_code
-    if _f5 is None:
-        _s[7].i32 = 0
-    else:
-        _s[7].i32 = 1
-        _d6 = _f5.encode()
-        _s[8].i32 = _m.put(_d6, 1)
-        _s[9].i32 = len(_d6)
-    _f7 = failure.retry_after
-    if _f7 is None:
-        _s[10].i32 = 0
-    else:
-        _s[10].i32 = 1
-        _d8 = _f7.encode()
-        _s[11].i32 = _m.put(_d8, 1)
-        _s[12].i32 = len(_d8)
-    _f9 = failure.should_retry
-    if _f9 is None:
-        _s[13].i32 = 0
-    else:
-        _s[13].i32 = 1
-        _d10 = _f9.encode()
-        _s[14].i32 = _m.put(_d10, 1)
-        _s[15].i32 = len(_d10)
+    _changed = False
+    try:
+        _f1 = failure.status
+        if _f1 is None:
+            _s[0].i32 = 0
+        else:
+            _s[0].i32 = 1
+            _s[1].i32 = _f1
+        _f2 = failure.transport
+        if _f2 is None:
+            _s[2].i32 = 0
+        else:
+            _s[2].i32 = 1
+            _s[3].i32 = _TRANSPORT_ERROR_INDEX[_f2]
+        _f3 = failure.error_type
+        if _f3 is None:
+            _s[4].i32 = 0
+        else:
+            _s[4].i32 = 1
+            _d4 = _f3.encode()
+            _s[5].i32 = _m.put(_d4, 1)
+            _s[6].i32 = len(_d4)
+        _f5 = failure.error_code
+        if _f5 is None:
+            _s[7].i32 = 0
+        else:
+            _s[7].i32 = 1
+            _d6 = _f5.encode()
+            _s[8].i32 = _m.put(_d6, 1)
+            _s[9].i32 = len(_d6)
+        _f7 = failure.retry_after
+        if _f7 is None:
+            _s[10].i32 = 0
+        else:
+            _s[10].i32 = 1
+            _d8 = _f7.encode()
+            _s[11].i32 = _m.put(_d8, 1)
+            _s[12].i32 = len(_d8)
+        _f9 = failure.should_retry
+        if _f9 is None:
+            _s[13].i32 = 0
+        else:
+            _s[13].i32 = 1
+            _d10 = _f9.encode()
+            _s[14].i32 = _m.put(_d10, 1)
+            _s[15].i32 = len(_d10)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 12)
     _r = _lift_classification(_m, _b, 0)
@@ -640,10 +648,16 @@ def parse_retry_after(value: str, now: Optional[int] = None) -> Optional[int]:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/retry@0.1.0#parse-retry-after"]
     _s = _e.slots
-    _d1 = value.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
-    _s[2].i64 = now
+    _changed = False
+    try:
+        _d1 = value.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+        _s[2].i64 = now
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 16)
     _r = (None if _b[0] == 0 else _UP_U64(_b, 8)[0])
@@ -669,12 +683,18 @@ def next_step(policy: Policy, attempt: int, failure: Failure, now: Optional[int]
     _m = _i.memory
     _e = _i.exports["paywit:gateway/retry@0.1.0#next-step"]
     _s = _e.slots
-    _pb = bytearray(120)
-    _store_policy(_m, _pb, 0, policy)
-    _PK_U32(_pb, 48, attempt)
-    _store_failure(_m, _pb, 52, failure)
-    _PK_S64(_pb, 112, now)
-    _s[0].i32 = _m.put(_pb, 8)
+    _changed = False
+    try:
+        _pb = bytearray(120)
+        _store_policy(_m, _pb, 0, policy)
+        _PK_U32(_pb, 48, attempt)
+        _store_failure(_m, _pb, 52, failure)
+        _PK_S64(_pb, 112, now)
+        _s[0].i32 = _m.put(_pb, 8)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 24)
     if _b[0] == 0:
@@ -705,13 +725,19 @@ def next_step_with_random(policy: Policy, attempt: int, failure: Failure, now: O
     _m = _i.memory
     _e = _i.exports["paywit:gateway/retry@0.1.0#next-step-with-random"]
     _s = _e.slots
-    _pb = bytearray(128)
-    _store_policy(_m, _pb, 0, policy)
-    _PK_U32(_pb, 48, attempt)
-    _store_failure(_m, _pb, 52, failure)
-    _PK_S64(_pb, 112, now)
-    _PK_U64(_pb, 120, random)
-    _s[0].i32 = _m.put(_pb, 8)
+    _changed = False
+    try:
+        _pb = bytearray(128)
+        _store_policy(_m, _pb, 0, policy)
+        _PK_U32(_pb, 48, attempt)
+        _store_failure(_m, _pb, 52, failure)
+        _PK_S64(_pb, 112, now)
+        _PK_U64(_pb, 120, random)
+        _s[0].i32 = _m.put(_pb, 8)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 24)
     if _b[0] == 0:
@@ -732,6 +758,13 @@ def api_policy() -> Policy:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/retry@0.1.0#api-policy"]
     _s = _e.slots
+    _changed = False
+    try:
+        pass
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 48)
     _r = _lift_policy(_m, _b, 0)
@@ -748,6 +781,13 @@ def webhook_redelivery_policy() -> Policy:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/retry@0.1.0#webhook-redelivery-policy"]
     _s = _e.slots
+    _changed = False
+    try:
+        pass
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 48)
     _r = _lift_policy(_m, _b, 0)
@@ -764,6 +804,13 @@ def standard_webhooks_policy() -> Policy:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/retry@0.1.0#standard-webhooks-policy"]
     _s = _e.slots
+    _changed = False
+    try:
+        pass
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 48)
     _r = _lift_policy(_m, _b, 0)

@@ -9,7 +9,7 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt

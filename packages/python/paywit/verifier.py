@@ -52,12 +52,14 @@ def _scheme(scheme: SchemeLike) -> Scheme:
 
 
 def _secret_list(secrets: Union[str, Sequence[str]]) -> List[str]:
-    """One secret or a rotation list, as a list of str (checked; an error names an index only)."""
+    """One secret or a rotation list, as a list of str (checked; an error names an index only; each
+    secret over the secret length limit replaced by `_limits.TOO_LONG_SECRET`)."""
     secret_list = [secrets] if isinstance(secrets, str) else list(secrets)
     for index, secret in enumerate(secret_list):
         if type(secret) is not str or not secret.isascii():
             _check_str(secret, f"secrets[{index}]")
-    return secret_list
+    # A secret over the length limit is not copied into the guest: its stand-in gets the same answer.
+    return _limits.bounded_secrets(secret_list)
 
 
 def _tolerance(tolerance: Optional[int]) -> Optional[int]:

@@ -13,12 +13,13 @@ Generated from the WIT: the types, and one function per export (see docs/CODEGEN
 from __future__ import annotations
 
 import enum  # noqa: F401
-from dataclasses import dataclass  # noqa: F401
+from dataclasses import dataclass, field as _field  # noqa: F401
 from typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401
 
 from . import _runtime as _rt
 from ._runtime import _PK_F32, _PK_F64, _PK_PAIR, _PK_S8, _PK_S16, _PK_S32, _PK_S64, _PK_U8, _PK_U16, _PK_U32, _PK_U64, _UP_F32, _UP_F64, _UP_S8, _UP_S16, _UP_S32, _UP_S64, _UP_U16, _UP_U32, _UP_U64, Memory, _as_bytes, _bad, _bad_int, _check_float, _check_sequence, _check_str, _f32_bits, _f64_bits, _instance, _new, _read_bytes, _read_list, _read_str, _set  # noqa: F401
 from .errors import PaywitError  # noqa: F401
+from . import _limits as _lim
 from .types import Body, BodyBytes, BodyText, Header, _BODY_INDEX, _check_body, _check_header, _lift_body, _lift_header, _store_body, _store_header  # noqa: F401
 
 __all__ = [
@@ -94,6 +95,8 @@ __all__ = [
 # refuses a component whose abi.json carries another.
 DIGEST = "fabc0166ba0f422d"
 _rt.expect_digest(DIGEST, __name__)
+# The core exports this module calls, checked when the component is loaded.
+_rt.expect_exports(("paywit:gateway/webhooks@0.1.0#verify", "paywit:gateway/webhooks@0.1.0#verify-fields", "paywit:gateway/webhooks@0.1.0#verify-packed", "paywit:gateway/webhooks@0.1.0#prepare-packed", "paywit:gateway/webhooks@0.1.0#sign", "paywit:gateway/webhooks@0.1.0#schemes", "paywit:gateway/webhooks@0.1.0#new-secret", "paywit:gateway/webhooks@0.1.0#new-signing-key-pair", "paywit:gateway/webhooks@0.1.0#public-key",), __name__)
 
 
 class HashAlgorithm(str, enum.Enum):
@@ -146,10 +149,10 @@ def _check_hmac_scheme(v: object, p: str) -> None:
     if type(_f1) is not str or not _f1.isascii():
         _check_str(_f1, p + ".header")
     _f2 = v.algorithm
-    if not (isinstance(_f2, str) and _f2 in _HASH_ALGORITHM_INDEX):
+    if not ((type(_f2) is str or type(_f2) is HashAlgorithm) and _f2 in _HASH_ALGORITHM_INDEX):
         _bad(_f2, p + ".algorithm", "must be a HashAlgorithm (or one of its case names)")
     _f3 = v.encoding
-    if not (isinstance(_f3, str) and _f3 in _SIGNATURE_ENCODING_INDEX):
+    if not ((type(_f3) is str or type(_f3) is SignatureEncoding) and _f3 in _SIGNATURE_ENCODING_INDEX):
         _bad(_f3, p + ".encoding", "must be a SignatureEncoding (or one of its case names)")
     _f4 = v.prefix
     if _f4 is not None:
@@ -600,7 +603,7 @@ def _check_unusable_secret(v: object, p: str) -> None:
     if type(_f1) is not int or not 0 <= _f1 <= 4294967295:
         _bad_int(_f1, p + ".index", "u32")
     _f2 = v.problem
-    if not (isinstance(_f2, str) and _f2 in _SECRET_PROBLEM_INDEX):
+    if not ((type(_f2) is str or type(_f2) is SecretProblem) and _f2 in _SECRET_PROBLEM_INDEX):
         _bad(_f2, p + ".problem", "must be a SecretProblem (or one of its case names)")
 
 
@@ -682,7 +685,7 @@ def _check_timestamp_skew(v: object, p: str) -> None:
     if type(_f1) is not int or not 0 <= _f1 <= 18446744073709551615:
         _bad_int(_f1, p + ".seconds_outside", "u64")
     _f2 = v.direction
-    if not (isinstance(_f2, str) and _f2 in _CLOCK_DIRECTION_INDEX):
+    if not ((type(_f2) is str or type(_f2) is ClockDirection) and _f2 in _CLOCK_DIRECTION_INDEX):
         _bad(_f2, p + ".direction", "must be a ClockDirection (or one of its case names)")
     _f3 = v.tolerance_seconds
     if type(_f3) is not int or not 0 <= _f3 <= 4294967295:
@@ -739,7 +742,7 @@ def _check_limit_exceeded(v: object, p: str) -> None:
     if not isinstance(v, LimitExceeded):
         _bad(v, p, "must be a LimitExceeded")
     _f1 = v.what
-    if not (isinstance(_f1, str) and _f1 in _LIMIT_INDEX):
+    if not ((type(_f1) is str or type(_f1) is Limit) and _f1 in _LIMIT_INDEX):
         _bad(_f1, p + ".what", "must be a Limit (or one of its case names)")
     _f2 = v.max
     if type(_f2) is not int or not 0 <= _f2 <= 18446744073709551615:
@@ -993,7 +996,7 @@ def _check_scheme_info(v: object, p: str) -> None:
     if type(_f7) is not str or not _f7.isascii():
         _check_str(_f7, p + ".algorithm")
     _f8 = v.encoding
-    if not (isinstance(_f8, str) and _f8 in _SIGNATURE_ENCODING_INDEX):
+    if not ((type(_f8) is str or type(_f8) is SignatureEncoding) and _f8 in _SIGNATURE_ENCODING_INDEX):
         _bad(_f8, p + ".encoding", "must be a SignatureEncoding (or one of its case names)")
     _f9 = v.default_tolerance_seconds
     if _f9 is not None:
@@ -1043,7 +1046,7 @@ def _lift_scheme_info(_m: Memory, b: bytes, o: int) -> SchemeInfo:
 @dataclass(frozen=True, kw_only=True)
 class SigningKeyPair:
     """A Standard Webhooks v1a (Ed25519) key pair."""
-    signing_key: str
+    signing_key: str = _field(repr=False)
     """The private signing key, `whsk_` + base64 of the 32-byte seed. Keep it secret."""
     public_key: str
     """The public key, `whpk_` + base64 of the 32-byte key; give it to receivers."""
@@ -1088,21 +1091,28 @@ def verify(scheme: Scheme, secrets: Sequence[str], request: Request, options: Ve
             _check_str(_y2, "secrets" + f"[{_k1}]")
     _check_request(request, "request")
     _check_verify_options(options, "options")
+    scheme, secrets, request, options = _lim.guard_verify(scheme, secrets, request, options)
     _i = _instance()
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#verify"]
     _s = _e.slots
-    _pb = bytearray(88)
-    _store_scheme(_m, _pb, 0, scheme)
-    _n3 = len(secrets)
-    _lb4 = bytearray(_n3 * 8)
-    for _k5, _y6 in enumerate(secrets):
-        _d7 = _y6.encode()
-        _PK_PAIR(_lb4, _k5 * 8, _m.put(_d7, 1), len(_d7))
-    _PK_PAIR(_pb, 28, _m.put(_lb4, 4), _n3)
-    _store_request(_m, _pb, 36, request)
-    _store_verify_options(_m, _pb, 72, options)
-    _s[0].i32 = _m.put(_pb, 8)
+    _changed = False
+    try:
+        _pb = bytearray(88)
+        _store_scheme(_m, _pb, 0, scheme)
+        _n3 = len(secrets)
+        _lb4 = bytearray(_n3 * 8)
+        for _k5, _y6 in enumerate(secrets):
+            _d7 = _y6.encode()
+            _PK_PAIR(_lb4, _k5 * 8, _m.put(_d7, 1), len(_d7))
+        _PK_PAIR(_pb, 28, _m.put(_lb4, 4), _n3)
+        _store_request(_m, _pb, 36, request)
+        _store_verify_options(_m, _pb, 72, options)
+        _s[0].i32 = _m.put(_pb, 8)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 40)
     if _b[0] == 0:
@@ -1142,27 +1152,34 @@ def verify_fields(scheme: Scheme, secrets: Sequence[str], fields: str, body: Bod
         if type(url) is not str or not url.isascii():
             _check_str(url, "url")
     _check_verify_options(options, "options")
+    scheme, secrets, fields, body, url, options = _lim.guard_verify_fields(scheme, secrets, fields, body, url, options)
     _i = _instance()
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#verify-fields"]
     _s = _e.slots
-    _pb = bytearray(88)
-    _store_scheme(_m, _pb, 0, scheme)
-    _n3 = len(secrets)
-    _lb4 = bytearray(_n3 * 8)
-    for _k5, _y6 in enumerate(secrets):
-        _d7 = _y6.encode()
-        _PK_PAIR(_lb4, _k5 * 8, _m.put(_d7, 1), len(_d7))
-    _PK_PAIR(_pb, 28, _m.put(_lb4, 4), _n3)
-    _d8 = fields.encode()
-    _PK_PAIR(_pb, 36, _m.put(_d8, 1), len(_d8))
-    _store_body(_m, _pb, 44, body)
-    if url is not None:
-        _pb[56] = 1
-        _d9 = url.encode()
-        _PK_PAIR(_pb, 60, _m.put(_d9, 1), len(_d9))
-    _store_verify_options(_m, _pb, 72, options)
-    _s[0].i32 = _m.put(_pb, 8)
+    _changed = False
+    try:
+        _pb = bytearray(88)
+        _store_scheme(_m, _pb, 0, scheme)
+        _n3 = len(secrets)
+        _lb4 = bytearray(_n3 * 8)
+        for _k5, _y6 in enumerate(secrets):
+            _d7 = _y6.encode()
+            _PK_PAIR(_lb4, _k5 * 8, _m.put(_d7, 1), len(_d7))
+        _PK_PAIR(_pb, 28, _m.put(_lb4, 4), _n3)
+        _d8 = fields.encode()
+        _PK_PAIR(_pb, 36, _m.put(_d8, 1), len(_d8))
+        _store_body(_m, _pb, 44, body)
+        if url is not None:
+            _pb[56] = 1
+            _d9 = url.encode()
+            _PK_PAIR(_pb, 60, _m.put(_d9, 1), len(_d9))
+        _store_verify_options(_m, _pb, 72, options)
+        _s[0].i32 = _m.put(_pb, 8)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 40)
     if _b[0] == 0:
@@ -1194,13 +1211,20 @@ def verify_packed(packed: bytes) -> Verified:
     """
     if not isinstance(packed, (bytes, bytearray, memoryview)):
         _bad(packed, "packed", "must be bytes")
+    packed, = _lim.guard_verify_packed(packed)
     _i = _instance()
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#verify-packed"]
     _s = _e.slots
-    _d1 = _as_bytes(packed)
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
+    _changed = False
+    try:
+        _d1 = _as_bytes(packed)
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 40)
     if _b[0] == 0:
@@ -1231,37 +1255,44 @@ def prepare_packed(scheme: Scheme, secrets: Sequence[str]) -> bytes:
     for _k1, _y2 in enumerate(secrets):
         if type(_y2) is not str or not _y2.isascii():
             _check_str(_y2, "secrets" + f"[{_k1}]")
+    scheme, secrets = _lim.guard_prepare_packed(scheme, secrets)
     _i = _instance()
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#prepare-packed"]
     _s = _e.slots
-    _c3 = _SCHEME_INDEX[type(scheme)]
-    _s[0].i32 = _c3
-    if isinstance(scheme, SchemeHmac):
-        _p4 = scheme.value
-        _f5 = _p4.header
-        _d6 = _f5.encode()
-        _s[1].i32 = _m.put(_d6, 1)
-        _s[2].i32 = len(_d6)
-        _f7 = _p4.algorithm
-        _s[3].i32 = _HASH_ALGORITHM_INDEX[_f7]
-        _f8 = _p4.encoding
-        _s[4].i32 = _SIGNATURE_ENCODING_INDEX[_f8]
-        _f9 = _p4.prefix
-        if _f9 is None:
-            _s[5].i32 = 0
-        else:
-            _s[5].i32 = 1
-            _d10 = _f9.encode()
-            _s[6].i32 = _m.put(_d10, 1)
-            _s[7].i32 = len(_d10)
-    _n11 = len(secrets)
-    _lb12 = bytearray(_n11 * 8)
-    for _k13, _y14 in enumerate(secrets):
-        _d15 = _y14.encode()
-        _PK_PAIR(_lb12, _k13 * 8, _m.put(_d15, 1), len(_d15))
-    _s[8].i32 = _m.put(_lb12, 4)
-    _s[9].i32 = _n11
+    _changed = False
+    try:
+        _c3 = _SCHEME_INDEX[type(scheme)]
+        _s[0].i32 = _c3
+        if isinstance(scheme, SchemeHmac):
+            _p4 = scheme.value
+            _f5 = _p4.header
+            _d6 = _f5.encode()
+            _s[1].i32 = _m.put(_d6, 1)
+            _s[2].i32 = len(_d6)
+            _f7 = _p4.algorithm
+            _s[3].i32 = _HASH_ALGORITHM_INDEX[_f7]
+            _f8 = _p4.encoding
+            _s[4].i32 = _SIGNATURE_ENCODING_INDEX[_f8]
+            _f9 = _p4.prefix
+            if _f9 is None:
+                _s[5].i32 = 0
+            else:
+                _s[5].i32 = 1
+                _d10 = _f9.encode()
+                _s[6].i32 = _m.put(_d10, 1)
+                _s[7].i32 = len(_d10)
+        _n11 = len(secrets)
+        _lb12 = bytearray(_n11 * 8)
+        for _k13, _y14 in enumerate(secrets):
+            _d15 = _y14.encode()
+            _PK_PAIR(_lb12, _k13 * 8, _m.put(_d15, 1), len(_d15))
+        _s[8].i32 = _m.put(_lb12, 4)
+        _s[9].i32 = _n11
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 40)
     if _b[0] == 0:
@@ -1282,16 +1313,23 @@ def sign(scheme: Scheme, secret: str, message: Message) -> List[Header]:
     if type(secret) is not str or not secret.isascii():
         _check_str(secret, "secret")
     _check_message(message, "message")
+    scheme, secret, message = _lim.guard_sign(scheme, secret, message)
     _i = _instance()
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#sign"]
     _s = _e.slots
-    _pb = bytearray(88)
-    _store_scheme(_m, _pb, 0, scheme)
-    _d1 = secret.encode()
-    _PK_PAIR(_pb, 28, _m.put(_d1, 1), len(_d1))
-    _store_message(_m, _pb, 40, message)
-    _s[0].i32 = _m.put(_pb, 8)
+    _changed = False
+    try:
+        _pb = bytearray(88)
+        _store_scheme(_m, _pb, 0, scheme)
+        _d1 = secret.encode()
+        _PK_PAIR(_pb, 28, _m.put(_d1, 1), len(_d1))
+        _store_message(_m, _pb, 40, message)
+        _s[0].i32 = _m.put(_pb, 8)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 40)
     if _b[0] == 0:
@@ -1312,6 +1350,13 @@ def schemes() -> List[SchemeInfo]:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#schemes"]
     _s = _e.slots
+    _changed = False
+    try:
+        pass
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 8)
     _r = [_lift_scheme_info(_m, _lb1, _o2) for _lb1 in (_read_list(_m, _b, 0, 80),) for _o2 in range(0, len(_lb1), 80)]
@@ -1329,26 +1374,32 @@ def new_secret(scheme: Scheme) -> str:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#new-secret"]
     _s = _e.slots
-    _c1 = _SCHEME_INDEX[type(scheme)]
-    _s[0].i32 = _c1
-    if isinstance(scheme, SchemeHmac):
-        _p2 = scheme.value
-        _f3 = _p2.header
-        _d4 = _f3.encode()
-        _s[1].i32 = _m.put(_d4, 1)
-        _s[2].i32 = len(_d4)
-        _f5 = _p2.algorithm
-        _s[3].i32 = _HASH_ALGORITHM_INDEX[_f5]
-        _f6 = _p2.encoding
-        _s[4].i32 = _SIGNATURE_ENCODING_INDEX[_f6]
-        _f7 = _p2.prefix
-        if _f7 is None:
-            _s[5].i32 = 0
-        else:
-            _s[5].i32 = 1
-            _d8 = _f7.encode()
-            _s[6].i32 = _m.put(_d8, 1)
-            _s[7].i32 = len(_d8)
+    _changed = False
+    try:
+        _c1 = _SCHEME_INDEX[type(scheme)]
+        _s[0].i32 = _c1
+        if isinstance(scheme, SchemeHmac):
+            _p2 = scheme.value
+            _f3 = _p2.header
+            _d4 = _f3.encode()
+            _s[1].i32 = _m.put(_d4, 1)
+            _s[2].i32 = len(_d4)
+            _f5 = _p2.algorithm
+            _s[3].i32 = _HASH_ALGORITHM_INDEX[_f5]
+            _f6 = _p2.encoding
+            _s[4].i32 = _SIGNATURE_ENCODING_INDEX[_f6]
+            _f7 = _p2.prefix
+            if _f7 is None:
+                _s[5].i32 = 0
+            else:
+                _s[5].i32 = 1
+                _d8 = _f7.encode()
+                _s[6].i32 = _m.put(_d8, 1)
+                _s[7].i32 = len(_d8)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 8)
     _r = _read_str(_m, _b, 0)
@@ -1365,6 +1416,13 @@ def new_signing_key_pair() -> SigningKeyPair:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#new-signing-key-pair"]
     _s = _e.slots
+    _changed = False
+    try:
+        pass
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 16)
     _r = _lift_signing_key_pair(_m, _b, 0)
@@ -1383,9 +1441,15 @@ def public_key(signing_key: str) -> str:
     _m = _i.memory
     _e = _i.exports["paywit:gateway/webhooks@0.1.0#public-key"]
     _s = _e.slots
-    _d1 = signing_key.encode()
-    _s[0].i32 = _m.put(_d1, 1)
-    _s[1].i32 = len(_d1)
+    _changed = False
+    try:
+        _d1 = signing_key.encode()
+        _s[0].i32 = _m.put(_d1, 1)
+        _s[1].i32 = len(_d1)
+    except _rt.LOWERING_ERRORS:
+        _changed = True
+    if _changed:  # raised outside the except block: the error's message may hold a string argument
+        raise _rt.changed_while_read(_i)
     _e.call()
     _b = _m.read(_s[0].i32 & 0xFFFFFFFF, 12)
     if _b[0] == 0:

@@ -76,8 +76,12 @@ def test_randomness_comes_from_the_host():
 def test_the_memory_limit_is_set():
     instance = _runtime.instance()
     assert instance.memory.refresh_size() < _runtime.MEMORY_LIMIT
-    with pytest.raises((_runtime.ComponentTrap, _runtime.ComponentMemoryError)):
-        instance.memory.alloc(1, _runtime.MEMORY_LIMIT)
+    with pytest.raises(_runtime.ComponentMemoryError):
+        instance.memory.alloc(1, _runtime.MAX_CALL_INPUT + 1)  # refused before the guest sees it
+    instance = _runtime.instance()
+    with pytest.raises(_runtime.ComponentTrap):  # allocations each under MAX_CALL_INPUT reach the limit
+        for _ in range(_runtime.MEMORY_LIMIT // (90 << 20) + 1):
+            instance.memory.alloc(1, 90 << 20)
     assert _runtime.instance() is not instance
     assert retry.api_policy().max_attempts > 0
 

@@ -153,6 +153,16 @@ fn case_class(name: &str, case: &str) -> String {
     format!("{}{}Error", upper_camel(stem), upper_camel(case))
 }
 
+/// The rule of a string check after its type: no lone surrogate (it has no UTF-8 form).
+const WELL_FORMED: &str = "must be well-formed UTF-16 (no lone surrogates)";
+
+/// Whether a record field holds secret material, so the record's `util.inspect` (and Deno's
+/// `console.log`) shows it redacted: a field named `secret`, ending in `-secret`, or `signing-key`.
+/// (`secret-index` and `secret-format` name a position and a format, not secret material.)
+pub(crate) fn holds_secret(field: &str) -> bool {
+    field == "secret" || field.ends_with("-secret") || field == "signing-key"
+}
+
 fn js_str(s: &str) -> String {
     serde_json::to_string(s).unwrap().replace('\'', "\\'")
 }
@@ -492,39 +502,52 @@ impl<'a> Module<'a> {
 
     // ---------------------------------------------------------------- checks
 
-    /// JS statements that check `v` (an identifier) against `ty`; `p` is the path expression.
-    fn check(&mut self, ty: &Type, v: &str, p: &str) -> Result<String> {
+    /// JS statements that check `v` (an identifier, read once) against `ty`; `p` is the path
+    /// expression. Returns the statements and the expression of the value captured by the check:
+    /// a primitive as is, a list copied into a plain array, a record's fields and a variant's tag
+    /// and payload read once into a plain object, bytes as a fresh `Uint8Array` view. The lowering
+    /// reads only the captured value, so no user code (getters, Proxies) runs after the check.
+    fn check(&mut self, ty: &Type, v: &str, p: &str) -> Result<(String, String)> {
         let fail = |rule: &str| format!("invalid({p}, {}, {v})", js_str(rule));
+        let same = |code: String| (code, v.to_string());
         Ok(match ty {
-            Type::Bool => format!("if (typeof {v} !== 'boolean') {};\n", fail("must be a boolean")),
-            Type::U8 => format!(
+            Type::Bool => same(format!("if (typeof {v} !== 'boolean') {};\n", fail("must be a boolean"))),
+            Type::U8 => same(format!(
                 "if (typeof {v} !== 'number' || ({v} & 0xff) !== {v}) {};\n",
                 fail("must be an integer in u8 range 0..255")
-            ),
-            Type::U16 => format!(
+            )),
+            Type::U16 => same(format!(
                 "if (typeof {v} !== 'number' || ({v} & 0xffff) !== {v}) {};\n",
                 fail("must be an integer in u16 range 0..65535")
-            ),
-            Type::U32 => format!(
+            )),
+            Type::U32 => same(format!(
                 "if (typeof {v} !== 'number' || ({v} >>> 0) !== {v}) {};\n",
                 fail("must be an integer in u32 range 0..4294967295")
-            ),
-            Type::S8 => format!(
+            )),
+            Type::S8 => same(format!(
                 "if (typeof {v} !== 'number' || ({v} << 24 >> 24) !== {v}) {};\n",
                 fail("must be an integer in s8 range -128..127")
-            ),
-            Type::S16 => format!(
+            )),
+            Type::S16 => same(format!(
                 "if (typeof {v} !== 'number' || ({v} << 16 >> 16) !== {v}) {};\n",
                 fail("must be an integer in s16 range -32768..32767")
-            ),
-            Type::S32 => format!(
+            )),
+            Type::S32 => same(format!(
                 "if (typeof {v} !== 'number' || ({v} | 0) !== {v}) {};\n",
                 fail("must be an integer in s32 range -2147483648..2147483647")
-            ),
-            Type::U64 => format!("if (!isU64({v})) {};\n", fail("must be a safe integer or a BigInt in u64 range")),
-            Type::S64 => format!("if (!isS64({v})) {};\n", fail("must be a safe integer or a BigInt in s64 range")),
-            Type::F32 | Type::F64 => format!("if (typeof {v} !== 'number') {};\n", fail("must be a number")),
-            Type::String => format!("if (typeof {v} !== 'string') {};\n", fail("must be a string")),
+            )),
+            Type::U64 => {
+                same(format!("if (!isU64({v})) {};\n", fail("must be a safe integer or a BigInt in u64 range")))
+            }
+            Type::S64 => {
+                same(format!("if (!isS64({v})) {};\n", fail("must be a safe integer or a BigInt in s64 range")))
+            }
+            Type::F32 | Type::F64 => same(format!("if (typeof {v} !== 'number') {};\n", fail("must be a number"))),
+            Type::String => same(format!(
+                "if (typeof {v} !== 'string') {};\nif (!wellFormed({v})) {};\n",
+                fail("must be a string"),
+                fail(WELL_FORMED)
+            )),
             Type::Char | Type::ErrorContext => bail!("the JS generator does not support WIT {ty:?}"),
             Type::Id(id) => {
                 let id = self.wit.resolve_alias(*id);
@@ -536,27 +559,43 @@ impl<'a> Module<'a> {
                         let code = self.check_helper(id, &h)?;
                         self.helpers.insert(h.clone(), code);
                     }
-                    return Ok(format!("{h}({v}, {p});\n"));
+                    let c = self.fresh("c");
+                    return Ok((format!("const {c} = {h}({v}, {p});\n"), c));
                 }
                 match &def.kind {
                     TypeDefKind::Type(t) => self.check(t, v, p)?,
                     TypeDefKind::Option(t) => {
-                        let inner = self.check(t, v, p)?;
-                        format!("if ({v} != null) {{\n{inner}}}\n")
+                        let (inner, e) = self.check(t, v, p)?;
+                        if e == v {
+                            (format!("if ({v} != null) {{\n{inner}}}\n"), e)
+                        } else {
+                            let c = self.fresh("c");
+                            (format!("let {c} = null;\nif ({v} != null) {{\n{inner}{c} = {e};\n}}\n"), c)
+                        }
                     }
                     TypeDefKind::List(Type::U8) => {
-                        format!(
-                            "if (!({v} instanceof Uint8Array) && !({v} instanceof ArrayBuffer)) {};\n",
-                            fail("must be a Uint8Array (or Buffer, ArrayBuffer)")
+                        let c = self.fresh("c");
+                        (
+                            format!(
+                                "const {c} = u8view({v});\nif ({c} === undefined) {};\n",
+                                fail("must be a Uint8Array (or Buffer, ArrayBuffer)")
+                            ),
+                            c,
                         )
                     }
                     TypeDefKind::List(t) => {
                         let i = self.fresh("i");
                         let e = self.fresh("e");
-                        let inner = self.check(t, &e, &format!("{p} + '[' + {i} + ']'"))?;
-                        format!(
-                            "if (!Array.isArray({v})) {};\nfor (let {i} = 0; {i} < {v}.length; {i}++) {{\nconst {e} = {v}[{i}];\n{inner}}}\n",
-                            fail("must be an array")
+                        let n = self.fresh("n");
+                        let c = self.fresh("c");
+                        let (inner, ce) = self.check(t, &e, &format!("{p} + '[' + {i} + ']'"))?;
+                        (
+                            format!(
+                                "if (!Array.isArray({v})) {};\nconst {n} = {v}.length;\nif (({n} >>> 0) !== {n}) {};\nconst {c} = new Array({n});\nfor (let {i} = 0; {i} < {n}; {i}++) {{\nconst {e} = {v}[{i}];\n{inner}{c}[{i}] = {ce};\n}}\n",
+                                fail("must be an array"),
+                                fail("must be an array")
+                            ),
+                            c,
                         )
                     }
                     other => bail!("the JS generator does not support WIT {} types here", other.as_str()),
@@ -565,49 +604,57 @@ impl<'a> Module<'a> {
         })
     }
 
+    /// A check helper returns the value it checked, captured (see `check`).
     fn check_helper(&mut self, id: TypeId, h: &str) -> Result<String> {
         let def = self.def(id);
         let mut s = format!("function {h}(v, p) {{\n");
         match &def.kind {
             TypeDefKind::Record(r) => {
-                s.push_str("if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);\n");
+                s.push_str("if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);\n");
+                let mut fields = Vec::new();
                 for f in &r.fields {
                     let key = lower_camel(&f.name);
                     let var = self.fresh("f");
                     writeln!(s, "const {var} = v.{key};").unwrap();
-                    let check = self.check(&f.ty, &var, &format!("p + '.{key}'"))?;
+                    let (check, e) = self.check(&f.ty, &var, &format!("p + '.{key}'"))?;
                     if f.name == "now" && f.ty == Type::S64 {
                         writeln!(s, "if ({var} !== undefined) {{\n{check}}}").unwrap();
                     } else {
                         s.push_str(&check);
                     }
+                    fields.push(format!("{key}: {e}"));
                 }
+                writeln!(s, "return {{ {} }};", fields.join(", ")).unwrap();
             }
             TypeDefKind::Enum(e) => {
                 let names: Vec<&str> = e.cases.iter().map(|c| c.name.as_str()).collect();
                 let table = self.enum_tables(id);
                 writeln!(
                     s,
-                    "if (typeof v !== 'string' || {table}[v] === undefined) invalid(p, {}, v);",
+                    "if (typeof v !== 'string' || {table}[v] === undefined) invalid(p, {}, v);\nreturn v;",
                     js_str(&format!("must be one of {}", names.join(", ")))
                 )
                 .unwrap();
             }
             TypeDefKind::Variant(v) => {
                 let names: Vec<&str> = v.cases.iter().map(|c| c.name.as_str()).collect();
-                s.push_str("if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);\nswitch (v.tag) {\n");
+                s.push_str("if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);\nconst t = v.tag;\nswitch (t) {\n");
                 for c in &v.cases {
                     writeln!(s, "case {}: {{", js_str(&c.name)).unwrap();
                     if let Some(t) = &c.ty {
                         let var = self.fresh("x");
                         writeln!(s, "const {var} = v.val;").unwrap();
-                        s.push_str(&self.check(t, &var, "p + '.val'")?);
+                        let (check, e) = self.check(t, &var, "p + '.val'")?;
+                        s.push_str(&check);
+                        writeln!(s, "return {{ tag: {}, val: {e} }};", js_str(&c.name)).unwrap();
+                    } else {
+                        writeln!(s, "return {{ tag: {} }};", js_str(&c.name)).unwrap();
                     }
-                    s.push_str("break;\n}\n");
+                    s.push_str("}\n");
                 }
                 writeln!(
                     s,
-                    "default: invalid(p + '.tag', {}, v.tag);\n}}",
+                    "default: return invalid(p + '.tag', {}, t);\n}}",
                     js_str(&format!("must be one of {}", names.join(", ")))
                 )
                 .unwrap();
@@ -686,7 +733,7 @@ impl<'a> Module<'a> {
             Type::F64 => format!("dv.setFloat64({a}, {v}, true);\n"),
             Type::String => {
                 let p = self.fresh("sp");
-                format!("{{\nconst {p} = I.str({v}), n = I.len;\ndv = I.view();\ndv.setUint32({a}, {p}, true);\ndv.setUint32({a} + 4, n, true);\n}}\n")
+                format!("{{\nconst {p} = m.str({v}), n = m.len;\ndv = m.view();\ndv.setUint32({a}, {p}, true);\ndv.setUint32({a} + 4, n, true);\n}}\n")
             }
             Type::Char | Type::ErrorContext => bail!("the JS generator does not support WIT {ty:?}"),
             Type::Id(id) => {
@@ -699,7 +746,7 @@ impl<'a> Module<'a> {
                         let code = self.store_helper(id, &h)?;
                         self.helpers.insert(h.clone(), code);
                     }
-                    return Ok(format!("{h}({v}, {a});\n"));
+                    return Ok(format!("{h}(m, {v}, {a});\ndv = m.view();\n"));
                 }
                 match &def.kind {
                     TypeDefKind::Type(t) => self.store(t, v, a)?,
@@ -710,7 +757,7 @@ impl<'a> Module<'a> {
                     }
                     TypeDefKind::List(Type::U8) => {
                         let p = self.fresh("bp");
-                        format!("{{\nconst {p} = I.bytes({v}), n = I.len;\ndv = I.view();\ndv.setUint32({a}, {p}, true);\ndv.setUint32({a} + 4, n, true);\n}}\n")
+                        format!("{{\nconst {p} = m.bytes({v}), n = m.len;\ndv = m.view();\ndv.setUint32({a}, {p}, true);\ndv.setUint32({a} + 4, n, true);\n}}\n")
                     }
                     TypeDefKind::List(t) => {
                         let (p, code) = self.store_list(t, v)?;
@@ -731,12 +778,12 @@ impl<'a> Module<'a> {
         let p = self.fresh("lp");
         let i = self.fresh("i");
         let inner = self.store(t, &format!("{v}[{i}]"), &format!("{p} + {i} * {size}"))?;
-        Ok((p.clone(), format!("const {p} = I.alloc({v}.length * {size}, {align});\ndv = I.view();\nfor (let {i} = 0; {i} < {v}.length; {i}++) {{\n{inner}}}\n")))
+        Ok((p.clone(), format!("const {p} = m.alloc({v}.length * {size}, {align});\ndv = m.view();\nfor (let {i} = 0; {i} < {v}.length; {i}++) {{\n{inner}}}\n")))
     }
 
     fn store_helper(&mut self, id: TypeId, h: &str) -> Result<String> {
         let def = self.def(id);
-        let mut s = format!("function {h}(v, a) {{\n");
+        let mut s = format!("function {h}(m, v, a) {{\nlet dv = m.view();\n");
         match &def.kind {
             TypeDefKind::Record(r) => {
                 let types: Vec<&Type> = r.fields.iter().map(|f| &f.ty).collect();
@@ -847,7 +894,7 @@ impl<'a> Module<'a> {
             Type::String => {
                 let p = self.fresh("sp");
                 let n = self.fresh("sn");
-                (format!("const {p} = I.str({v}), {n} = I.len;\n"), vec![p, n])
+                (format!("const {p} = m.str({v}), {n} = m.len;\n"), vec![p, n])
             }
             Type::Char | Type::ErrorContext => bail!("the JS generator does not support WIT {ty:?}"),
             Type::Id(id) => {
@@ -874,7 +921,7 @@ impl<'a> Module<'a> {
                     TypeDefKind::List(Type::U8) => {
                         let p = self.fresh("bp");
                         let n = self.fresh("bn");
-                        (format!("const {p} = I.bytes({v}), {n} = I.len;\n"), vec![p, n])
+                        (format!("const {p} = m.bytes({v}), {n} = m.len;\n"), vec![p, n])
                     }
                     TypeDefKind::List(t) => {
                         let (p, code) = self.store_list(t, v)?;
@@ -964,7 +1011,7 @@ impl<'a> Module<'a> {
             Type::S64 => format!("dv.getBigInt64({a}, true)"),
             Type::F32 => format!("dv.getFloat32({a}, true)"),
             Type::F64 => format!("dv.getFloat64({a}, true)"),
-            Type::String => format!("I.text(dv.getUint32({a}, true), dv.getUint32({a} + 4, true))"),
+            Type::String => format!("m.text(dv.getUint32({a}, true), dv.getUint32({a} + 4, true))"),
             Type::Char | Type::ErrorContext => bail!("the JS generator does not support WIT {ty:?}"),
             Type::Id(id) => {
                 let id = self.wit.resolve_alias(*id);
@@ -976,7 +1023,7 @@ impl<'a> Module<'a> {
                         let code = self.load_helper(id, &h)?;
                         self.helpers.insert(h.clone(), code);
                     }
-                    return Ok(format!("{h}({a})"));
+                    return Ok(format!("{h}(m, dv, {a})"));
                 }
                 match &def.kind {
                     TypeDefKind::Type(t) => self.load(t, a)?,
@@ -986,7 +1033,7 @@ impl<'a> Module<'a> {
                         format!("(dv.getUint8({a}) === 0 ? undefined : {inner})")
                     }
                     TypeDefKind::List(Type::U8) => {
-                        format!("I.copy(dv.getUint32({a}, true), dv.getUint32({a} + 4, true))")
+                        format!("m.copy(dv.getUint32({a}, true), dv.getUint32({a} + 4, true))")
                     }
                     TypeDefKind::List(t) => {
                         let size = self.wit.size(t);
@@ -994,9 +1041,9 @@ impl<'a> Module<'a> {
                         let inner = self.load(t, &format!("p + i * {size}"))?;
                         self.add_helper(
                             &h,
-                            format!("function {h}(a) {{\nconst p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);\nconst out = new Array(n);\nfor (let i = 0; i < n; i++) out[i] = {inner};\nreturn out;\n}}\n"),
+                            format!("function {h}(m, dv, a) {{\nconst p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);\nconst out = new Array(n);\nfor (let i = 0; i < n; i++) out[i] = {inner};\nreturn out;\n}}\n"),
                         );
-                        format!("{h}({a})")
+                        format!("{h}(m, dv, {a})")
                     }
                     other => bail!("the JS generator does not support WIT {} types here", other.as_str()),
                 }
@@ -1006,17 +1053,23 @@ impl<'a> Module<'a> {
 
     fn load_helper(&mut self, id: TypeId, h: &str) -> Result<String> {
         let def = self.def(id);
-        let mut s = format!("function {h}(a) {{\n");
+        let mut s = format!("function {h}(m, dv, a) {{\n");
         match &def.kind {
             TypeDefKind::Record(r) => {
                 let types: Vec<&Type> = r.fields.iter().map(|f| &f.ty).collect();
                 let offsets = self.wit.field_offsets(types);
-                s.push_str("return {\n");
+                let secrets: Vec<String> =
+                    r.fields.iter().filter(|f| holds_secret(&f.name)).map(|f| js_str(&lower_camel(&f.name))).collect();
+                s.push_str(if secrets.is_empty() { "return {\n" } else { "return redacted({\n" });
                 for (f, off) in r.fields.iter().zip(offsets) {
                     let e = self.load(&f.ty, &format!("a + {off}"))?;
                     writeln!(s, "{}: {e},", lower_camel(&f.name)).unwrap();
                 }
-                s.push_str("};\n");
+                if secrets.is_empty() {
+                    s.push_str("};\n");
+                } else {
+                    writeln!(s, "}}, [{}]);", secrets.join(", ")).unwrap();
+                }
             }
             TypeDefKind::Enum(e) => {
                 let stem = self.helper_stem(id);
@@ -1169,24 +1222,29 @@ impl<'a> Module<'a> {
             doc_lines(&f.docs).first().copied().unwrap_or(&f.name).replace("*/", "*\\/"),
             js_params.join(", ")
         );
+        // Each argument is read once, by its check; the lowering reads only the captured values.
+        let mut captured = Vec::new();
         for (i, p) in f.params.iter().enumerate() {
             let v = arg(i);
-            let check = self.check(&p.ty, &v, &js_str(&v))?;
+            let (check, c) = self.check(&p.ty, &v, &js_str(&v))?;
             if p.name == "now" && p.ty == Type::S64 {
                 writeln!(s, "if ({v} !== undefined) {{\n{check}}}").unwrap();
             } else {
                 s.push_str(&check);
             }
+            captured.push(c);
         }
+        let arg = |i: usize| captured[i].clone();
         let fn_var = format!("F_{}", f.name.replace('-', "_"));
         let post_var = format!("P_{}", f.name.replace('-', "_"));
-        s.push_str("const inst = I = instance();\nlet ret, out, fail;\ntry {\ndv = inst.view();\n");
+        // The call's instance and DataView are locals: a call never sees another call's.
+        s.push_str("const m = instance();\nlet ret, out, fail;\ntry {\nlet dv = m.view();\n");
         let mut call_args = Vec::new();
         if sig.indirect_params {
             let types: Vec<&Type> = f.params.iter().map(|p| &p.ty).collect();
             let offsets = self.wit.field_offsets(types.iter().copied());
             let (size, align) = self.tuple_layout(&types);
-            writeln!(s, "const pa = inst.alloc({size}, {align});\ndv = inst.view();").unwrap();
+            writeln!(s, "const pa = m.alloc({size}, {align});\ndv = m.view();").unwrap();
             for (i, (p, off)) in f.params.iter().zip(offsets).enumerate() {
                 let v = arg(i);
                 if p.name == "now" && p.ty == Type::S64 {
@@ -1221,7 +1279,7 @@ impl<'a> Module<'a> {
                 bail!("{}: flat parameter types {mine:?} differ from the core signature's {theirs:?}", f.name);
             }
         }
-        writeln!(s, "ret = inst.e[{fn_var}]({});", call_args.join(", ")).unwrap();
+        writeln!(s, "ret = m.e[{fn_var}]({});", call_args.join(", ")).unwrap();
         self.core_names.push(core.clone());
         match &f.result {
             None => {}
@@ -1233,7 +1291,7 @@ impl<'a> Module<'a> {
                 writeln!(s, "out = {e};").unwrap();
             }
             Some(t) => {
-                s.push_str("const r = ret >>> 0;\ndv = inst.view();\n");
+                s.push_str("const r = ret >>> 0;\ndv = m.view();\n");
                 if let Some(err) = err_id {
                     let Type::Id(rid) = t else { unreachable!() };
                     let TypeDefKind::Result(res) = &self.def(*rid).kind else { unreachable!() };
@@ -1256,10 +1314,10 @@ impl<'a> Module<'a> {
             }
         }
         if post {
-            writeln!(s, "inst.e[{post_var}](ret);").unwrap();
+            writeln!(s, "m.e[{post_var}](ret);").unwrap();
             self.core_names.push(format!("cabi_post_{core}"));
         }
-        s.push_str("} catch (error) {\nlost(inst);\nthrow error;\n}\ndone(inst);\n");
+        s.push_str("} catch (error) {\nlost(m);\nthrow error;\n}\ndone(m);\n");
         if err_id.is_some() {
             s.push_str("if (fail !== undefined) throw fail;\n");
         }
@@ -1304,7 +1362,10 @@ impl<'a> Module<'a> {
         }
         if needs_runtime {
             let mut runtime: Vec<&str> =
-                ["clock", "f32Bits", "f64Bits", "isS64", "isU64"].into_iter().filter(|n| uses(n)).collect();
+                ["clock", "f32Bits", "f64Bits", "isS64", "isU64", "redacted", "u8view", "wellFormed"]
+                    .into_iter()
+                    .filter(|n| uses(n))
+                    .collect();
             runtime.extend(["done", "instance", "lost", "register"]);
             runtime.sort();
             writeln!(out, "import {{ {} }} from '../runtime.js';", runtime.join(", ")).unwrap();
@@ -1321,7 +1382,7 @@ impl<'a> Module<'a> {
                 serde_json::to_string(&self.core_names).unwrap()
             )
             .unwrap();
-            out.push_str("register(DIGEST, CORE);\n\n// The instance of the current call and a DataView of its memory (refreshed after every allocation).\nlet I;\nlet dv;\n\n");
+            out.push_str("register(DIGEST, CORE);\n\n");
         }
         out.push_str(&self.errors_js);
         for h in &self.helper_order {

@@ -249,6 +249,74 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
+/// The WIT in `dir`, changed as a careless edit would change it: every record's fields in
+/// reverse order, and one more case at the end of every variant. A test generates bindings
+/// from it and loads them against the component built from the real WIT: they must refuse it.
+pub fn reordered(dir: &Path) -> Result<Wit> {
+    let mut wit = Wit::load(dir)?;
+    for (_, def) in wit.resolve.types.iter_mut() {
+        match &mut def.kind {
+            wit_parser::TypeDefKind::Record(record) => record.fields.reverse(),
+            wit_parser::TypeDefKind::Variant(variant) => variant.cases.push(wit_parser::Case {
+                name: "added-later".into(),
+                ty: None,
+                docs: Default::default(),
+                span: Default::default(),
+            }),
+            _ => {}
+        }
+    }
+    let mut sizes = SizeAlign::default();
+    sizes.fill(&wit.resolve)?;
+    wit.sizes = sizes;
+    Ok(wit)
+}
+
+/// Generates the Python and Node bindings from [`reordered`] `wit/` into copies of the two
+/// packages under `scratch`, then loads each against the built component: each must refuse
+/// (a digest mismatch), never call it. Needs `cargo xtask build` first.
+pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
+    let root = crate::root();
+    let wit = reordered(&root.join("wit"))?;
+    let _ = std::fs::remove_dir_all(scratch);
+    let copy = |from: &Path, to: &Path| -> Result<()> {
+        crate::tools::run(std::process::Command::new("cp").arg("-R").arg(from).arg(to))
+    };
+    std::fs::create_dir_all(scratch.join("packages/python"))?;
+    std::fs::create_dir_all(scratch.join("packages/node"))?;
+    copy(&root.join("packages/python/paywit"), &scratch.join("packages/python/paywit"))?;
+    for item in ["src", "gen", "package.json"] {
+        copy(&root.join("packages/node").join(item), &scratch.join("packages/node").join(item))?;
+    }
+    let outputs = vec![python::generate(&wit)?, js::generate(&wit)?];
+    let changed = ensure_outputs(scratch, &outputs, false)?;
+    if changed.is_empty() {
+        bail!("the reordered WIT generated the same bindings: the test would prove nothing");
+    }
+    let python = std::process::Command::new(crate::tools::python()?)
+        .args(["-c", "import paywit; paywit.retry.api_policy()"])
+        .env("PYTHONPATH", scratch.join("packages/python"))
+        .output()?;
+    let node = std::process::Command::new("node")
+        .args(["--input-type=module", "-e", "const p = await import('./src/index.js'); p.retry.apiPolicy();"])
+        .current_dir(scratch.join("packages/node"))
+        .output()?;
+    for (host, output) in [("python", python), ("node", node)] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.success() || !stderr.to_lowercase().contains("digest") {
+            bail!(
+                "{host} bindings generated from a reordered WIT were not refused by their digest check:
+{stderr}"
+            );
+        }
+    }
+    eprintln!(
+        "xtask: bindings generated from a reordered WIT ({} files differ) are refused by Python and Node",
+        changed.len()
+    );
+    Ok(())
+}
+
 /// Every backend's output for the WIT in `wit_dir`.
 pub fn generate(wit_dir: &Path) -> Result<Vec<Output>> {
     let wit = Wit::load(wit_dir)?;
@@ -325,14 +393,19 @@ fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> Result<bool
     Ok(false)
 }
 
-/// Bannered files directly in `root/dir` that are not `wanted`.
+/// Bannered files in `root/dir` (at any depth) that are not `wanted`.
 fn stale_files(root: &Path, dir: &Path, wanted: &BTreeSet<PathBuf>) -> Result<Vec<PathBuf>> {
     let Ok(entries) = std::fs::read_dir(root.join(dir)) else { return Ok(Vec::new()) };
     let mut stale = Vec::new();
     for entry in entries {
         let entry = entry?;
         let relative = dir.join(entry.file_name());
-        if !entry.file_type()?.is_file() || wanted.contains(&relative) {
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            stale.extend(stale_files(root, &relative, wanted)?);
+            continue;
+        }
+        if !kind.is_file() || wanted.contains(&relative) {
             continue;
         }
         let head: String = std::fs::read_to_string(entry.path()).unwrap_or_default().lines().take(2).collect();
@@ -340,6 +413,7 @@ fn stale_files(root: &Path, dir: &Path, wanted: &BTreeSet<PathBuf>) -> Result<Ve
             stale.push(relative);
         }
     }
+    stale.sort();
     Ok(stale)
 }
 
@@ -393,9 +467,12 @@ mod tests {
         let owned = &outputs[0].dirs[0];
         let stale = dir.join(owned).join("left_over.py");
         std::fs::write(&stale, format!("{}x = 1\n", banner("#"))).unwrap();
-        assert_eq!(ensure_outputs(&dir, &outputs, true).unwrap().len(), 1, "a stale generated file fails the check");
+        std::fs::create_dir_all(dir.join(owned).join("nested")).unwrap();
+        let nested = dir.join(owned).join("nested/left_over.py");
+        std::fs::write(&nested, format!("{}x = 1\n", banner("#"))).unwrap();
+        assert_eq!(ensure_outputs(&dir, &outputs, true).unwrap().len(), 2, "stale generated files fail the check");
         ensure_outputs(&dir, &outputs, false).unwrap();
-        assert!(!stale.exists(), "writing removes the stale file");
+        assert!(!stale.exists() && !nested.exists(), "writing removes the stale files");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

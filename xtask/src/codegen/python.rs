@@ -282,6 +282,15 @@ impl<'a> Gen<'a> {
         Ok(())
     }
 
+    /// Whether `function`'s error type has a `limit-exceeded` case: its arguments then pass the
+    /// hand-written `_limits.guard_<function>` before they are copied into the guest.
+    fn limit_guarded(&self, function: &Function) -> bool {
+        let Some((_, Some(Type::Id(err)))) = function.result.as_ref().and_then(|r| self.as_result(r)) else {
+            return false;
+        };
+        matches!(self.kind(err), TypeDefKind::Variant(v) if v.cases.iter().any(|c| c.name == "limit-exceeded"))
+    }
+
     fn named(&self, id: TypeId) -> &Named {
         &self.named[&self.wit.resolve_alias(id)]
     }
@@ -426,7 +435,16 @@ impl<'a> Gen<'a> {
                     code.line(ind, format!("_check_{}({v}, {path})", self.snake(*id)));
                 }
                 TypeDefKind::Enum(_) => {
-                    code.line(ind, format!("if not (isinstance({v}, str) and {v} in _{}_INDEX):", self.shouty(*id)));
+                    // Its own members or a plain str: a member of another str enum with the same
+                    // value is another type's case, refused.
+                    code.line(
+                        ind,
+                        format!(
+                            "if not ((type({v}) is str or type({v}) is {}) and {v} in _{}_INDEX):",
+                            self.class(*id),
+                            self.shouty(*id)
+                        ),
+                    );
                     code.line(
                         ind + 1,
                         format!("_bad({v}, {path}, \"must be a {} (or one of its case names)\")", self.class(*id)),
@@ -683,10 +701,13 @@ impl<'a> Gen<'a> {
         let doc = Docs { contents: Some(format!("{qualified} (wit/{name}.wit).\n\n{docs}\n\nGenerated from the WIT: the types, and one function per export (see docs/CODEGEN.md)."))};
         out.push_str(&docstring(&doc, "", ""));
         out.push_str("from __future__ import annotations\n\n");
-        out.push_str("import enum  # noqa: F401\nfrom dataclasses import dataclass  # noqa: F401\nfrom typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401\n\n");
+        out.push_str("import enum  # noqa: F401\nfrom dataclasses import dataclass, field as _field  # noqa: F401\nfrom typing import ClassVar, Dict, List, Optional, Sequence, Tuple  # noqa: F401\n\n");
         out.push_str("from . import _runtime as _rt\n");
         out.push_str("from ._runtime import _PK_F32, _PK_F64, _PK_PAIR, _PK_S8, _PK_S16, _PK_S32, _PK_S64, _PK_U8, _PK_U16, _PK_U32, _PK_U64, _UP_F32, _UP_F64, _UP_S8, _UP_S16, _UP_S32, _UP_S64, _UP_U16, _UP_U32, _UP_U64, Memory, _as_bytes, _bad, _bad_int, _check_float, _check_sequence, _check_str, _f32_bits, _f64_bits, _instance, _new, _read_bytes, _read_list, _read_str, _set  # noqa: F401\n");
         out.push_str("from .errors import PaywitError  # noqa: F401\n");
+        if wit.is_exported(iface) && wit.functions(iface).iter().any(|f| self.limit_guarded(f)) {
+            out.push_str("from . import _limits as _lim\n");
+        }
         // Types defined elsewhere that this module's code reaches (its `use`s and what they contain).
         let mut reach = BTreeSet::new();
         for &ty in interface.types.values() {
@@ -724,6 +745,11 @@ impl<'a> Gen<'a> {
         }
         out.push_str("]\n\n");
         out.push_str(&format!("# The digest of the WIT these bindings were generated from (`Wit::abi_digest`); the runtime\n# refuses a component whose abi.json carries another.\nDIGEST = \"{}\"\n_rt.expect_digest(DIGEST, __name__)\n", self.digest));
+        if wit.is_exported(iface) && !wit.functions(iface).is_empty() {
+            let names: Vec<String> =
+                wit.functions(iface).iter().map(|f| format!("\"{}\"", wit.core_export_name(iface, f))).collect();
+            out.push_str(&format!("# The core exports this module calls, checked when the component is loaded.\n_rt.expect_exports(({},), __name__)\n", names.join(", ")));
+        }
 
         for (tname, ty) in wit.own_types(iface) {
             out.push_str("\n\n");
@@ -808,7 +834,13 @@ impl<'a> Gen<'a> {
                     for f in &r.fields {
                         let hint = self.hint(&f.ty, false);
                         let optional = matches!(&f.ty, Type::Id(t) if matches!(self.kind(*t), TypeDefKind::Option(_)));
-                        code.line(1, format!("{}: {hint}{}", ident(&f.name), if optional { " = None" } else { "" }));
+                        let default = match (optional, holds_secret(&f.name, &f.ty)) {
+                            (false, false) => "",
+                            (true, false) => " = None",
+                            (false, true) => " = _field(repr=False)",
+                            (true, true) => " = _field(default=None, repr=False)",
+                        };
+                        code.line(1, format!("{}: {hint}{default}", ident(&f.name)));
                         if !doc_lines(&f.docs).is_empty() {
                             code.lines.push_str(&docstring(&f.docs, "", "    "));
                         }
@@ -1093,20 +1125,35 @@ impl<'a> Gen<'a> {
             }
             self.check(&mut code, 1, &p.ty, &name, &format!("\"{}\"", name));
         }
+        if self.limit_guarded(function) && !function.params.is_empty() {
+            // The component's own limit answers, given before a large input is copied (see
+            // paywit/_limits.py): the arguments come back, an over-long secret replaced by a
+            // stand-in the component refuses alike.
+            let names: Vec<String> = function.params.iter().map(|p| ident(&p.name)).collect();
+            let targets = if names.len() == 1 { format!("{},", names[0]) } else { names.join(", ") };
+            code.line(1, format!("{targets} = _lim.guard_{fname}({})", names.join(", ")));
+        }
         code.line(1, "_i = _instance()");
         code.line(1, "_m = _i.memory");
         code.line(1, format!("_e = _i.exports[\"{}\"]", wit.core_export_name(iface, function)));
         code.line(1, "_s = _e.slots");
         let sig = wit.signature(function);
+        // The lowering reads each argument again: one that changed since its check (a custom
+        // sequence, a record subclass's property) fails here, as an InvalidArgumentError.
+        code.line(1, "_changed = False");
+        code.line(1, "try:");
+        if function.params.is_empty() {
+            code.line(2, "pass");
+        }
         if sig.indirect_params {
             let types: Vec<Type> = function.params.iter().map(|p| p.ty).collect();
             let offsets = wit.field_offsets(types.iter());
             let (size, align) = tuple_layout(wit, &types);
-            code.line(1, format!("_pb = bytearray({size})"));
+            code.line(2, format!("_pb = bytearray({size})"));
             for (p, off) in function.params.iter().zip(&offsets) {
-                self.store(&mut code, 1, &p.ty, "_pb", &off.to_string(), &ident(&p.name));
+                self.store(&mut code, 2, &p.ty, "_pb", &off.to_string(), &ident(&p.name));
             }
-            code.line(1, format!("_s[0].i32 = _m.put(_pb, {align})"));
+            code.line(2, format!("_s[0].i32 = _m.put(_pb, {align})"));
         } else {
             let count: usize =
                 function.params.iter().map(|p| wit.flat(&p.ty).map(|f| f.len()).unwrap_or(usize::MAX)).sum();
@@ -1117,10 +1164,14 @@ impl<'a> Gen<'a> {
             for p in &function.params {
                 let n = wit.flat(&p.ty).map(|f| f.len()).unwrap_or(0);
                 let slots: Vec<WasmType> = sig.params[k..k + n].to_vec();
-                self.flat(&mut code, 1, &p.ty, &ident(&p.name), &slots, k)?;
+                self.flat(&mut code, 2, &p.ty, &ident(&p.name), &slots, k)?;
                 k += n;
             }
         }
+        code.line(1, "except _rt.LOWERING_ERRORS:");
+        code.line(2, "_changed = True");
+        code.line(1, "if _changed:  # raised outside the except block: the error's message may hold a string argument");
+        code.line(2, "raise _rt.changed_while_read(_i)");
         code.line(1, "_e.call()");
         match &function.result {
             None => {
@@ -1245,6 +1296,13 @@ fn at_expr(off: &str, k: usize) -> String {
     format!("{off} + {k}")
 }
 
+/// Whether a record field holds secret material, so its value stays out of the generated repr:
+/// a string named `secret`, `<anything>-secret` or `signing-key` (not `secret-index`, a number, nor
+/// `secret-format`, a description).
+fn holds_secret(name: &str, ty: &Type) -> bool {
+    *ty == Type::String && (name == "secret" || name.ends_with("-secret") || name == "signing-key")
+}
+
 /// The exception base of an error type: `verify-error` → `VerifyError`, `secret-problem` → `SecretProblemError`.
 fn error_base(name: &str) -> String {
     let upper = names::upper_camel(name);
@@ -1347,6 +1405,22 @@ mod tests {
             }
         }
         assert_eq!(output.dirs, vec![PathBuf::from(PACKAGE_DIR)]);
+    }
+
+    #[test]
+    fn secret_fields_are_hidden_and_limited_functions_are_guarded() {
+        assert!(holds_secret("secret", &Type::String) && holds_secret("webhook-secret", &Type::String));
+        assert!(holds_secret("signing-key", &Type::String));
+        assert!(!holds_secret("secret-index", &Type::U32) && !holds_secret("secret-format", &Type::String));
+        let wit = Wit::load(&crate::root().join("wit")).unwrap();
+        let output = generate(&wit).unwrap();
+        let webhooks = &output.files.iter().find(|f| f.path.ends_with("webhooks.py")).unwrap().contents;
+        assert!(webhooks.contains("    signing_key: str = _field(repr=False)\n"));
+        for function in ["verify", "verify_fields", "verify_packed", "prepare_packed", "sign"] {
+            assert!(webhooks.contains(&format!(" = _lim.guard_{function}(")), "{function}");
+        }
+        assert!(!webhooks.contains("_lim.guard_public_key") && !webhooks.contains("_lim.guard_schemes"));
+        assert!(webhooks.contains("_rt.expect_exports((\"paywit:gateway/webhooks@0.1.0#verify\", "));
     }
 
     #[test]

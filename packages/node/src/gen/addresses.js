@@ -7,17 +7,13 @@
 /* eslint-disable */
 
 import { PaywitError, invalid, makeError } from '../errors.js';
-import { done, instance, lost, register } from '../runtime.js';
+import { done, instance, lost, register, wellFormed } from '../runtime.js';
 
 /** The WIT digest this module was generated from (`abi.json` carries the component's). */
 export const DIGEST = 'fabc0166ba0f422d';
 /** The core exports this module calls. */
 const CORE = ["paywit:gateway/addresses@0.1.0#validate-address"];
 register(DIGEST, CORE);
-
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
 
 /** The error family of WIT `address-error`. */
 export class AddressError extends PaywitError {}
@@ -45,23 +41,24 @@ const ERRORS_addresses_address_error = { __proto__: null, "empty": AddressEmptyE
 
 function ck_addresses_network(v, p) {
   if (typeof v !== 'string' || E_addresses_network[v] === undefined) invalid(p, "must be one of bitcoin-mainnet, bitcoin-testnet, ethereum", v);
+  return v;
 }
 const E_addresses_network = { __proto__: null, "bitcoin-mainnet": 0, "bitcoin-testnet": 1, "ethereum": 2 };
 const N_addresses_network = ["bitcoin-mainnet", "bitcoin-testnet", "ethereum"];
-function ld_addresses_address_info(a) {
+function ld_addresses_address_info(m, dv, a) {
   return {
-    kind: ld_addresses_address_kind(a + 0),
+    kind: ld_addresses_address_kind(m, dv, a + 0),
     checksummed: (dv.getUint8(a + 1) !== 0),
   };
 }
-function ld_addresses_address_kind(a) {
+function ld_addresses_address_kind(m, dv, a) {
   const c = N_addresses_address_kind[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown address-kind case');
   return c;
 }
 const E_addresses_address_kind = { __proto__: null, "p2pkh": 0, "p2sh": 1, "witness-v0-key-hash": 2, "witness-v0-script-hash": 3, "taproot": 4, "witness-future": 5, "ethereum": 6 };
 const N_addresses_address_kind = ["p2pkh", "p2sh", "witness-v0-key-hash", "witness-v0-script-hash", "taproot", "witness-future", "ethereum"];
-function ld_addresses_address_error(a) {
+function ld_addresses_address_error(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "empty" };
     case 1: return { tag: "too-long" };
@@ -80,26 +77,27 @@ const F_validate_address = "paywit:gateway/addresses@0.1.0#validate-address";
 
 /** Validates `address` for `network`. */
 export function validateAddress(network, address) {
-  ck_addresses_network(network, "network");
+  const c1 = ck_addresses_network(network, "network");
   if (typeof address !== 'string') invalid("address", "must be a string", address);
-  const inst = I = instance();
+  if (!wellFormed(address)) invalid("address", "must be well-formed UTF-16 (no lone surrogates)", address);
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp1 = I.str(address), sn2 = I.len;
-    ret = inst.e[F_validate_address](E_addresses_network[network], sp1, sn2);
+    let dv = m.view();
+    const sp2 = m.str(address), sn3 = m.len;
+    ret = m.e[F_validate_address](E_addresses_network[c1], sp2, sn3);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_addresses_address_info(r + 4);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_addresses_address_info(m, dv, r + 4);
     else {
-      const ev = ld_addresses_address_error(r + 4);
+      const ev = ld_addresses_address_error(m, dv, r + 4);
       fail = makeError(ERRORS_addresses_address_error[ev.tag], ev.tag, ev.val);
     }
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }

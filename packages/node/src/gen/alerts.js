@@ -19,10 +19,6 @@ export const DIGEST = 'fabc0166ba0f422d';
 const CORE = ["paywit:gateway/alerts@0.1.0#default-alert-rule","paywit:gateway/alerts@0.1.0#evaluate-alert"];
 register(DIGEST, CORE);
 
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
-
 /** The error family of WIT `rule-error`. */
 export class RuleError extends PaywitError {}
 /** `rule-error.no-hysteresis`. */
@@ -33,7 +29,7 @@ export class RuleThresholdOutOfRangeError extends RuleError {}
 export class RuleZeroWindowsError extends RuleError {}
 const ERRORS_alerts_rule_error = { __proto__: null, "no-hysteresis": RuleNoHysteresisError, "threshold-out-of-range": RuleThresholdOutOfRangeError, "zero-windows": RuleZeroWindowsError };
 
-function ld_alerts_alert_rule(a) {
+function ld_alerts_alert_rule(m, dv, a) {
   return {
     alertAtBasisPoints: dv.getUint32(a + 0, true),
     recoverBelowBasisPoints: dv.getUint32(a + 4, true),
@@ -43,37 +39,40 @@ function ld_alerts_alert_rule(a) {
 }
 const F_default_alert_rule = "paywit:gateway/alerts@0.1.0#default-alert-rule";
 function ck_alerts_window(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f3 = v.successes;
-  if (typeof f3 !== 'number' || (f3 >>> 0) !== f3) invalid(p + '.successes', "must be an integer in u32 range 0..4294967295", f3);
-  const f4 = v.failures;
-  if (typeof f4 !== 'number' || (f4 >>> 0) !== f4) invalid(p + '.failures', "must be an integer in u32 range 0..4294967295", f4);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f5 = v.successes;
+  if (typeof f5 !== 'number' || (f5 >>> 0) !== f5) invalid(p + '.successes', "must be an integer in u32 range 0..4294967295", f5);
+  const f6 = v.failures;
+  if (typeof f6 !== 'number' || (f6 >>> 0) !== f6) invalid(p + '.failures', "must be an integer in u32 range 0..4294967295", f6);
+  return { successes: f5, failures: f6 };
 }
 function ck_alerts_alert_rule(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f5 = v.alertAtBasisPoints;
-  if (typeof f5 !== 'number' || (f5 >>> 0) !== f5) invalid(p + '.alertAtBasisPoints', "must be an integer in u32 range 0..4294967295", f5);
-  const f6 = v.recoverBelowBasisPoints;
-  if (typeof f6 !== 'number' || (f6 >>> 0) !== f6) invalid(p + '.recoverBelowBasisPoints', "must be an integer in u32 range 0..4294967295", f6);
-  const f7 = v.minEvents;
-  if (typeof f7 !== 'number' || (f7 >>> 0) !== f7) invalid(p + '.minEvents', "must be an integer in u32 range 0..4294967295", f7);
-  const f8 = v.sustainedWindows;
-  if (typeof f8 !== 'number' || (f8 >>> 0) !== f8) invalid(p + '.sustainedWindows', "must be an integer in u32 range 0..4294967295", f8);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f8 = v.alertAtBasisPoints;
+  if (typeof f8 !== 'number' || (f8 >>> 0) !== f8) invalid(p + '.alertAtBasisPoints', "must be an integer in u32 range 0..4294967295", f8);
+  const f9 = v.recoverBelowBasisPoints;
+  if (typeof f9 !== 'number' || (f9 >>> 0) !== f9) invalid(p + '.recoverBelowBasisPoints', "must be an integer in u32 range 0..4294967295", f9);
+  const f10 = v.minEvents;
+  if (typeof f10 !== 'number' || (f10 >>> 0) !== f10) invalid(p + '.minEvents', "must be an integer in u32 range 0..4294967295", f10);
+  const f11 = v.sustainedWindows;
+  if (typeof f11 !== 'number' || (f11 >>> 0) !== f11) invalid(p + '.sustainedWindows', "must be an integer in u32 range 0..4294967295", f11);
+  return { alertAtBasisPoints: f8, recoverBelowBasisPoints: f9, minEvents: f10, sustainedWindows: f11 };
 }
-function st_alerts_window(v, a) {
-  const f11 = v.successes;
-  dv.setUint32(a + 0, f11, true);
-  const f12 = v.failures;
-  dv.setUint32(a + 4, f12, true);
+function st_alerts_window(m, v, a) {
+  let dv = m.view();
+  const f15 = v.successes;
+  dv.setUint32(a + 0, f15, true);
+  const f16 = v.failures;
+  dv.setUint32(a + 4, f16, true);
 }
-function ld_alerts_alert_action(a) {
+function ld_alerts_alert_action(m, dv, a) {
   const c = N_alerts_alert_action[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown alert-action case');
   return c;
 }
 const E_alerts_alert_action = { __proto__: null, "alert": 0, "recover": 1, "nothing": 2 };
 const N_alerts_alert_action = ["alert", "recover", "nothing"];
-function ld_alerts_rule_error(a) {
+function ld_alerts_rule_error(m, dv, a) {
   const c = N_alerts_rule_error[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown rule-error case');
   return c;
@@ -84,57 +83,62 @@ const F_evaluate_alert = "paywit:gateway/alerts@0.1.0#evaluate-alert";
 
 /** Alert at 5 %, recover below 2 %, at least 20 events, 3 windows in a row. */
 export function defaultAlertRule() {
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_default_alert_rule]();
+    let dv = m.view();
+    ret = m.e[F_default_alert_rule]();
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_alerts_alert_rule(r);
+    dv = m.view();
+    out = ld_alerts_alert_rule(m, dv, r);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** Evaluates the windows (oldest first) given whether an alert is currently raised. */
 export function evaluateAlert(windows, alerting, rule) {
   if (!Array.isArray(windows)) invalid("windows", "must be an array", windows);
-  for (let i1 = 0; i1 < windows.length; i1++) {
+  const n3 = windows.length;
+  if ((n3 >>> 0) !== n3) invalid("windows", "must be an array", windows);
+  const c4 = new Array(n3);
+  for (let i1 = 0; i1 < n3; i1++) {
     const e2 = windows[i1];
-    ck_alerts_window(e2, "windows" + '[' + i1 + ']');
+    const c7 = ck_alerts_window(e2, "windows" + '[' + i1 + ']');
+    c4[i1] = c7;
   }
   if (typeof alerting !== 'boolean') invalid("alerting", "must be a boolean", alerting);
-  ck_alerts_alert_rule(rule, "rule");
-  const inst = I = instance();
+  const c12 = ck_alerts_alert_rule(rule, "rule");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const lp9 = I.alloc(windows.length * 8, 4);
-    dv = I.view();
-    for (let i10 = 0; i10 < windows.length; i10++) {
-      st_alerts_window(windows[i10], lp9 + i10 * 8);
+    let dv = m.view();
+    const lp13 = m.alloc(c4.length * 8, 4);
+    dv = m.view();
+    for (let i14 = 0; i14 < c4.length; i14++) {
+      st_alerts_window(m, c4[i14], lp13 + i14 * 8);
+      dv = m.view();
     }
-    const f13 = rule.alertAtBasisPoints;
-    const f14 = rule.recoverBelowBasisPoints;
-    const f15 = rule.minEvents;
-    const f16 = rule.sustainedWindows;
-    ret = inst.e[F_evaluate_alert](lp9, windows.length, (alerting ? 1 : 0), f13, f14, f15, f16);
+    const f17 = c12.alertAtBasisPoints;
+    const f18 = c12.recoverBelowBasisPoints;
+    const f19 = c12.minEvents;
+    const f20 = c12.sustainedWindows;
+    ret = m.e[F_evaluate_alert](lp13, c4.length, (alerting ? 1 : 0), f17, f18, f19, f20);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_alerts_alert_action(r + 1);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_alerts_alert_action(m, dv, r + 1);
     else {
-      const ev = ld_alerts_rule_error(r + 1);
+      const ev = ld_alerts_rule_error(m, dv, r + 1);
       fail = makeError(ERRORS_alerts_rule_error[ev], ev, undefined);
     }
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }

@@ -5,17 +5,13 @@
 /* eslint-disable */
 
 import { PaywitError, invalid, makeError } from '../errors.js';
-import { clock, done, instance, isS64, lost, register } from '../runtime.js';
+import { clock, done, instance, isS64, lost, register, wellFormed } from '../runtime.js';
 
 /** The WIT digest this module was generated from (`abi.json` carries the component's). */
 export const DIGEST = 'fabc0166ba0f422d';
 /** The core exports this module calls. */
 const CORE = ["paywit:gateway/credentials@0.1.0#classify-key","cabi_post_paywit:gateway/credentials@0.1.0#classify-key","paywit:gateway/credentials@0.1.0#check-key-placement","cabi_post_paywit:gateway/credentials@0.1.0#check-key-placement","paywit:gateway/credentials@0.1.0#token-status"];
 register(DIGEST, CORE);
-
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
 
 /** The error family of WIT `placement-refusal`. */
 export class PlacementRefusalError extends PaywitError {}
@@ -29,21 +25,21 @@ export class PlacementRefusalLiveKeyInTestError extends PlacementRefusalError {}
 export class PlacementRefusalTestKeyInProductionError extends PlacementRefusalError {}
 const ERRORS_credentials_placement_refusal = { __proto__: null, "secret-in-browser": PlacementRefusalSecretInBrowserError, "unrecognised-in-browser": PlacementRefusalUnrecognisedInBrowserError, "live-key-in-test": PlacementRefusalLiveKeyInTestError, "test-key-in-production": PlacementRefusalTestKeyInProductionError };
 
-function ld_credentials_key_info(a) {
+function ld_credentials_key_info(m, dv, a) {
   return {
-    provider: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    kind: ld_credentials_key_kind(a + 8),
-    mode: ld_credentials_key_mode(a + 9),
+    provider: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    kind: ld_credentials_key_kind(m, dv, a + 8),
+    mode: ld_credentials_key_mode(m, dv, a + 9),
   };
 }
-function ld_credentials_key_kind(a) {
+function ld_credentials_key_kind(m, dv, a) {
   const c = N_credentials_key_kind[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown key-kind case');
   return c;
 }
 const E_credentials_key_kind = { __proto__: null, "secret": 0, "publishable": 1, "restricted": 2, "webhook-secret": 3, "unknown": 4 };
 const N_credentials_key_kind = ["secret", "publishable", "restricted", "webhook-secret", "unknown"];
-function ld_credentials_key_mode(a) {
+function ld_credentials_key_mode(m, dv, a) {
   const c = N_credentials_key_mode[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown key-mode case');
   return c;
@@ -54,10 +50,11 @@ const F_classify_key = "paywit:gateway/credentials@0.1.0#classify-key";
 const P_classify_key = "cabi_post_paywit:gateway/credentials@0.1.0#classify-key";
 function ck_credentials_key_placement(v, p) {
   if (typeof v !== 'string' || E_credentials_key_placement[v] === undefined) invalid(p, "must be one of browser, server, test-environment, production-environment", v);
+  return v;
 }
 const E_credentials_key_placement = { __proto__: null, "browser": 0, "server": 1, "test-environment": 2, "production-environment": 3 };
 const N_credentials_key_placement = ["browser", "server", "test-environment", "production-environment"];
-function ld_credentials_placement_refusal(a) {
+function ld_credentials_placement_refusal(m, dv, a) {
   const c = N_credentials_placement_refusal[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown placement-refusal case');
   return c;
@@ -66,7 +63,7 @@ const E_credentials_placement_refusal = { __proto__: null, "secret-in-browser": 
 const N_credentials_placement_refusal = ["secret-in-browser", "unrecognised-in-browser", "live-key-in-test", "test-key-in-production"];
 const F_check_key_placement = "paywit:gateway/credentials@0.1.0#check-key-placement";
 const P_check_key_placement = "cabi_post_paywit:gateway/credentials@0.1.0#check-key-placement";
-function ld_credentials_token_advice(a) {
+function ld_credentials_token_advice(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "use", val: dv.getBigUint64(a + 8, true) };
     case 1: return { tag: "refresh-now", val: dv.getBigUint64(a + 8, true) };
@@ -79,47 +76,49 @@ const F_token_status = "paywit:gateway/credentials@0.1.0#token-status";
 /** Classifies a key by its documented prefix (Stripe `sk_`/`pk_`/`rk_`/`whsec_` with `_live_`/`_test_`, */
 export function classifyKey(key) {
   if (typeof key !== 'string') invalid("key", "must be a string", key);
-  const inst = I = instance();
+  if (!wellFormed(key)) invalid("key", "must be well-formed UTF-16 (no lone surrogates)", key);
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp1 = I.str(key), sn2 = I.len;
-    ret = inst.e[F_classify_key](sp1, sn2);
+    let dv = m.view();
+    const sp1 = m.str(key), sn2 = m.len;
+    ret = m.e[F_classify_key](sp1, sn2);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_credentials_key_info(r);
-    inst.e[P_classify_key](ret);
+    dv = m.view();
+    out = ld_credentials_key_info(m, dv, r);
+    m.e[P_classify_key](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** Refuses a key where it does not belong; returns its classification otherwise. */
 export function checkKeyPlacement(key, placement) {
   if (typeof key !== 'string') invalid("key", "must be a string", key);
-  ck_credentials_key_placement(placement, "placement");
-  const inst = I = instance();
+  if (!wellFormed(key)) invalid("key", "must be well-formed UTF-16 (no lone surrogates)", key);
+  const c3 = ck_credentials_key_placement(placement, "placement");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp3 = I.str(key), sn4 = I.len;
-    ret = inst.e[F_check_key_placement](sp3, sn4, E_credentials_key_placement[placement]);
+    let dv = m.view();
+    const sp4 = m.str(key), sn5 = m.len;
+    ret = m.e[F_check_key_placement](sp4, sn5, E_credentials_key_placement[c3]);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_credentials_key_info(r + 4);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_credentials_key_info(m, dv, r + 4);
     else {
-      const ev = ld_credentials_placement_refusal(r + 4);
+      const ev = ld_credentials_placement_refusal(m, dv, r + 4);
       fail = makeError(ERRORS_credentials_placement_refusal[ev], ev, undefined);
     }
-    inst.e[P_check_key_placement](ret);
+    m.e[P_check_key_placement](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
@@ -132,19 +131,19 @@ export function tokenStatus(issuedAt, expiresIn, refreshSkewSeconds, now) {
     if (!isS64(now)) invalid("now", "must be a safe integer or a BigInt in s64 range", now);
   }
   if (typeof refreshSkewSeconds !== 'number' || (refreshSkewSeconds >>> 0) !== refreshSkewSeconds) invalid("refreshSkewSeconds", "must be an integer in u32 range 0..4294967295", refreshSkewSeconds);
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_token_status](BigInt(issuedAt), expiresIn, BigInt(now ?? clock()), refreshSkewSeconds);
+    let dv = m.view();
+    ret = m.e[F_token_status](BigInt(issuedAt), expiresIn, BigInt(now ?? clock()), refreshSkewSeconds);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_credentials_token_advice(r);
+    dv = m.view();
+    out = ld_credentials_token_advice(m, dv, r);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 

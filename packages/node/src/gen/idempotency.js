@@ -8,17 +8,13 @@
 /* eslint-disable */
 
 import { PaywitError, invalid, makeError } from '../errors.js';
-import { clock, done, instance, isS64, lost, register } from '../runtime.js';
+import { clock, done, instance, isS64, lost, register, u8view, wellFormed } from '../runtime.js';
 
 /** The WIT digest this module was generated from (`abi.json` carries the component's). */
 export const DIGEST = 'fabc0166ba0f422d';
 /** The core exports this module calls. */
 const CORE = ["paywit:gateway/idempotency@0.1.0#new-key","cabi_post_paywit:gateway/idempotency@0.1.0#new-key","paywit:gateway/idempotency@0.1.0#parse-key","cabi_post_paywit:gateway/idempotency@0.1.0#parse-key","paywit:gateway/idempotency@0.1.0#fingerprint","cabi_post_paywit:gateway/idempotency@0.1.0#fingerprint","paywit:gateway/idempotency@0.1.0#default-policy","paywit:gateway/idempotency@0.1.0#decide","cabi_post_paywit:gateway/idempotency@0.1.0#decide","paywit:gateway/idempotency@0.1.0#problem-for","cabi_post_paywit:gateway/idempotency@0.1.0#problem-for"];
 register(DIGEST, CORE);
-
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
 
 /** The error family of WIT `key-error`. */
 export class KeyError extends PaywitError {}
@@ -40,7 +36,7 @@ const ERRORS_idempotency_policy_error = { __proto__: null, "retention-out-of-ran
 
 const F_new_key = "paywit:gateway/idempotency@0.1.0#new-key";
 const P_new_key = "cabi_post_paywit:gateway/idempotency@0.1.0#new-key";
-function ld_idempotency_key_error(a) {
+function ld_idempotency_key_error(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "empty" };
     case 1: return { tag: "too-long", val: dv.getUint32(a + 4, true) };
@@ -52,31 +48,34 @@ function ld_idempotency_key_error(a) {
 const F_parse_key = "paywit:gateway/idempotency@0.1.0#parse-key";
 const P_parse_key = "cabi_post_paywit:gateway/idempotency@0.1.0#parse-key";
 function ck_types_body(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "text": {
       const x3 = v.val;
       if (typeof x3 !== 'string') invalid(p + '.val', "must be a string", x3);
-      break;
+      if (!wellFormed(x3)) invalid(p + '.val', "must be well-formed UTF-16 (no lone surrogates)", x3);
+      return { tag: "text", val: x3 };
     }
     case "bytes": {
       const x4 = v.val;
-      if (!(x4 instanceof Uint8Array) && !(x4 instanceof ArrayBuffer)) invalid(p + '.val', "must be a Uint8Array (or Buffer, ArrayBuffer)", x4);
-      break;
+      const c5 = u8view(x4);
+      if (c5 === undefined) invalid(p + '.val', "must be a Uint8Array (or Buffer, ArrayBuffer)", x4);
+      return { tag: "bytes", val: c5 };
     }
-    default: invalid(p + '.tag', "must be one of text, bytes", v.tag);
+    default: return invalid(p + '.tag', "must be one of text, bytes", t);
   }
 }
 const F_fingerprint = "paywit:gateway/idempotency@0.1.0#fingerprint";
 const P_fingerprint = "cabi_post_paywit:gateway/idempotency@0.1.0#fingerprint";
-function ld_idempotency_key_policy(a) {
+function ld_idempotency_key_policy(m, dv, a) {
   return {
     retentionSeconds: dv.getUint32(a + 0, true),
     requireKey: (dv.getUint8(a + 4) !== 0),
-    mismatchStatus: ld_idempotency_mismatch_status(a + 5),
+    mismatchStatus: ld_idempotency_mismatch_status(m, dv, a + 5),
   };
 }
-function ld_idempotency_mismatch_status(a) {
+function ld_idempotency_mismatch_status(m, dv, a) {
   const c = N_idempotency_mismatch_status[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown mismatch-status case');
   return c;
@@ -85,83 +84,92 @@ const E_idempotency_mismatch_status = { __proto__: null, "unprocessable-content"
 const N_idempotency_mismatch_status = ["unprocessable-content", "bad-request"];
 const F_default_policy = "paywit:gateway/idempotency@0.1.0#default-policy";
 function ck_idempotency_stored_key(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f18 = v.fingerprint;
-  if (typeof f18 !== 'string') invalid(p + '.fingerprint', "must be a string", f18);
-  const f19 = v.firstSeen;
-  if (!isS64(f19)) invalid(p + '.firstSeen', "must be a safe integer or a BigInt in s64 range", f19);
-  const f20 = v.completed;
-  if (typeof f20 !== 'boolean') invalid(p + '.completed', "must be a boolean", f20);
-  const f21 = v.responseRef;
-  if (f21 != null) {
-    if (typeof f21 !== 'string') invalid(p + '.responseRef', "must be a string", f21);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f20 = v.fingerprint;
+  if (typeof f20 !== 'string') invalid(p + '.fingerprint', "must be a string", f20);
+  if (!wellFormed(f20)) invalid(p + '.fingerprint', "must be well-formed UTF-16 (no lone surrogates)", f20);
+  const f21 = v.firstSeen;
+  if (!isS64(f21)) invalid(p + '.firstSeen', "must be a safe integer or a BigInt in s64 range", f21);
+  const f22 = v.completed;
+  if (typeof f22 !== 'boolean') invalid(p + '.completed', "must be a boolean", f22);
+  const f23 = v.responseRef;
+  if (f23 != null) {
+    if (typeof f23 !== 'string') invalid(p + '.responseRef', "must be a string", f23);
+    if (!wellFormed(f23)) invalid(p + '.responseRef', "must be well-formed UTF-16 (no lone surrogates)", f23);
   }
+  return { fingerprint: f20, firstSeen: f21, completed: f22, responseRef: f23 };
 }
 function ck_idempotency_key_policy(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f22 = v.retentionSeconds;
-  if (typeof f22 !== 'number' || (f22 >>> 0) !== f22) invalid(p + '.retentionSeconds', "must be an integer in u32 range 0..4294967295", f22);
-  const f23 = v.requireKey;
-  if (typeof f23 !== 'boolean') invalid(p + '.requireKey', "must be a boolean", f23);
-  const f24 = v.mismatchStatus;
-  ck_idempotency_mismatch_status(f24, p + '.mismatchStatus');
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f26 = v.retentionSeconds;
+  if (typeof f26 !== 'number' || (f26 >>> 0) !== f26) invalid(p + '.retentionSeconds', "must be an integer in u32 range 0..4294967295", f26);
+  const f27 = v.requireKey;
+  if (typeof f27 !== 'boolean') invalid(p + '.requireKey', "must be a boolean", f27);
+  const f28 = v.mismatchStatus;
+  const c29 = ck_idempotency_mismatch_status(f28, p + '.mismatchStatus');
+  return { retentionSeconds: f26, requireKey: f27, mismatchStatus: c29 };
 }
 function ck_idempotency_mismatch_status(v, p) {
   if (typeof v !== 'string' || E_idempotency_mismatch_status[v] === undefined) invalid(p, "must be one of unprocessable-content, bad-request", v);
+  return v;
 }
-function st_idempotency_stored_key(v, a) {
-  const f26 = v.fingerprint;
+function st_idempotency_stored_key(m, v, a) {
+  let dv = m.view();
+  const f32 = v.fingerprint;
   {
-    const sp27 = I.str(f26), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 0, sp27, true);
+    const sp33 = m.str(f32), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 0, sp33, true);
     dv.setUint32(a + 0 + 4, n, true);
   }
-  const f28 = v.firstSeen;
-  dv.setBigInt64(a + 8, BigInt(f28), true);
-  const f29 = v.completed;
-  dv.setUint8(a + 16, f29 ? 1 : 0);
-  const f30 = v.responseRef;
-  if (f30 == null) dv.setUint8(a + 20, 0);
+  const f34 = v.firstSeen;
+  dv.setBigInt64(a + 8, BigInt(f34), true);
+  const f35 = v.completed;
+  dv.setUint8(a + 16, f35 ? 1 : 0);
+  const f36 = v.responseRef;
+  if (f36 == null) dv.setUint8(a + 20, 0);
   else {
     dv.setUint8(a + 20, 1);
     {
-      const sp31 = I.str(f30), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 20 + 4, sp31, true);
+      const sp37 = m.str(f36), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 20 + 4, sp37, true);
       dv.setUint32(a + 20 + 4 + 4, n, true);
     }
   }
 }
-function st_idempotency_key_policy(v, a) {
-  const f33 = v.retentionSeconds;
-  dv.setUint32(a + 0, f33, true);
-  const f34 = v.requireKey;
-  dv.setUint8(a + 4, f34 ? 1 : 0);
-  const f35 = v.mismatchStatus;
-  st_idempotency_mismatch_status(f35, a + 5);
+function st_idempotency_key_policy(m, v, a) {
+  let dv = m.view();
+  const f39 = v.retentionSeconds;
+  dv.setUint32(a + 0, f39, true);
+  const f40 = v.requireKey;
+  dv.setUint8(a + 4, f40 ? 1 : 0);
+  const f41 = v.mismatchStatus;
+  st_idempotency_mismatch_status(m, f41, a + 5);
+  dv = m.view();
 }
-function st_idempotency_mismatch_status(v, a) {
+function st_idempotency_mismatch_status(m, v, a) {
+  let dv = m.view();
   dv.setUint8(a, E_idempotency_mismatch_status[v]);
 }
-function ld_idempotency_decision(a) {
+function ld_idempotency_decision(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "execute", val: ld_idempotency_execute_reason(a + 4) };
-    case 1: return { tag: "replay", val: (dv.getUint8(a + 4) === 0 ? undefined : I.text(dv.getUint32(a + 4 + 4, true), dv.getUint32(a + 4 + 4 + 4, true))) };
+    case 0: return { tag: "execute", val: ld_idempotency_execute_reason(m, dv, a + 4) };
+    case 1: return { tag: "replay", val: (dv.getUint8(a + 4) === 0 ? undefined : m.text(dv.getUint32(a + 4 + 4, true), dv.getUint32(a + 4 + 4 + 4, true))) };
     case 2: return { tag: "in-progress" };
     case 3: return { tag: "mismatch" };
     case 4: return { tag: "missing-key" };
     default: throw new Error('paywit: the component returned an unknown decision case');
   }
 }
-function ld_idempotency_execute_reason(a) {
+function ld_idempotency_execute_reason(m, dv, a) {
   const c = N_idempotency_execute_reason[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown execute-reason case');
   return c;
 }
 const E_idempotency_execute_reason = { __proto__: null, "new-key": 0, "expired-key": 1, "no-key": 2 };
 const N_idempotency_execute_reason = ["new-key", "expired-key", "no-key"];
-function ld_idempotency_policy_error(a) {
+function ld_idempotency_policy_error(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "retention-out-of-range", val: dv.getUint32(a + 4, true) };
     default: throw new Error('paywit: the component returned an unknown policy-error case');
@@ -170,40 +178,43 @@ function ld_idempotency_policy_error(a) {
 const F_decide = "paywit:gateway/idempotency@0.1.0#decide";
 const P_decide = "cabi_post_paywit:gateway/idempotency@0.1.0#decide";
 function ck_idempotency_decision(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "execute": {
-      const x36 = v.val;
-      ck_idempotency_execute_reason(x36, p + '.val');
-      break;
+      const x42 = v.val;
+      const c43 = ck_idempotency_execute_reason(x42, p + '.val');
+      return { tag: "execute", val: c43 };
     }
     case "replay": {
-      const x37 = v.val;
-      if (x37 != null) {
-        if (typeof x37 !== 'string') invalid(p + '.val', "must be a string", x37);
+      const x44 = v.val;
+      if (x44 != null) {
+        if (typeof x44 !== 'string') invalid(p + '.val', "must be a string", x44);
+        if (!wellFormed(x44)) invalid(p + '.val', "must be well-formed UTF-16 (no lone surrogates)", x44);
       }
-      break;
+      return { tag: "replay", val: x44 };
     }
     case "in-progress": {
-      break;
+      return { tag: "in-progress" };
     }
     case "mismatch": {
-      break;
+      return { tag: "mismatch" };
     }
     case "missing-key": {
-      break;
+      return { tag: "missing-key" };
     }
-    default: invalid(p + '.tag', "must be one of execute, replay, in-progress, mismatch, missing-key", v.tag);
+    default: return invalid(p + '.tag', "must be one of execute, replay, in-progress, mismatch, missing-key", t);
   }
 }
 function ck_idempotency_execute_reason(v, p) {
   if (typeof v !== 'string' || E_idempotency_execute_reason[v] === undefined) invalid(p, "must be one of new-key, expired-key, no-key", v);
+  return v;
 }
-function ld_idempotency_problem(a) {
+function ld_idempotency_problem(m, dv, a) {
   return {
     status: dv.getUint16(a + 0, true),
-    contentType: I.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)),
-    body: I.text(dv.getUint32(a + 12, true), dv.getUint32(a + 12 + 4, true)),
+    contentType: m.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)),
+    body: m.text(dv.getUint32(a + 12, true), dv.getUint32(a + 12 + 4, true)),
   };
 }
 const F_problem_for = "paywit:gateway/idempotency@0.1.0#problem-for";
@@ -211,45 +222,46 @@ const P_problem_for = "cabi_post_paywit:gateway/idempotency@0.1.0#problem-for";
 
 /** A fresh UUIDv4 key (122 random bits from the host's secure source), lowercase. */
 export function newKey() {
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_new_key]();
+    let dv = m.view();
+    ret = m.e[F_new_key]();
     const r = ret >>> 0;
-    dv = inst.view();
-    out = I.text(dv.getUint32(r, true), dv.getUint32(r + 4, true));
-    inst.e[P_new_key](ret);
+    dv = m.view();
+    out = m.text(dv.getUint32(r, true), dv.getUint32(r + 4, true));
+    m.e[P_new_key](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** Parse an `Idempotency-Key` header: a bare token (as Stripe sends it) or a */
 export function parseKey(headerValue) {
   if (typeof headerValue !== 'string') invalid("headerValue", "must be a string", headerValue);
-  const inst = I = instance();
+  if (!wellFormed(headerValue)) invalid("headerValue", "must be well-formed UTF-16 (no lone surrogates)", headerValue);
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp1 = I.str(headerValue), sn2 = I.len;
-    ret = inst.e[F_parse_key](sp1, sn2);
+    let dv = m.view();
+    const sp1 = m.str(headerValue), sn2 = m.len;
+    ret = m.e[F_parse_key](sp1, sn2);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = I.text(dv.getUint32(r + 4, true), dv.getUint32(r + 4 + 4, true));
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = m.text(dv.getUint32(r + 4, true), dv.getUint32(r + 4 + 4, true));
     else {
-      const ev = ld_idempotency_key_error(r + 4);
+      const ev = ld_idempotency_key_error(m, dv, r + 4);
       fail = makeError(ERRORS_idempotency_key_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_parse_key](ret);
+    m.e[P_parse_key](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
@@ -257,63 +269,65 @@ export function parseKey(headerValue) {
 /** A SHA-256 fingerprint (lowercase hex) of the logical request: the method */
 export function fingerprint(method, path, body) {
   if (typeof method !== 'string') invalid("method", "must be a string", method);
+  if (!wellFormed(method)) invalid("method", "must be well-formed UTF-16 (no lone surrogates)", method);
   if (typeof path !== 'string') invalid("path", "must be a string", path);
-  ck_types_body(body, "body");
-  const inst = I = instance();
+  if (!wellFormed(path)) invalid("path", "must be well-formed UTF-16 (no lone surrogates)", path);
+  const c6 = ck_types_body(body, "body");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp5 = I.str(method), sn6 = I.len;
-    const sp7 = I.str(path), sn8 = I.len;
-    let j9 = 0;
-    let j10 = 0;
+    let dv = m.view();
+    const sp7 = m.str(method), sn8 = m.len;
+    const sp9 = m.str(path), sn10 = m.len;
     let j11 = 0;
-    switch (body.tag) {
+    let j12 = 0;
+    let j13 = 0;
+    switch (c6.tag) {
       case "text": {
-        j9 = 0;
-        const pv12 = body.val;
-        const sp13 = I.str(pv12), sn14 = I.len;
-        j10 = sp13;
-        j11 = sn14;
+        j11 = 0;
+        const pv14 = c6.val;
+        const sp15 = m.str(pv14), sn16 = m.len;
+        j12 = sp15;
+        j13 = sn16;
         break;
       }
       case "bytes": {
-        j9 = 1;
-        const pv15 = body.val;
-        const bp16 = I.bytes(pv15), bn17 = I.len;
-        j10 = bp16;
-        j11 = bn17;
+        j11 = 1;
+        const pv17 = c6.val;
+        const bp18 = m.bytes(pv17), bn19 = m.len;
+        j12 = bp18;
+        j13 = bn19;
         break;
       }
     }
-    ret = inst.e[F_fingerprint](sp5, sn6, sp7, sn8, j9, j10, j11);
+    ret = m.e[F_fingerprint](sp7, sn8, sp9, sn10, j11, j12, j13);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = I.text(dv.getUint32(r, true), dv.getUint32(r + 4, true));
-    inst.e[P_fingerprint](ret);
+    dv = m.view();
+    out = m.text(dv.getUint32(r, true), dv.getUint32(r + 4, true));
+    m.e[P_fingerprint](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** The policy paywit recommends: 24 h retention, key required, 422 on mismatch. */
 export function defaultPolicy() {
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_default_policy]();
+    let dv = m.view();
+    ret = m.e[F_default_policy]();
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_idempotency_key_policy(r);
+    dv = m.view();
+    out = ld_idempotency_key_policy(m, dv, r);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
@@ -321,127 +335,133 @@ export function defaultPolicy() {
 export function decide(key, stored, fingerprint, policy, now) {
   if (key != null) {
     if (typeof key !== 'string') invalid("key", "must be a string", key);
+    if (!wellFormed(key)) invalid("key", "must be well-formed UTF-16 (no lone surrogates)", key);
   }
+  let c25 = null;
   if (stored != null) {
-    ck_idempotency_stored_key(stored, "stored");
+    const c24 = ck_idempotency_stored_key(stored, "stored");
+    c25 = c24;
   }
   if (typeof fingerprint !== 'string') invalid("fingerprint", "must be a string", fingerprint);
+  if (!wellFormed(fingerprint)) invalid("fingerprint", "must be well-formed UTF-16 (no lone surrogates)", fingerprint);
   if (now !== undefined) {
     if (!isS64(now)) invalid("now", "must be a safe integer or a BigInt in s64 range", now);
   }
-  ck_idempotency_key_policy(policy, "policy");
-  const inst = I = instance();
+  const c30 = ck_idempotency_key_policy(policy, "policy");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const pa = inst.alloc(80, 8);
-    dv = inst.view();
+    let dv = m.view();
+    const pa = m.alloc(80, 8);
+    dv = m.view();
     if (key == null) dv.setUint8(pa + 0, 0);
     else {
       dv.setUint8(pa + 0, 1);
       {
-        const sp25 = I.str(key), n = I.len;
-        dv = I.view();
-        dv.setUint32(pa + 0 + 4, sp25, true);
+        const sp31 = m.str(key), n = m.len;
+        dv = m.view();
+        dv.setUint32(pa + 0 + 4, sp31, true);
         dv.setUint32(pa + 0 + 4 + 4, n, true);
       }
     }
-    if (stored == null) dv.setUint8(pa + 16, 0);
+    if (c25 == null) dv.setUint8(pa + 16, 0);
     else {
       dv.setUint8(pa + 16, 1);
-      st_idempotency_stored_key(stored, pa + 16 + 8);
+      st_idempotency_stored_key(m, c25, pa + 16 + 8);
+      dv = m.view();
     }
     {
-      const sp32 = I.str(fingerprint), n = I.len;
-      dv = I.view();
-      dv.setUint32(pa + 56, sp32, true);
+      const sp38 = m.str(fingerprint), n = m.len;
+      dv = m.view();
+      dv.setUint32(pa + 56, sp38, true);
       dv.setUint32(pa + 56 + 4, n, true);
     }
     dv.setBigInt64(pa + 64, BigInt(now ?? clock()), true);
-    st_idempotency_key_policy(policy, pa + 72);
-    ret = inst.e[F_decide](pa);
+    st_idempotency_key_policy(m, c30, pa + 72);
+    dv = m.view();
+    ret = m.e[F_decide](pa);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_idempotency_decision(r + 4);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_idempotency_decision(m, dv, r + 4);
     else {
-      const ev = ld_idempotency_policy_error(r + 4);
+      const ev = ld_idempotency_policy_error(m, dv, r + 4);
       fail = makeError(ERRORS_idempotency_policy_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_decide](ret);
+    m.e[P_decide](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
 
 /** The HTTP refusal for a decision, none for `execute` and `replay`. */
 export function problemFor(decision, policy) {
-  ck_idempotency_decision(decision, "decision");
-  ck_idempotency_key_policy(policy, "policy");
-  const inst = I = instance();
+  const c45 = ck_idempotency_decision(decision, "decision");
+  const c46 = ck_idempotency_key_policy(policy, "policy");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    let j38 = 0;
-    let j39 = 0;
-    let j40 = 0;
-    let j41 = 0;
-    switch (decision.tag) {
+    let dv = m.view();
+    let j47 = 0;
+    let j48 = 0;
+    let j49 = 0;
+    let j50 = 0;
+    switch (c45.tag) {
       case "execute": {
-        j38 = 0;
-        const pv42 = decision.val;
-        j39 = E_idempotency_execute_reason[pv42];
+        j47 = 0;
+        const pv51 = c45.val;
+        j48 = E_idempotency_execute_reason[pv51];
         break;
       }
       case "replay": {
-        j38 = 1;
-        const pv43 = decision.val;
-        let j44 = 0;
-        let j45 = 0;
-        let j46 = 0;
-        if (pv43 == null) {
-          j44 = 0;
+        j47 = 1;
+        const pv52 = c45.val;
+        let j53 = 0;
+        let j54 = 0;
+        let j55 = 0;
+        if (pv52 == null) {
+          j53 = 0;
         } else {
-          j44 = 1;
-          const pv47 = pv43;
-          const sp48 = I.str(pv47), sn49 = I.len;
-          j45 = sp48;
-          j46 = sn49;
+          j53 = 1;
+          const pv56 = pv52;
+          const sp57 = m.str(pv56), sn58 = m.len;
+          j54 = sp57;
+          j55 = sn58;
         }
-        j39 = j44;
-        j40 = j45;
-        j41 = j46;
+        j48 = j53;
+        j49 = j54;
+        j50 = j55;
         break;
       }
       case "in-progress": {
-        j38 = 2;
+        j47 = 2;
         break;
       }
       case "mismatch": {
-        j38 = 3;
+        j47 = 3;
         break;
       }
       case "missing-key": {
-        j38 = 4;
+        j47 = 4;
         break;
       }
     }
-    const f50 = policy.retentionSeconds;
-    const f51 = policy.requireKey;
-    const f52 = policy.mismatchStatus;
-    ret = inst.e[F_problem_for](j38, j39, j40, j41, f50, (f51 ? 1 : 0), E_idempotency_mismatch_status[f52]);
+    const f59 = c46.retentionSeconds;
+    const f60 = c46.requireKey;
+    const f61 = c46.mismatchStatus;
+    ret = m.e[F_problem_for](j47, j48, j49, j50, f59, (f60 ? 1 : 0), E_idempotency_mismatch_status[f61]);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = (dv.getUint8(r) === 0 ? undefined : ld_idempotency_problem(r + 4));
-    inst.e[P_problem_for](ret);
+    dv = m.view();
+    out = (dv.getUint8(r) === 0 ? undefined : ld_idempotency_problem(m, dv, r + 4));
+    m.e[P_problem_for](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 

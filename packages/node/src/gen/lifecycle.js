@@ -10,17 +10,13 @@
 /* eslint-disable */
 
 import { PaywitError, invalid, makeError } from '../errors.js';
-import { done, instance, lost, register } from '../runtime.js';
+import { done, instance, lost, register, wellFormed } from '../runtime.js';
 
 /** The WIT digest this module was generated from (`abi.json` carries the component's). */
 export const DIGEST = 'fabc0166ba0f422d';
 /** The core exports this module calls. */
 const CORE = ["paywit:gateway/lifecycle@0.1.0#apply","paywit:gateway/lifecycle@0.1.0#map-event","paywit:gateway/lifecycle@0.1.0#parse-amount","cabi_post_paywit:gateway/lifecycle@0.1.0#parse-amount","paywit:gateway/lifecycle@0.1.0#assess-payment","cabi_post_paywit:gateway/lifecycle@0.1.0#assess-payment","paywit:gateway/lifecycle@0.1.0#refundable","cabi_post_paywit:gateway/lifecycle@0.1.0#refundable","paywit:gateway/lifecycle@0.1.0#confirmation-status","paywit:gateway/lifecycle@0.1.0#required-confirmations"];
 register(DIGEST, CORE);
-
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
 
 /** The error family of WIT `amount-error`. */
 export class AmountError extends PaywitError {}
@@ -49,107 +45,113 @@ export class RefundOverRefundError extends RefundError {}
 const ERRORS_lifecycle_refund_error = { __proto__: null, "invalid-amount": RefundInvalidAmountError, "zero-amount": RefundZeroAmountError, "not-captured": RefundNotCapturedError, "already-over-refunded": RefundAlreadyOverRefundedError, "over-refund": RefundOverRefundError };
 
 function ck_lifecycle_state(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "payment": {
       const x1 = v.val;
-      ck_lifecycle_payment_status(x1, p + '.val');
-      break;
+      const c2 = ck_lifecycle_payment_status(x1, p + '.val');
+      return { tag: "payment", val: c2 };
     }
     case "refund": {
-      const x2 = v.val;
-      ck_lifecycle_refund_status(x2, p + '.val');
-      break;
+      const x3 = v.val;
+      const c4 = ck_lifecycle_refund_status(x3, p + '.val');
+      return { tag: "refund", val: c4 };
     }
     case "dispute": {
-      const x3 = v.val;
-      ck_lifecycle_dispute_status(x3, p + '.val');
-      break;
+      const x5 = v.val;
+      const c6 = ck_lifecycle_dispute_status(x5, p + '.val');
+      return { tag: "dispute", val: c6 };
     }
     case "payout": {
-      const x4 = v.val;
-      ck_lifecycle_payout_status(x4, p + '.val');
-      break;
+      const x7 = v.val;
+      const c8 = ck_lifecycle_payout_status(x7, p + '.val');
+      return { tag: "payout", val: c8 };
     }
     case "invoice": {
-      const x5 = v.val;
-      ck_lifecycle_invoice_status(x5, p + '.val');
-      break;
+      const x9 = v.val;
+      const c10 = ck_lifecycle_invoice_status(x9, p + '.val');
+      return { tag: "invoice", val: c10 };
     }
-    default: invalid(p + '.tag', "must be one of payment, refund, dispute, payout, invoice", v.tag);
+    default: return invalid(p + '.tag', "must be one of payment, refund, dispute, payout, invoice", t);
   }
 }
 function ck_lifecycle_payment_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_payment_status[v] === undefined) invalid(p, "must be one of created, requires-action, processing, failed, authorized, canceled, succeeded", v);
+  return v;
 }
 const E_lifecycle_payment_status = { __proto__: null, "created": 0, "requires-action": 1, "processing": 2, "failed": 3, "authorized": 4, "canceled": 5, "succeeded": 6 };
 const N_lifecycle_payment_status = ["created", "requires-action", "processing", "failed", "authorized", "canceled", "succeeded"];
 function ck_lifecycle_refund_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_refund_status[v] === undefined) invalid(p, "must be one of pending, requires-action, canceled, succeeded, failed", v);
+  return v;
 }
 const E_lifecycle_refund_status = { __proto__: null, "pending": 0, "requires-action": 1, "canceled": 2, "succeeded": 3, "failed": 4 };
 const N_lifecycle_refund_status = ["pending", "requires-action", "canceled", "succeeded", "failed"];
 function ck_lifecycle_dispute_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_dispute_status[v] === undefined) invalid(p, "must be one of inquiry-needs-response, inquiry-under-review, inquiry-closed, prevented, needs-response, under-review, won, lost", v);
+  return v;
 }
 const E_lifecycle_dispute_status = { __proto__: null, "inquiry-needs-response": 0, "inquiry-under-review": 1, "inquiry-closed": 2, "prevented": 3, "needs-response": 4, "under-review": 5, "won": 6, "lost": 7 };
 const N_lifecycle_dispute_status = ["inquiry-needs-response", "inquiry-under-review", "inquiry-closed", "prevented", "needs-response", "under-review", "won", "lost"];
 function ck_lifecycle_payout_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_payout_status[v] === undefined) invalid(p, "must be one of pending, in-transit, canceled, paid, failed", v);
+  return v;
 }
 const E_lifecycle_payout_status = { __proto__: null, "pending": 0, "in-transit": 1, "canceled": 2, "paid": 3, "failed": 4 };
 const N_lifecycle_payout_status = ["pending", "in-transit", "canceled", "paid", "failed"];
 function ck_lifecycle_invoice_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_invoice_status[v] === undefined) invalid(p, "must be one of created, payment-detected, underpaid, expired, payment-confirmed, settled, paid-late, overpaid, invalid, refunded", v);
+  return v;
 }
 const E_lifecycle_invoice_status = { __proto__: null, "created": 0, "payment-detected": 1, "underpaid": 2, "expired": 3, "payment-confirmed": 4, "settled": 5, "paid-late": 6, "overpaid": 7, "invalid": 8, "refunded": 9 };
 const N_lifecycle_invoice_status = ["created", "payment-detected", "underpaid", "expired", "payment-confirmed", "settled", "paid-late", "overpaid", "invalid", "refunded"];
-function ld_lifecycle_outcome(a) {
+function ld_lifecycle_outcome(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "advanced", val: ld_lifecycle_state(a + 1) };
+    case 0: return { tag: "advanced", val: ld_lifecycle_state(m, dv, a + 1) };
     case 1: return { tag: "unchanged" };
     case 2: return { tag: "stale" };
-    case 3: return { tag: "reversed", val: ld_lifecycle_state(a + 1) };
-    case 4: return { tag: "rejected", val: ld_lifecycle_rejection(a + 1) };
+    case 3: return { tag: "reversed", val: ld_lifecycle_state(m, dv, a + 1) };
+    case 4: return { tag: "rejected", val: ld_lifecycle_rejection(m, dv, a + 1) };
     default: throw new Error('paywit: the component returned an unknown outcome case');
   }
 }
-function ld_lifecycle_state(a) {
+function ld_lifecycle_state(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "payment", val: ld_lifecycle_payment_status(a + 1) };
-    case 1: return { tag: "refund", val: ld_lifecycle_refund_status(a + 1) };
-    case 2: return { tag: "dispute", val: ld_lifecycle_dispute_status(a + 1) };
-    case 3: return { tag: "payout", val: ld_lifecycle_payout_status(a + 1) };
-    case 4: return { tag: "invoice", val: ld_lifecycle_invoice_status(a + 1) };
+    case 0: return { tag: "payment", val: ld_lifecycle_payment_status(m, dv, a + 1) };
+    case 1: return { tag: "refund", val: ld_lifecycle_refund_status(m, dv, a + 1) };
+    case 2: return { tag: "dispute", val: ld_lifecycle_dispute_status(m, dv, a + 1) };
+    case 3: return { tag: "payout", val: ld_lifecycle_payout_status(m, dv, a + 1) };
+    case 4: return { tag: "invoice", val: ld_lifecycle_invoice_status(m, dv, a + 1) };
     default: throw new Error('paywit: the component returned an unknown state case');
   }
 }
-function ld_lifecycle_payment_status(a) {
+function ld_lifecycle_payment_status(m, dv, a) {
   const c = N_lifecycle_payment_status[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown payment-status case');
   return c;
 }
-function ld_lifecycle_refund_status(a) {
+function ld_lifecycle_refund_status(m, dv, a) {
   const c = N_lifecycle_refund_status[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown refund-status case');
   return c;
 }
-function ld_lifecycle_dispute_status(a) {
+function ld_lifecycle_dispute_status(m, dv, a) {
   const c = N_lifecycle_dispute_status[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown dispute-status case');
   return c;
 }
-function ld_lifecycle_payout_status(a) {
+function ld_lifecycle_payout_status(m, dv, a) {
   const c = N_lifecycle_payout_status[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown payout-status case');
   return c;
 }
-function ld_lifecycle_invoice_status(a) {
+function ld_lifecycle_invoice_status(m, dv, a) {
   const c = N_lifecycle_invoice_status[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown invoice-status case');
   return c;
 }
-function ld_lifecycle_rejection(a) {
+function ld_lifecycle_rejection(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "kind-mismatch" };
     case 1: return { tag: "conflicts-with-terminal" };
@@ -159,11 +161,12 @@ function ld_lifecycle_rejection(a) {
 const F_apply = "paywit:gateway/lifecycle@0.1.0#apply";
 function ck_lifecycle_gateway(v, p) {
   if (typeof v !== 'string' || E_lifecycle_gateway[v] === undefined) invalid(p, "must be one of stripe, coinbase-commerce, btcpay, generic-crypto", v);
+  return v;
 }
 const E_lifecycle_gateway = { __proto__: null, "stripe": 0, "coinbase-commerce": 1, "btcpay": 2, "generic-crypto": 3 };
 const N_lifecycle_gateway = ["stripe", "coinbase-commerce", "btcpay", "generic-crypto"];
 const F_map_event = "paywit:gateway/lifecycle@0.1.0#map-event";
-function ld_lifecycle_amount_error(a) {
+function ld_lifecycle_amount_error(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "empty" };
     case 1: return { tag: "invalid-character", val: dv.getUint32(a + 4, true) };
@@ -175,59 +178,61 @@ function ld_lifecycle_amount_error(a) {
 const F_parse_amount = "paywit:gateway/lifecycle@0.1.0#parse-amount";
 const P_parse_amount = "cabi_post_paywit:gateway/lifecycle@0.1.0#parse-amount";
 function ck_lifecycle_tolerance(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "none": {
-      break;
+      return { tag: "none" };
     }
     case "atomic": {
-      const x34 = v.val;
-      if (typeof x34 !== 'string') invalid(p + '.val', "must be a string", x34);
-      break;
+      const x43 = v.val;
+      if (typeof x43 !== 'string') invalid(p + '.val', "must be a string", x43);
+      if (!wellFormed(x43)) invalid(p + '.val', "must be well-formed UTF-16 (no lone surrogates)", x43);
+      return { tag: "atomic", val: x43 };
     }
     case "basis-points": {
-      const x35 = v.val;
-      if (typeof x35 !== 'number' || (x35 >>> 0) !== x35) invalid(p + '.val', "must be an integer in u32 range 0..4294967295", x35);
-      break;
+      const x44 = v.val;
+      if (typeof x44 !== 'number' || (x44 >>> 0) !== x44) invalid(p + '.val', "must be an integer in u32 range 0..4294967295", x44);
+      return { tag: "basis-points", val: x44 };
     }
-    default: invalid(p + '.tag', "must be one of none, atomic, basis-points", v.tag);
+    default: return invalid(p + '.tag', "must be one of none, atomic, basis-points", t);
   }
 }
-function ld_lifecycle_payment_assessment(a) {
+function ld_lifecycle_payment_assessment(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "exact" };
-    case 1: return { tag: "underpaid", val: ld_lifecycle_difference(a + 4) };
-    case 2: return { tag: "overpaid", val: ld_lifecycle_difference(a + 4) };
+    case 1: return { tag: "underpaid", val: ld_lifecycle_difference(m, dv, a + 4) };
+    case 2: return { tag: "overpaid", val: ld_lifecycle_difference(m, dv, a + 4) };
     default: throw new Error('paywit: the component returned an unknown payment-assessment case');
   }
 }
-function ld_lifecycle_difference(a) {
+function ld_lifecycle_difference(m, dv, a) {
   return {
-    amount: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    amount: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
     withinTolerance: (dv.getUint8(a + 8) !== 0),
   };
 }
 const F_assess_payment = "paywit:gateway/lifecycle@0.1.0#assess-payment";
 const P_assess_payment = "cabi_post_paywit:gateway/lifecycle@0.1.0#assess-payment";
-function ld_lifecycle_refund_allowance(a) {
+function ld_lifecycle_refund_allowance(m, dv, a) {
   return {
-    amount: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    remainingAfter: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
+    amount: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    remainingAfter: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
   };
 }
-function ld_lifecycle_refund_error(a) {
+function ld_lifecycle_refund_error(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "invalid-amount", val: ld_lifecycle_amount_error(a + 4) };
+    case 0: return { tag: "invalid-amount", val: ld_lifecycle_amount_error(m, dv, a + 4) };
     case 1: return { tag: "zero-amount" };
     case 2: return { tag: "not-captured" };
     case 3: return { tag: "already-over-refunded" };
-    case 4: return { tag: "over-refund", val: I.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)) };
+    case 4: return { tag: "over-refund", val: m.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)) };
     default: throw new Error('paywit: the component returned an unknown refund-error case');
   }
 }
 const F_refundable = "paywit:gateway/lifecycle@0.1.0#refundable";
 const P_refundable = "cabi_post_paywit:gateway/lifecycle@0.1.0#refundable";
-function ld_lifecycle_confirmation_progress(a) {
+function ld_lifecycle_confirmation_progress(m, dv, a) {
   return {
     confirmed: (dv.getUint8(a + 0) !== 0),
     remaining: dv.getUint32(a + 4, true),
@@ -236,6 +241,7 @@ function ld_lifecycle_confirmation_progress(a) {
 const F_confirmation_status = "paywit:gateway/lifecycle@0.1.0#confirmation-status";
 function ck_lifecycle_speed_policy(v, p) {
   if (typeof v !== 'string' || E_lifecycle_speed_policy[v] === undefined) invalid(p, "must be one of high-speed, medium-speed, low-medium-speed, low-speed", v);
+  return v;
 }
 const E_lifecycle_speed_policy = { __proto__: null, "high-speed": 0, "medium-speed": 1, "low-medium-speed": 2, "low-speed": 3 };
 const N_lifecycle_speed_policy = ["high-speed", "medium-speed", "low-medium-speed", "low-speed"];
@@ -243,163 +249,168 @@ const F_required_confirmations = "paywit:gateway/lifecycle@0.1.0#required-confir
 
 /** Apply an incoming state to the current one (none: first event seen). */
 export function apply(current, incoming) {
+  let c12 = null;
   if (current != null) {
-    ck_lifecycle_state(current, "current");
+    const c11 = ck_lifecycle_state(current, "current");
+    c12 = c11;
   }
-  ck_lifecycle_state(incoming, "incoming");
-  const inst = I = instance();
+  const c13 = ck_lifecycle_state(incoming, "incoming");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    let j6 = 0;
-    let j7 = 0;
-    let j8 = 0;
-    if (current == null) {
-      j6 = 0;
+    let dv = m.view();
+    let j14 = 0;
+    let j15 = 0;
+    let j16 = 0;
+    if (c12 == null) {
+      j14 = 0;
     } else {
-      j6 = 1;
-      const pv9 = current;
-      let j10 = 0;
-      let j11 = 0;
-      switch (pv9.tag) {
+      j14 = 1;
+      const pv17 = c12;
+      let j18 = 0;
+      let j19 = 0;
+      switch (pv17.tag) {
         case "payment": {
-          j10 = 0;
-          const pv12 = pv9.val;
-          j11 = E_lifecycle_payment_status[pv12];
+          j18 = 0;
+          const pv20 = pv17.val;
+          j19 = E_lifecycle_payment_status[pv20];
           break;
         }
         case "refund": {
-          j10 = 1;
-          const pv13 = pv9.val;
-          j11 = E_lifecycle_refund_status[pv13];
+          j18 = 1;
+          const pv21 = pv17.val;
+          j19 = E_lifecycle_refund_status[pv21];
           break;
         }
         case "dispute": {
-          j10 = 2;
-          const pv14 = pv9.val;
-          j11 = E_lifecycle_dispute_status[pv14];
+          j18 = 2;
+          const pv22 = pv17.val;
+          j19 = E_lifecycle_dispute_status[pv22];
           break;
         }
         case "payout": {
-          j10 = 3;
-          const pv15 = pv9.val;
-          j11 = E_lifecycle_payout_status[pv15];
+          j18 = 3;
+          const pv23 = pv17.val;
+          j19 = E_lifecycle_payout_status[pv23];
           break;
         }
         case "invoice": {
-          j10 = 4;
-          const pv16 = pv9.val;
-          j11 = E_lifecycle_invoice_status[pv16];
+          j18 = 4;
+          const pv24 = pv17.val;
+          j19 = E_lifecycle_invoice_status[pv24];
           break;
         }
       }
-      j7 = j10;
-      j8 = j11;
+      j15 = j18;
+      j16 = j19;
     }
-    let j17 = 0;
-    let j18 = 0;
-    switch (incoming.tag) {
+    let j25 = 0;
+    let j26 = 0;
+    switch (c13.tag) {
       case "payment": {
-        j17 = 0;
-        const pv19 = incoming.val;
-        j18 = E_lifecycle_payment_status[pv19];
+        j25 = 0;
+        const pv27 = c13.val;
+        j26 = E_lifecycle_payment_status[pv27];
         break;
       }
       case "refund": {
-        j17 = 1;
-        const pv20 = incoming.val;
-        j18 = E_lifecycle_refund_status[pv20];
+        j25 = 1;
+        const pv28 = c13.val;
+        j26 = E_lifecycle_refund_status[pv28];
         break;
       }
       case "dispute": {
-        j17 = 2;
-        const pv21 = incoming.val;
-        j18 = E_lifecycle_dispute_status[pv21];
+        j25 = 2;
+        const pv29 = c13.val;
+        j26 = E_lifecycle_dispute_status[pv29];
         break;
       }
       case "payout": {
-        j17 = 3;
-        const pv22 = incoming.val;
-        j18 = E_lifecycle_payout_status[pv22];
+        j25 = 3;
+        const pv30 = c13.val;
+        j26 = E_lifecycle_payout_status[pv30];
         break;
       }
       case "invoice": {
-        j17 = 4;
-        const pv23 = incoming.val;
-        j18 = E_lifecycle_invoice_status[pv23];
+        j25 = 4;
+        const pv31 = c13.val;
+        j26 = E_lifecycle_invoice_status[pv31];
         break;
       }
     }
-    ret = inst.e[F_apply](j6, j7, j8, j17, j18);
+    ret = m.e[F_apply](j14, j15, j16, j25, j26);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_lifecycle_outcome(r);
+    dv = m.view();
+    out = ld_lifecycle_outcome(m, dv, r);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** Map a gateway event (and, preferred when present, the object's own */
 export function mapEvent(gateway, eventType, objectStatus) {
-  ck_lifecycle_gateway(gateway, "gateway");
+  const c32 = ck_lifecycle_gateway(gateway, "gateway");
   if (typeof eventType !== 'string') invalid("eventType", "must be a string", eventType);
+  if (!wellFormed(eventType)) invalid("eventType", "must be well-formed UTF-16 (no lone surrogates)", eventType);
   if (objectStatus != null) {
     if (typeof objectStatus !== 'string') invalid("objectStatus", "must be a string", objectStatus);
+    if (!wellFormed(objectStatus)) invalid("objectStatus", "must be well-formed UTF-16 (no lone surrogates)", objectStatus);
   }
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp24 = I.str(eventType), sn25 = I.len;
-    let j26 = 0;
-    let j27 = 0;
-    let j28 = 0;
+    let dv = m.view();
+    const sp33 = m.str(eventType), sn34 = m.len;
+    let j35 = 0;
+    let j36 = 0;
+    let j37 = 0;
     if (objectStatus == null) {
-      j26 = 0;
+      j35 = 0;
     } else {
-      j26 = 1;
-      const pv29 = objectStatus;
-      const sp30 = I.str(pv29), sn31 = I.len;
-      j27 = sp30;
-      j28 = sn31;
+      j35 = 1;
+      const pv38 = objectStatus;
+      const sp39 = m.str(pv38), sn40 = m.len;
+      j36 = sp39;
+      j37 = sn40;
     }
-    ret = inst.e[F_map_event](E_lifecycle_gateway[gateway], sp24, sn25, j26, j27, j28);
+    ret = m.e[F_map_event](E_lifecycle_gateway[c32], sp33, sn34, j35, j36, j37);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = (dv.getUint8(r) === 0 ? undefined : ld_lifecycle_state(r + 1));
+    dv = m.view();
+    out = (dv.getUint8(r) === 0 ? undefined : ld_lifecycle_state(m, dv, r + 1));
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** Parse an amount in atomic units (a non-negative decimal integer string), returned canonical. */
 export function parseAmount(value) {
   if (typeof value !== 'string') invalid("value", "must be a string", value);
-  const inst = I = instance();
+  if (!wellFormed(value)) invalid("value", "must be well-formed UTF-16 (no lone surrogates)", value);
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp32 = I.str(value), sn33 = I.len;
-    ret = inst.e[F_parse_amount](sp32, sn33);
+    let dv = m.view();
+    const sp41 = m.str(value), sn42 = m.len;
+    ret = m.e[F_parse_amount](sp41, sn42);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = I.text(dv.getUint32(r + 4, true), dv.getUint32(r + 4 + 4, true));
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = m.text(dv.getUint32(r + 4, true), dv.getUint32(r + 4 + 4, true));
     else {
-      const ev = ld_lifecycle_amount_error(r + 4);
+      const ev = ld_lifecycle_amount_error(m, dv, r + 4);
       fail = makeError(ERRORS_lifecycle_amount_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_parse_amount](ret);
+    m.e[P_parse_amount](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
@@ -407,51 +418,53 @@ export function parseAmount(value) {
 /** Compare a received amount with the expected one. */
 export function assessPayment(expected, received, tolerance) {
   if (typeof expected !== 'string') invalid("expected", "must be a string", expected);
+  if (!wellFormed(expected)) invalid("expected", "must be well-formed UTF-16 (no lone surrogates)", expected);
   if (typeof received !== 'string') invalid("received", "must be a string", received);
-  ck_lifecycle_tolerance(tolerance, "tolerance");
-  const inst = I = instance();
+  if (!wellFormed(received)) invalid("received", "must be well-formed UTF-16 (no lone surrogates)", received);
+  const c45 = ck_lifecycle_tolerance(tolerance, "tolerance");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp36 = I.str(expected), sn37 = I.len;
-    const sp38 = I.str(received), sn39 = I.len;
-    let j40 = 0;
-    let j41 = 0;
-    let j42 = 0;
-    switch (tolerance.tag) {
+    let dv = m.view();
+    const sp46 = m.str(expected), sn47 = m.len;
+    const sp48 = m.str(received), sn49 = m.len;
+    let j50 = 0;
+    let j51 = 0;
+    let j52 = 0;
+    switch (c45.tag) {
       case "none": {
-        j40 = 0;
+        j50 = 0;
         break;
       }
       case "atomic": {
-        j40 = 1;
-        const pv43 = tolerance.val;
-        const sp44 = I.str(pv43), sn45 = I.len;
-        j41 = sp44;
-        j42 = sn45;
+        j50 = 1;
+        const pv53 = c45.val;
+        const sp54 = m.str(pv53), sn55 = m.len;
+        j51 = sp54;
+        j52 = sn55;
         break;
       }
       case "basis-points": {
-        j40 = 2;
-        const pv46 = tolerance.val;
-        j41 = pv46;
+        j50 = 2;
+        const pv56 = c45.val;
+        j51 = pv56;
         break;
       }
     }
-    ret = inst.e[F_assess_payment](sp36, sn37, sp38, sn39, j40, j41, j42);
+    ret = m.e[F_assess_payment](sp46, sn47, sp48, sn49, j50, j51, j52);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_lifecycle_payment_assessment(r + 4);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_lifecycle_payment_assessment(m, dv, r + 4);
     else {
-      const ev = ld_lifecycle_amount_error(r + 4);
+      const ev = ld_lifecycle_amount_error(m, dv, r + 4);
       fail = makeError(ERRORS_lifecycle_amount_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_assess_payment](ret);
+    m.e[P_assess_payment](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
@@ -459,29 +472,32 @@ export function assessPayment(expected, received, tolerance) {
 /** Check a refund of `requested` against `captured` minus `already-refunded`. */
 export function refundable(captured, alreadyRefunded, requested) {
   if (typeof captured !== 'string') invalid("captured", "must be a string", captured);
+  if (!wellFormed(captured)) invalid("captured", "must be well-formed UTF-16 (no lone surrogates)", captured);
   if (typeof alreadyRefunded !== 'string') invalid("alreadyRefunded", "must be a string", alreadyRefunded);
+  if (!wellFormed(alreadyRefunded)) invalid("alreadyRefunded", "must be well-formed UTF-16 (no lone surrogates)", alreadyRefunded);
   if (typeof requested !== 'string') invalid("requested", "must be a string", requested);
-  const inst = I = instance();
+  if (!wellFormed(requested)) invalid("requested", "must be well-formed UTF-16 (no lone surrogates)", requested);
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp47 = I.str(captured), sn48 = I.len;
-    const sp49 = I.str(alreadyRefunded), sn50 = I.len;
-    const sp51 = I.str(requested), sn52 = I.len;
-    ret = inst.e[F_refundable](sp47, sn48, sp49, sn50, sp51, sn52);
+    let dv = m.view();
+    const sp57 = m.str(captured), sn58 = m.len;
+    const sp59 = m.str(alreadyRefunded), sn60 = m.len;
+    const sp61 = m.str(requested), sn62 = m.len;
+    ret = m.e[F_refundable](sp57, sn58, sp59, sn60, sp61, sn62);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_lifecycle_refund_allowance(r + 4);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_lifecycle_refund_allowance(m, dv, r + 4);
     else {
-      const ev = ld_lifecycle_refund_error(r + 4);
+      const ev = ld_lifecycle_refund_error(m, dv, r + 4);
       fail = makeError(ERRORS_lifecycle_refund_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_refundable](ret);
+    m.e[P_refundable](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
@@ -490,37 +506,37 @@ export function refundable(captured, alreadyRefunded, requested) {
 export function confirmationStatus(confirmations, required) {
   if (typeof confirmations !== 'number' || (confirmations >>> 0) !== confirmations) invalid("confirmations", "must be an integer in u32 range 0..4294967295", confirmations);
   if (typeof required !== 'number' || (required >>> 0) !== required) invalid("required", "must be an integer in u32 range 0..4294967295", required);
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_confirmation_status](confirmations, required);
+    let dv = m.view();
+    ret = m.e[F_confirmation_status](confirmations, required);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_lifecycle_confirmation_progress(r);
+    dv = m.view();
+    out = ld_lifecycle_confirmation_progress(m, dv, r);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** The confirmations a speed policy requires (`rbf`: the payment signals replace-by-fee). */
 export function requiredConfirmations(speed, rbf) {
-  ck_lifecycle_speed_policy(speed, "speed");
+  const c63 = ck_lifecycle_speed_policy(speed, "speed");
   if (typeof rbf !== 'boolean') invalid("rbf", "must be a boolean", rbf);
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_required_confirmations](E_lifecycle_speed_policy[speed], (rbf ? 1 : 0));
+    let dv = m.view();
+    ret = m.e[F_required_confirmations](E_lifecycle_speed_policy[c63], (rbf ? 1 : 0));
     out = (ret >>> 0);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 

@@ -6,17 +6,13 @@
 /* eslint-disable */
 
 import { PaywitError, invalid, makeError } from '../errors.js';
-import { clock, done, instance, isS64, lost, register } from '../runtime.js';
+import { clock, done, instance, isS64, lost, register, wellFormed } from '../runtime.js';
 
 /** The WIT digest this module was generated from (`abi.json` carries the component's). */
 export const DIGEST = 'fabc0166ba0f422d';
 /** The core exports this module calls. */
 const CORE = ["paywit:gateway/reconciliation@0.1.0#poll-backstop","paywit:gateway/reconciliation@0.1.0#reconcile-payout","cabi_post_paywit:gateway/reconciliation@0.1.0#reconcile-payout"];
 register(DIGEST, CORE);
-
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
 
 /** The error family of WIT `reconciliation-error`. */
 export class ReconciliationError extends PaywitError {}
@@ -29,62 +25,68 @@ export class ReconciliationOverflowError extends ReconciliationError {}
 const ERRORS_reconciliation_reconciliation_error = { __proto__: null, "invalid-payout-amount": ReconciliationInvalidPayoutAmountError, "invalid-item-amount": ReconciliationInvalidItemAmountError, "overflow": ReconciliationOverflowError };
 
 function ck_lifecycle_state(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "payment": {
       const x1 = v.val;
-      ck_lifecycle_payment_status(x1, p + '.val');
-      break;
+      const c2 = ck_lifecycle_payment_status(x1, p + '.val');
+      return { tag: "payment", val: c2 };
     }
     case "refund": {
-      const x2 = v.val;
-      ck_lifecycle_refund_status(x2, p + '.val');
-      break;
+      const x3 = v.val;
+      const c4 = ck_lifecycle_refund_status(x3, p + '.val');
+      return { tag: "refund", val: c4 };
     }
     case "dispute": {
-      const x3 = v.val;
-      ck_lifecycle_dispute_status(x3, p + '.val');
-      break;
+      const x5 = v.val;
+      const c6 = ck_lifecycle_dispute_status(x5, p + '.val');
+      return { tag: "dispute", val: c6 };
     }
     case "payout": {
-      const x4 = v.val;
-      ck_lifecycle_payout_status(x4, p + '.val');
-      break;
+      const x7 = v.val;
+      const c8 = ck_lifecycle_payout_status(x7, p + '.val');
+      return { tag: "payout", val: c8 };
     }
     case "invoice": {
-      const x5 = v.val;
-      ck_lifecycle_invoice_status(x5, p + '.val');
-      break;
+      const x9 = v.val;
+      const c10 = ck_lifecycle_invoice_status(x9, p + '.val');
+      return { tag: "invoice", val: c10 };
     }
-    default: invalid(p + '.tag', "must be one of payment, refund, dispute, payout, invoice", v.tag);
+    default: return invalid(p + '.tag', "must be one of payment, refund, dispute, payout, invoice", t);
   }
 }
 function ck_lifecycle_payment_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_payment_status[v] === undefined) invalid(p, "must be one of created, requires-action, processing, failed, authorized, canceled, succeeded", v);
+  return v;
 }
 const E_lifecycle_payment_status = { __proto__: null, "created": 0, "requires-action": 1, "processing": 2, "failed": 3, "authorized": 4, "canceled": 5, "succeeded": 6 };
 const N_lifecycle_payment_status = ["created", "requires-action", "processing", "failed", "authorized", "canceled", "succeeded"];
 function ck_lifecycle_refund_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_refund_status[v] === undefined) invalid(p, "must be one of pending, requires-action, canceled, succeeded, failed", v);
+  return v;
 }
 const E_lifecycle_refund_status = { __proto__: null, "pending": 0, "requires-action": 1, "canceled": 2, "succeeded": 3, "failed": 4 };
 const N_lifecycle_refund_status = ["pending", "requires-action", "canceled", "succeeded", "failed"];
 function ck_lifecycle_dispute_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_dispute_status[v] === undefined) invalid(p, "must be one of inquiry-needs-response, inquiry-under-review, inquiry-closed, prevented, needs-response, under-review, won, lost", v);
+  return v;
 }
 const E_lifecycle_dispute_status = { __proto__: null, "inquiry-needs-response": 0, "inquiry-under-review": 1, "inquiry-closed": 2, "prevented": 3, "needs-response": 4, "under-review": 5, "won": 6, "lost": 7 };
 const N_lifecycle_dispute_status = ["inquiry-needs-response", "inquiry-under-review", "inquiry-closed", "prevented", "needs-response", "under-review", "won", "lost"];
 function ck_lifecycle_payout_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_payout_status[v] === undefined) invalid(p, "must be one of pending, in-transit, canceled, paid, failed", v);
+  return v;
 }
 const E_lifecycle_payout_status = { __proto__: null, "pending": 0, "in-transit": 1, "canceled": 2, "paid": 3, "failed": 4 };
 const N_lifecycle_payout_status = ["pending", "in-transit", "canceled", "paid", "failed"];
 function ck_lifecycle_invoice_status(v, p) {
   if (typeof v !== 'string' || E_lifecycle_invoice_status[v] === undefined) invalid(p, "must be one of created, payment-detected, underpaid, expired, payment-confirmed, settled, paid-late, overpaid, invalid, refunded", v);
+  return v;
 }
 const E_lifecycle_invoice_status = { __proto__: null, "created": 0, "payment-detected": 1, "underpaid": 2, "expired": 3, "payment-confirmed": 4, "settled": 5, "paid-late": 6, "overpaid": 7, "invalid": 8, "refunded": 9 };
 const N_lifecycle_invoice_status = ["created", "payment-detected", "underpaid", "expired", "payment-confirmed", "settled", "paid-late", "overpaid", "invalid", "refunded"];
-function ld_reconciliation_poll_decision(a) {
+function ld_reconciliation_poll_decision(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "not-needed" };
     case 1: return { tag: "poll-now", val: dv.getUint32(a + 8, true) };
@@ -94,90 +96,97 @@ function ld_reconciliation_poll_decision(a) {
 }
 const F_poll_backstop = "paywit:gateway/reconciliation@0.1.0#poll-backstop";
 function ck_reconciliation_payout_item(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f15 = v.id;
-  if (typeof f15 !== 'string') invalid(p + '.id', "must be a string", f15);
-  const f16 = v.kind;
-  ck_reconciliation_item_kind(f16, p + '.kind');
-  const f17 = v.amount;
-  if (typeof f17 !== 'string') invalid(p + '.amount', "must be a string", f17);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f23 = v.id;
+  if (typeof f23 !== 'string') invalid(p + '.id', "must be a string", f23);
+  if (!wellFormed(f23)) invalid(p + '.id', "must be well-formed UTF-16 (no lone surrogates)", f23);
+  const f24 = v.kind;
+  const c25 = ck_reconciliation_item_kind(f24, p + '.kind');
+  const f26 = v.amount;
+  if (typeof f26 !== 'string') invalid(p + '.amount', "must be a string", f26);
+  if (!wellFormed(f26)) invalid(p + '.amount', "must be well-formed UTF-16 (no lone surrogates)", f26);
+  return { id: f23, kind: c25, amount: f26 };
 }
 function ck_reconciliation_item_kind(v, p) {
   if (typeof v !== 'string' || E_reconciliation_item_kind[v] === undefined) invalid(p, "must be one of charge, refund, fee, adjustment-credit, adjustment-debit", v);
+  return v;
 }
 const E_reconciliation_item_kind = { __proto__: null, "charge": 0, "refund": 1, "fee": 2, "adjustment-credit": 3, "adjustment-debit": 4 };
 const N_reconciliation_item_kind = ["charge", "refund", "fee", "adjustment-credit", "adjustment-debit"];
-function st_reconciliation_payout_item(v, a) {
-  const f24 = v.id;
+function st_reconciliation_payout_item(m, v, a) {
+  let dv = m.view();
+  const f36 = v.id;
   {
-    const sp25 = I.str(f24), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 0, sp25, true);
+    const sp37 = m.str(f36), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 0, sp37, true);
     dv.setUint32(a + 0 + 4, n, true);
   }
-  const f26 = v.kind;
-  st_reconciliation_item_kind(f26, a + 8);
-  const f27 = v.amount;
+  const f38 = v.kind;
+  st_reconciliation_item_kind(m, f38, a + 8);
+  dv = m.view();
+  const f39 = v.amount;
   {
-    const sp28 = I.str(f27), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 12, sp28, true);
+    const sp40 = m.str(f39), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 12, sp40, true);
     dv.setUint32(a + 12 + 4, n, true);
   }
 }
-function st_reconciliation_item_kind(v, a) {
+function st_reconciliation_item_kind(m, v, a) {
+  let dv = m.view();
   dv.setUint8(a, E_reconciliation_item_kind[v]);
 }
-function ld_reconciliation_payout_report(a) {
+function ld_reconciliation_payout_report(m, dv, a) {
   return {
-    itemsNet: ld_reconciliation_signed_amount(a + 0),
-    result: ld_reconciliation_payout_match(a + 12),
-    missing: ld_list32(a + 24),
-    unexpected: ld_list33(a + 32),
-    duplicates: ld_list34(a + 40),
+    itemsNet: ld_reconciliation_signed_amount(m, dv, a + 0),
+    result: ld_reconciliation_payout_match(m, dv, a + 12),
+    missing: ld_list44(m, dv, a + 24),
+    unexpected: ld_list45(m, dv, a + 32),
+    duplicates: ld_list46(m, dv, a + 40),
   };
 }
-function ld_reconciliation_signed_amount(a) {
+function ld_reconciliation_signed_amount(m, dv, a) {
   return {
     negative: (dv.getUint8(a + 0) !== 0),
-    amount: I.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)),
+    amount: m.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)),
   };
 }
-function ld_reconciliation_payout_match(a) {
+function ld_reconciliation_payout_match(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "exact" };
-    case 1: return { tag: "payout-higher", val: I.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)) };
-    case 2: return { tag: "payout-lower", val: I.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)) };
+    case 1: return { tag: "payout-higher", val: m.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)) };
+    case 2: return { tag: "payout-lower", val: m.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)) };
     default: throw new Error('paywit: the component returned an unknown payout-match case');
   }
 }
-function ld_list32(a) {
+function ld_list44(m, dv, a) {
   const p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = I.text(dv.getUint32(p + i * 8, true), dv.getUint32(p + i * 8 + 4, true));
+  for (let i = 0; i < n; i++) out[i] = m.text(dv.getUint32(p + i * 8, true), dv.getUint32(p + i * 8 + 4, true));
   return out;
 }
-function ld_list33(a) {
+function ld_list45(m, dv, a) {
   const p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = I.text(dv.getUint32(p + i * 8, true), dv.getUint32(p + i * 8 + 4, true));
+  for (let i = 0; i < n; i++) out[i] = m.text(dv.getUint32(p + i * 8, true), dv.getUint32(p + i * 8 + 4, true));
   return out;
 }
-function ld_list34(a) {
+function ld_list46(m, dv, a) {
   const p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = I.text(dv.getUint32(p + i * 8, true), dv.getUint32(p + i * 8 + 4, true));
+  for (let i = 0; i < n; i++) out[i] = m.text(dv.getUint32(p + i * 8, true), dv.getUint32(p + i * 8 + 4, true));
   return out;
 }
-function ld_reconciliation_reconciliation_error(a) {
+function ld_reconciliation_reconciliation_error(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "invalid-payout-amount", val: ld_lifecycle_amount_error(a + 4) };
-    case 1: return { tag: "invalid-item-amount", val: ld_reconciliation_invalid_item(a + 4) };
+    case 0: return { tag: "invalid-payout-amount", val: ld_lifecycle_amount_error(m, dv, a + 4) };
+    case 1: return { tag: "invalid-item-amount", val: ld_reconciliation_invalid_item(m, dv, a + 4) };
     case 2: return { tag: "overflow" };
     default: throw new Error('paywit: the component returned an unknown reconciliation-error case');
   }
 }
-function ld_lifecycle_amount_error(a) {
+function ld_lifecycle_amount_error(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "empty" };
     case 1: return { tag: "invalid-character", val: dv.getUint32(a + 4, true) };
@@ -186,10 +195,10 @@ function ld_lifecycle_amount_error(a) {
     default: throw new Error('paywit: the component returned an unknown amount-error case');
   }
 }
-function ld_reconciliation_invalid_item(a) {
+function ld_reconciliation_invalid_item(m, dv, a) {
   return {
     index: dv.getUint32(a + 0, true),
-    error: ld_lifecycle_amount_error(a + 4),
+    error: ld_lifecycle_amount_error(m, dv, a + 4),
   };
 }
 const F_reconcile_payout = "paywit:gateway/reconciliation@0.1.0#reconcile-payout";
@@ -197,108 +206,119 @@ const P_reconcile_payout = "cabi_post_paywit:gateway/reconciliation@0.1.0#reconc
 
 /** Whether an object in `state` whose last event arrived at `last-event-at` needs a poll at `now` */
 export function pollBackstop(state, lastEventAt, now) {
-  ck_lifecycle_state(state, "state");
+  const c11 = ck_lifecycle_state(state, "state");
   if (!isS64(lastEventAt)) invalid("lastEventAt", "must be a safe integer or a BigInt in s64 range", lastEventAt);
   if (now !== undefined) {
     if (!isS64(now)) invalid("now", "must be a safe integer or a BigInt in s64 range", now);
   }
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    let j6 = 0;
-    let j7 = 0;
-    switch (state.tag) {
+    let dv = m.view();
+    let j12 = 0;
+    let j13 = 0;
+    switch (c11.tag) {
       case "payment": {
-        j6 = 0;
-        const pv8 = state.val;
-        j7 = E_lifecycle_payment_status[pv8];
+        j12 = 0;
+        const pv14 = c11.val;
+        j13 = E_lifecycle_payment_status[pv14];
         break;
       }
       case "refund": {
-        j6 = 1;
-        const pv9 = state.val;
-        j7 = E_lifecycle_refund_status[pv9];
+        j12 = 1;
+        const pv15 = c11.val;
+        j13 = E_lifecycle_refund_status[pv15];
         break;
       }
       case "dispute": {
-        j6 = 2;
-        const pv10 = state.val;
-        j7 = E_lifecycle_dispute_status[pv10];
+        j12 = 2;
+        const pv16 = c11.val;
+        j13 = E_lifecycle_dispute_status[pv16];
         break;
       }
       case "payout": {
-        j6 = 3;
-        const pv11 = state.val;
-        j7 = E_lifecycle_payout_status[pv11];
+        j12 = 3;
+        const pv17 = c11.val;
+        j13 = E_lifecycle_payout_status[pv17];
         break;
       }
       case "invoice": {
-        j6 = 4;
-        const pv12 = state.val;
-        j7 = E_lifecycle_invoice_status[pv12];
+        j12 = 4;
+        const pv18 = c11.val;
+        j13 = E_lifecycle_invoice_status[pv18];
         break;
       }
     }
-    ret = inst.e[F_poll_backstop](j6, j7, BigInt(lastEventAt), BigInt(now ?? clock()));
+    ret = m.e[F_poll_backstop](j12, j13, BigInt(lastEventAt), BigInt(now ?? clock()));
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_reconciliation_poll_decision(r);
+    dv = m.view();
+    out = ld_reconciliation_poll_decision(m, dv, r);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** Reconciles a payout against its items, exactly; `expected-ids` may be empty (no membership check). */
 export function reconcilePayout(payoutAmount, items, expectedIds) {
   if (typeof payoutAmount !== 'string') invalid("payoutAmount", "must be a string", payoutAmount);
+  if (!wellFormed(payoutAmount)) invalid("payoutAmount", "must be well-formed UTF-16 (no lone surrogates)", payoutAmount);
   if (!Array.isArray(items)) invalid("items", "must be an array", items);
-  for (let i13 = 0; i13 < items.length; i13++) {
-    const e14 = items[i13];
-    ck_reconciliation_payout_item(e14, "items" + '[' + i13 + ']');
+  const n21 = items.length;
+  if ((n21 >>> 0) !== n21) invalid("items", "must be an array", items);
+  const c22 = new Array(n21);
+  for (let i19 = 0; i19 < n21; i19++) {
+    const e20 = items[i19];
+    const c27 = ck_reconciliation_payout_item(e20, "items" + '[' + i19 + ']');
+    c22[i19] = c27;
   }
   if (!Array.isArray(expectedIds)) invalid("expectedIds", "must be an array", expectedIds);
-  for (let i18 = 0; i18 < expectedIds.length; i18++) {
-    const e19 = expectedIds[i18];
-    if (typeof e19 !== 'string') invalid("expectedIds" + '[' + i18 + ']', "must be a string", e19);
+  const n30 = expectedIds.length;
+  if ((n30 >>> 0) !== n30) invalid("expectedIds", "must be an array", expectedIds);
+  const c31 = new Array(n30);
+  for (let i28 = 0; i28 < n30; i28++) {
+    const e29 = expectedIds[i28];
+    if (typeof e29 !== 'string') invalid("expectedIds" + '[' + i28 + ']', "must be a string", e29);
+    if (!wellFormed(e29)) invalid("expectedIds" + '[' + i28 + ']', "must be well-formed UTF-16 (no lone surrogates)", e29);
+    c31[i28] = e29;
   }
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp20 = I.str(payoutAmount), sn21 = I.len;
-    const lp22 = I.alloc(items.length * 20, 4);
-    dv = I.view();
-    for (let i23 = 0; i23 < items.length; i23++) {
-      st_reconciliation_payout_item(items[i23], lp22 + i23 * 20);
+    let dv = m.view();
+    const sp32 = m.str(payoutAmount), sn33 = m.len;
+    const lp34 = m.alloc(c22.length * 20, 4);
+    dv = m.view();
+    for (let i35 = 0; i35 < c22.length; i35++) {
+      st_reconciliation_payout_item(m, c22[i35], lp34 + i35 * 20);
+      dv = m.view();
     }
-    const lp29 = I.alloc(expectedIds.length * 8, 4);
-    dv = I.view();
-    for (let i30 = 0; i30 < expectedIds.length; i30++) {
+    const lp41 = m.alloc(c31.length * 8, 4);
+    dv = m.view();
+    for (let i42 = 0; i42 < c31.length; i42++) {
       {
-        const sp31 = I.str(expectedIds[i30]), n = I.len;
-        dv = I.view();
-        dv.setUint32(lp29 + i30 * 8, sp31, true);
-        dv.setUint32(lp29 + i30 * 8 + 4, n, true);
+        const sp43 = m.str(c31[i42]), n = m.len;
+        dv = m.view();
+        dv.setUint32(lp41 + i42 * 8, sp43, true);
+        dv.setUint32(lp41 + i42 * 8 + 4, n, true);
       }
     }
-    ret = inst.e[F_reconcile_payout](sp20, sn21, lp22, items.length, lp29, expectedIds.length);
+    ret = m.e[F_reconcile_payout](sp32, sn33, lp34, c22.length, lp41, c31.length);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_reconciliation_payout_report(r + 4);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_reconciliation_payout_report(m, dv, r + 4);
     else {
-      const ev = ld_reconciliation_reconciliation_error(r + 4);
+      const ev = ld_reconciliation_reconciliation_error(m, dv, r + 4);
       fail = makeError(ERRORS_reconciliation_reconciliation_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_reconcile_payout](ret);
+    m.e[P_reconcile_payout](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }

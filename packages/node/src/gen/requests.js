@@ -12,17 +12,13 @@
 /* eslint-disable */
 
 import { PaywitError, invalid, makeError } from '../errors.js';
-import { clock, done, instance, isS64, lost, register } from '../runtime.js';
+import { clock, done, instance, isS64, lost, register, u8view, wellFormed } from '../runtime.js';
 
 /** The WIT digest this module was generated from (`abi.json` carries the component's). */
 export const DIGEST = 'fabc0166ba0f422d';
 /** The core exports this module calls. */
 const CORE = ["paywit:gateway/requests@0.1.0#sign-request","cabi_post_paywit:gateway/requests@0.1.0#sign-request","paywit:gateway/requests@0.1.0#verify-request","cabi_post_paywit:gateway/requests@0.1.0#verify-request"];
 register(DIGEST, CORE);
-
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
 
 /** The error family of WIT `request-error`. */
 export class RequestError extends PaywitError {}
@@ -45,50 +41,57 @@ export class RequestNoMatchingSignatureError extends RequestError {}
 const ERRORS_requests_request_error = { __proto__: null, "missing-header": RequestMissingHeaderError, "malformed-header": RequestMalformedHeaderError, "invalid-nonce": RequestInvalidNonceError, "unusable-secret": RequestUnusableSecretError, "unknown-key-id": RequestUnknownKeyIdError, "content-mismatch": RequestContentMismatchError, "timestamp-outside-tolerance": RequestTimestampOutsideToleranceError, "no-matching-signature": RequestNoMatchingSignatureError };
 
 function ck_requests_outbound_request(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
   const f1 = v.method;
   if (typeof f1 !== 'string') invalid(p + '.method', "must be a string", f1);
+  if (!wellFormed(f1)) invalid(p + '.method', "must be well-formed UTF-16 (no lone surrogates)", f1);
   const f2 = v.path;
   if (typeof f2 !== 'string') invalid(p + '.path', "must be a string", f2);
+  if (!wellFormed(f2)) invalid(p + '.path', "must be well-formed UTF-16 (no lone surrogates)", f2);
   const f3 = v.body;
-  ck_types_body(f3, p + '.body');
-  const f6 = v.timestamp;
-  if (!isS64(f6)) invalid(p + '.timestamp', "must be a safe integer or a BigInt in s64 range", f6);
-  const f7 = v.nonce;
-  if (typeof f7 !== 'string') invalid(p + '.nonce', "must be a string", f7);
+  const c7 = ck_types_body(f3, p + '.body');
+  const f8 = v.timestamp;
+  if (!isS64(f8)) invalid(p + '.timestamp', "must be a safe integer or a BigInt in s64 range", f8);
+  const f9 = v.nonce;
+  if (typeof f9 !== 'string') invalid(p + '.nonce', "must be a string", f9);
+  if (!wellFormed(f9)) invalid(p + '.nonce', "must be well-formed UTF-16 (no lone surrogates)", f9);
+  return { method: f1, path: f2, body: c7, timestamp: f8, nonce: f9 };
 }
 function ck_types_body(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "text": {
       const x4 = v.val;
       if (typeof x4 !== 'string') invalid(p + '.val', "must be a string", x4);
-      break;
+      if (!wellFormed(x4)) invalid(p + '.val', "must be well-formed UTF-16 (no lone surrogates)", x4);
+      return { tag: "text", val: x4 };
     }
     case "bytes": {
       const x5 = v.val;
-      if (!(x5 instanceof Uint8Array) && !(x5 instanceof ArrayBuffer)) invalid(p + '.val', "must be a Uint8Array (or Buffer, ArrayBuffer)", x5);
-      break;
+      const c6 = u8view(x5);
+      if (c6 === undefined) invalid(p + '.val', "must be a Uint8Array (or Buffer, ArrayBuffer)", x5);
+      return { tag: "bytes", val: c6 };
     }
-    default: invalid(p + '.tag', "must be one of text, bytes", v.tag);
+    default: return invalid(p + '.tag', "must be one of text, bytes", t);
   }
 }
-function ld_types_header(a) {
+function ld_types_header(m, dv, a) {
   return {
-    name: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    value: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
+    name: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    value: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
   };
 }
-function ld_list32(a) {
+function ld_list35(m, dv, a) {
   const p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = ld_types_header(p + i * 16);
+  for (let i = 0; i < n; i++) out[i] = ld_types_header(m, dv, p + i * 16);
   return out;
 }
-function ld_requests_request_error(a) {
+function ld_requests_request_error(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "missing-header", val: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
-    case 1: return { tag: "malformed-header", val: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
+    case 0: return { tag: "missing-header", val: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
+    case 1: return { tag: "malformed-header", val: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
     case 2: return { tag: "invalid-nonce" };
     case 3: return { tag: "unusable-secret" };
     case 4: return { tag: "unknown-key-id" };
@@ -101,71 +104,86 @@ function ld_requests_request_error(a) {
 const F_sign_request = "paywit:gateway/requests@0.1.0#sign-request";
 const P_sign_request = "cabi_post_paywit:gateway/requests@0.1.0#sign-request";
 function ck_requests_api_secret(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f35 = v.keyId;
-  if (typeof f35 !== 'string') invalid(p + '.keyId', "must be a string", f35);
-  const f36 = v.secret;
-  if (typeof f36 !== 'string') invalid(p + '.secret', "must be a string", f36);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f40 = v.keyId;
+  if (typeof f40 !== 'string') invalid(p + '.keyId', "must be a string", f40);
+  if (!wellFormed(f40)) invalid(p + '.keyId', "must be well-formed UTF-16 (no lone surrogates)", f40);
+  const f41 = v.secret;
+  if (typeof f41 !== 'string') invalid(p + '.secret', "must be a string", f41);
+  if (!wellFormed(f41)) invalid(p + '.secret', "must be well-formed UTF-16 (no lone surrogates)", f41);
+  return { keyId: f40, secret: f41 };
 }
 function ck_requests_inbound_request(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f37 = v.method;
-  if (typeof f37 !== 'string') invalid(p + '.method', "must be a string", f37);
-  const f38 = v.path;
-  if (typeof f38 !== 'string') invalid(p + '.path', "must be a string", f38);
-  const f39 = v.headers;
-  if (!Array.isArray(f39)) invalid(p + '.headers', "must be an array", f39);
-  for (let i40 = 0; i40 < f39.length; i40++) {
-    const e41 = f39[i40];
-    ck_types_header(e41, p + '.headers' + '[' + i40 + ']');
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f43 = v.method;
+  if (typeof f43 !== 'string') invalid(p + '.method', "must be a string", f43);
+  if (!wellFormed(f43)) invalid(p + '.method', "must be well-formed UTF-16 (no lone surrogates)", f43);
+  const f44 = v.path;
+  if (typeof f44 !== 'string') invalid(p + '.path', "must be a string", f44);
+  if (!wellFormed(f44)) invalid(p + '.path', "must be well-formed UTF-16 (no lone surrogates)", f44);
+  const f45 = v.headers;
+  if (!Array.isArray(f45)) invalid(p + '.headers', "must be an array", f45);
+  const n48 = f45.length;
+  if ((n48 >>> 0) !== n48) invalid(p + '.headers', "must be an array", f45);
+  const c49 = new Array(n48);
+  for (let i46 = 0; i46 < n48; i46++) {
+    const e47 = f45[i46];
+    const c52 = ck_types_header(e47, p + '.headers' + '[' + i46 + ']');
+    c49[i46] = c52;
   }
-  const f44 = v.body;
-  ck_types_body(f44, p + '.body');
+  const f53 = v.body;
+  const c54 = ck_types_body(f53, p + '.body');
+  return { method: f43, path: f44, headers: c49, body: c54 };
 }
 function ck_types_header(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f42 = v.name;
-  if (typeof f42 !== 'string') invalid(p + '.name', "must be a string", f42);
-  const f43 = v.value;
-  if (typeof f43 !== 'string') invalid(p + '.value', "must be a string", f43);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f50 = v.name;
+  if (typeof f50 !== 'string') invalid(p + '.name', "must be a string", f50);
+  if (!wellFormed(f50)) invalid(p + '.name', "must be well-formed UTF-16 (no lone surrogates)", f50);
+  const f51 = v.value;
+  if (typeof f51 !== 'string') invalid(p + '.value', "must be a string", f51);
+  if (!wellFormed(f51)) invalid(p + '.value', "must be well-formed UTF-16 (no lone surrogates)", f51);
+  return { name: f50, value: f51 };
 }
-function st_requests_api_secret(v, a) {
-  const f47 = v.keyId;
+function st_requests_api_secret(m, v, a) {
+  let dv = m.view();
+  const f58 = v.keyId;
   {
-    const sp48 = I.str(f47), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 0, sp48, true);
+    const sp59 = m.str(f58), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 0, sp59, true);
     dv.setUint32(a + 0 + 4, n, true);
   }
-  const f49 = v.secret;
+  const f60 = v.secret;
   {
-    const sp50 = I.str(f49), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 8, sp50, true);
+    const sp61 = m.str(f60), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 8, sp61, true);
     dv.setUint32(a + 8 + 4, n, true);
   }
 }
-function st_types_header(v, a) {
-  const f60 = v.name;
+function st_types_header(m, v, a) {
+  let dv = m.view();
+  const f71 = v.name;
   {
-    const sp61 = I.str(f60), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 0, sp61, true);
+    const sp72 = m.str(f71), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 0, sp72, true);
     dv.setUint32(a + 0 + 4, n, true);
   }
-  const f62 = v.value;
+  const f73 = v.value;
   {
-    const sp63 = I.str(f62), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 8, sp63, true);
+    const sp74 = m.str(f73), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 8, sp74, true);
     dv.setUint32(a + 8 + 4, n, true);
   }
 }
-function ld_requests_verified_request(a) {
+function ld_requests_verified_request(m, dv, a) {
   return {
-    keyId: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    keyId: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
     timestamp: dv.getBigInt64(a + 8, true),
-    nonce: I.text(dv.getUint32(a + 16, true), dv.getUint32(a + 16 + 4, true)),
+    nonce: m.text(dv.getUint32(a + 16, true), dv.getUint32(a + 16 + 4, true)),
   };
 }
 const F_verify_request = "paywit:gateway/requests@0.1.0#verify-request";
@@ -174,57 +192,59 @@ const P_verify_request = "cabi_post_paywit:gateway/requests@0.1.0#verify-request
 /** Signs an outbound request; returns the five headers to add. */
 export function signRequest(keyId, secret, request) {
   if (typeof keyId !== 'string') invalid("keyId", "must be a string", keyId);
+  if (!wellFormed(keyId)) invalid("keyId", "must be well-formed UTF-16 (no lone surrogates)", keyId);
   if (typeof secret !== 'string') invalid("secret", "must be a string", secret);
-  ck_requests_outbound_request(request, "request");
-  const inst = I = instance();
+  if (!wellFormed(secret)) invalid("secret", "must be well-formed UTF-16 (no lone surrogates)", secret);
+  const c10 = ck_requests_outbound_request(request, "request");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp8 = I.str(keyId), sn9 = I.len;
-    const sp10 = I.str(secret), sn11 = I.len;
-    const f12 = request.method;
-    const sp13 = I.str(f12), sn14 = I.len;
-    const f15 = request.path;
-    const sp16 = I.str(f15), sn17 = I.len;
-    const f18 = request.body;
-    let j19 = 0;
-    let j20 = 0;
-    let j21 = 0;
-    switch (f18.tag) {
+    let dv = m.view();
+    const sp11 = m.str(keyId), sn12 = m.len;
+    const sp13 = m.str(secret), sn14 = m.len;
+    const f15 = c10.method;
+    const sp16 = m.str(f15), sn17 = m.len;
+    const f18 = c10.path;
+    const sp19 = m.str(f18), sn20 = m.len;
+    const f21 = c10.body;
+    let j22 = 0;
+    let j23 = 0;
+    let j24 = 0;
+    switch (f21.tag) {
       case "text": {
-        j19 = 0;
-        const pv22 = f18.val;
-        const sp23 = I.str(pv22), sn24 = I.len;
-        j20 = sp23;
-        j21 = sn24;
+        j22 = 0;
+        const pv25 = f21.val;
+        const sp26 = m.str(pv25), sn27 = m.len;
+        j23 = sp26;
+        j24 = sn27;
         break;
       }
       case "bytes": {
-        j19 = 1;
-        const pv25 = f18.val;
-        const bp26 = I.bytes(pv25), bn27 = I.len;
-        j20 = bp26;
-        j21 = bn27;
+        j22 = 1;
+        const pv28 = f21.val;
+        const bp29 = m.bytes(pv28), bn30 = m.len;
+        j23 = bp29;
+        j24 = bn30;
         break;
       }
     }
-    const f28 = request.timestamp;
-    const f29 = request.nonce;
-    const sp30 = I.str(f29), sn31 = I.len;
-    ret = inst.e[F_sign_request](sp8, sn9, sp10, sn11, sp13, sn14, sp16, sn17, j19, j20, j21, BigInt(f28), sp30, sn31);
+    const f31 = c10.timestamp;
+    const f32 = c10.nonce;
+    const sp33 = m.str(f32), sn34 = m.len;
+    ret = m.e[F_sign_request](sp11, sn12, sp13, sn14, sp16, sn17, sp19, sn20, j22, j23, j24, BigInt(f31), sp33, sn34);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_list32(r + 8);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_list35(m, dv, r + 8);
     else {
-      const ev = ld_requests_request_error(r + 8);
+      const ev = ld_requests_request_error(m, dv, r + 8);
       fail = makeError(ERRORS_requests_request_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_sign_request](ret);
+    m.e[P_sign_request](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
@@ -232,81 +252,87 @@ export function signRequest(keyId, secret, request) {
 /** Verifies an inbound request (replay window in both directions; none: 300 s). */
 export function verifyRequest(secrets, request, toleranceSeconds, now) {
   if (!Array.isArray(secrets)) invalid("secrets", "must be an array", secrets);
-  for (let i33 = 0; i33 < secrets.length; i33++) {
-    const e34 = secrets[i33];
-    ck_requests_api_secret(e34, "secrets" + '[' + i33 + ']');
+  const n38 = secrets.length;
+  if ((n38 >>> 0) !== n38) invalid("secrets", "must be an array", secrets);
+  const c39 = new Array(n38);
+  for (let i36 = 0; i36 < n38; i36++) {
+    const e37 = secrets[i36];
+    const c42 = ck_requests_api_secret(e37, "secrets" + '[' + i36 + ']');
+    c39[i36] = c42;
   }
-  ck_requests_inbound_request(request, "request");
+  const c55 = ck_requests_inbound_request(request, "request");
   if (now !== undefined) {
     if (!isS64(now)) invalid("now", "must be a safe integer or a BigInt in s64 range", now);
   }
   if (toleranceSeconds != null) {
     if (typeof toleranceSeconds !== 'number' || (toleranceSeconds >>> 0) !== toleranceSeconds) invalid("toleranceSeconds", "must be an integer in u32 range 0..4294967295", toleranceSeconds);
   }
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const lp45 = I.alloc(secrets.length * 16, 4);
-    dv = I.view();
-    for (let i46 = 0; i46 < secrets.length; i46++) {
-      st_requests_api_secret(secrets[i46], lp45 + i46 * 16);
+    let dv = m.view();
+    const lp56 = m.alloc(c39.length * 16, 4);
+    dv = m.view();
+    for (let i57 = 0; i57 < c39.length; i57++) {
+      st_requests_api_secret(m, c39[i57], lp56 + i57 * 16);
+      dv = m.view();
     }
-    const f51 = request.method;
-    const sp52 = I.str(f51), sn53 = I.len;
-    const f54 = request.path;
-    const sp55 = I.str(f54), sn56 = I.len;
-    const f57 = request.headers;
-    const lp58 = I.alloc(f57.length * 16, 4);
-    dv = I.view();
-    for (let i59 = 0; i59 < f57.length; i59++) {
-      st_types_header(f57[i59], lp58 + i59 * 16);
+    const f62 = c55.method;
+    const sp63 = m.str(f62), sn64 = m.len;
+    const f65 = c55.path;
+    const sp66 = m.str(f65), sn67 = m.len;
+    const f68 = c55.headers;
+    const lp69 = m.alloc(f68.length * 16, 4);
+    dv = m.view();
+    for (let i70 = 0; i70 < f68.length; i70++) {
+      st_types_header(m, f68[i70], lp69 + i70 * 16);
+      dv = m.view();
     }
-    const f64 = request.body;
-    let j65 = 0;
-    let j66 = 0;
-    let j67 = 0;
-    switch (f64.tag) {
+    const f75 = c55.body;
+    let j76 = 0;
+    let j77 = 0;
+    let j78 = 0;
+    switch (f75.tag) {
       case "text": {
-        j65 = 0;
-        const pv68 = f64.val;
-        const sp69 = I.str(pv68), sn70 = I.len;
-        j66 = sp69;
-        j67 = sn70;
+        j76 = 0;
+        const pv79 = f75.val;
+        const sp80 = m.str(pv79), sn81 = m.len;
+        j77 = sp80;
+        j78 = sn81;
         break;
       }
       case "bytes": {
-        j65 = 1;
-        const pv71 = f64.val;
-        const bp72 = I.bytes(pv71), bn73 = I.len;
-        j66 = bp72;
-        j67 = bn73;
+        j76 = 1;
+        const pv82 = f75.val;
+        const bp83 = m.bytes(pv82), bn84 = m.len;
+        j77 = bp83;
+        j78 = bn84;
         break;
       }
     }
-    let j74 = 0;
-    let j75 = 0;
+    let j85 = 0;
+    let j86 = 0;
     if (toleranceSeconds == null) {
-      j74 = 0;
+      j85 = 0;
     } else {
-      j74 = 1;
-      const pv76 = toleranceSeconds;
-      j75 = pv76;
+      j85 = 1;
+      const pv87 = toleranceSeconds;
+      j86 = pv87;
     }
-    ret = inst.e[F_verify_request](lp45, secrets.length, sp52, sn53, sp55, sn56, lp58, f57.length, j65, j66, j67, BigInt(now ?? clock()), j74, j75);
+    ret = m.e[F_verify_request](lp56, c39.length, sp63, sn64, sp66, sn67, lp69, f68.length, j76, j77, j78, BigInt(now ?? clock()), j85, j86);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_requests_verified_request(r + 8);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_requests_verified_request(m, dv, r + 8);
     else {
-      const ev = ld_requests_request_error(r + 8);
+      const ev = ld_requests_request_error(m, dv, r + 8);
       fail = makeError(ERRORS_requests_request_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_verify_request](ret);
+    m.e[P_verify_request](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }

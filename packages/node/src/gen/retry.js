@@ -5,17 +5,13 @@
 /* eslint-disable */
 
 import { PaywitError, invalid, makeError } from '../errors.js';
-import { clock, done, instance, isS64, isU64, lost, register } from '../runtime.js';
+import { clock, done, instance, isS64, isU64, lost, register, wellFormed } from '../runtime.js';
 
 /** The WIT digest this module was generated from (`abi.json` carries the component's). */
 export const DIGEST = 'fabc0166ba0f422d';
 /** The core exports this module calls. */
 const CORE = ["paywit:gateway/retry@0.1.0#classify","cabi_post_paywit:gateway/retry@0.1.0#classify","paywit:gateway/retry@0.1.0#parse-retry-after","paywit:gateway/retry@0.1.0#next-step","paywit:gateway/retry@0.1.0#next-step-with-random","paywit:gateway/retry@0.1.0#api-policy","cabi_post_paywit:gateway/retry@0.1.0#api-policy","paywit:gateway/retry@0.1.0#webhook-redelivery-policy","cabi_post_paywit:gateway/retry@0.1.0#webhook-redelivery-policy","paywit:gateway/retry@0.1.0#standard-webhooks-policy","cabi_post_paywit:gateway/retry@0.1.0#standard-webhooks-policy"];
 register(DIGEST, CORE);
-
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
 
 /** The error family of WIT `policy-error`. */
 export class PolicyError extends PaywitError {}
@@ -30,47 +26,55 @@ export class PolicyZeroAttemptError extends PolicyError {}
 const ERRORS_retry_policy_error = { __proto__: null, "zero-attempts": PolicyZeroAttemptsError, "empty-schedule": PolicyEmptyScheduleError, "invalid-multiplier": PolicyInvalidMultiplierError, "zero-attempt": PolicyZeroAttemptError };
 
 function ck_retry_failure(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
   const f1 = v.status;
   if (f1 != null) {
     if (typeof f1 !== 'number' || (f1 & 0xffff) !== f1) invalid(p + '.status', "must be an integer in u16 range 0..65535", f1);
   }
   const f2 = v.transport;
+  let c4 = null;
   if (f2 != null) {
-    ck_retry_transport_error(f2, p + '.transport');
+    const c3 = ck_retry_transport_error(f2, p + '.transport');
+    c4 = c3;
   }
-  const f3 = v.errorType;
-  if (f3 != null) {
-    if (typeof f3 !== 'string') invalid(p + '.errorType', "must be a string", f3);
-  }
-  const f4 = v.errorCode;
-  if (f4 != null) {
-    if (typeof f4 !== 'string') invalid(p + '.errorCode', "must be a string", f4);
-  }
-  const f5 = v.retryAfter;
+  const f5 = v.errorType;
   if (f5 != null) {
-    if (typeof f5 !== 'string') invalid(p + '.retryAfter', "must be a string", f5);
+    if (typeof f5 !== 'string') invalid(p + '.errorType', "must be a string", f5);
+    if (!wellFormed(f5)) invalid(p + '.errorType', "must be well-formed UTF-16 (no lone surrogates)", f5);
   }
-  const f6 = v.shouldRetry;
+  const f6 = v.errorCode;
   if (f6 != null) {
-    if (typeof f6 !== 'string') invalid(p + '.shouldRetry', "must be a string", f6);
+    if (typeof f6 !== 'string') invalid(p + '.errorCode', "must be a string", f6);
+    if (!wellFormed(f6)) invalid(p + '.errorCode', "must be well-formed UTF-16 (no lone surrogates)", f6);
   }
+  const f7 = v.retryAfter;
+  if (f7 != null) {
+    if (typeof f7 !== 'string') invalid(p + '.retryAfter', "must be a string", f7);
+    if (!wellFormed(f7)) invalid(p + '.retryAfter', "must be well-formed UTF-16 (no lone surrogates)", f7);
+  }
+  const f8 = v.shouldRetry;
+  if (f8 != null) {
+    if (typeof f8 !== 'string') invalid(p + '.shouldRetry', "must be a string", f8);
+    if (!wellFormed(f8)) invalid(p + '.shouldRetry', "must be well-formed UTF-16 (no lone surrogates)", f8);
+  }
+  return { status: f1, transport: c4, errorType: f5, errorCode: f6, retryAfter: f7, shouldRetry: f8 };
 }
 function ck_retry_transport_error(v, p) {
   if (typeof v !== 'string' || E_retry_transport_error[v] === undefined) invalid(p, "must be one of timeout, connection-reset, connection-refused, dns, tls, unknown", v);
+  return v;
 }
 const E_retry_transport_error = { __proto__: null, "timeout": 0, "connection-reset": 1, "connection-refused": 2, "dns": 3, "tls": 4, "unknown": 5 };
 const N_retry_transport_error = ["timeout", "connection-reset", "connection-refused", "dns", "tls", "unknown"];
-function ld_retry_classification(a) {
+function ld_retry_classification(m, dv, a) {
   return {
-    category: ld_retry_category(a + 0),
+    category: ld_retry_category(m, dv, a + 0),
     retry: (dv.getUint8(a + 1) !== 0),
     reuseIdempotencyKey: (dv.getUint8(a + 2) !== 0),
     fetchExisting: (dv.getUint8(a + 3) !== 0),
-    reason: I.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)),
+    reason: m.text(dv.getUint32(a + 4, true), dv.getUint32(a + 4 + 4, true)),
   };
 }
-function ld_retry_category(a) {
+function ld_retry_category(m, dv, a) {
   const c = N_retry_category[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown category case');
   return c;
@@ -81,171 +85,189 @@ const F_classify = "paywit:gateway/retry@0.1.0#classify";
 const P_classify = "cabi_post_paywit:gateway/retry@0.1.0#classify";
 const F_parse_retry_after = "paywit:gateway/retry@0.1.0#parse-retry-after";
 function ck_retry_policy(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f45 = v.schedule;
-  ck_retry_schedule(f45, p + '.schedule');
-  const f53 = v.maxAttempts;
-  if (typeof f53 !== 'number' || (f53 >>> 0) !== f53) invalid(p + '.maxAttempts', "must be an integer in u32 range 0..4294967295", f53);
-  const f54 = v.jitter;
-  ck_retry_jitter(f54, p + '.jitter');
-  const f55 = v.maxDelayMs;
-  if (!isU64(f55)) invalid(p + '.maxDelayMs', "must be a safe integer or a BigInt in u64 range", f55);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f48 = v.schedule;
+  const c59 = ck_retry_schedule(f48, p + '.schedule');
+  const f60 = v.maxAttempts;
+  if (typeof f60 !== 'number' || (f60 >>> 0) !== f60) invalid(p + '.maxAttempts', "must be an integer in u32 range 0..4294967295", f60);
+  const f61 = v.jitter;
+  const c62 = ck_retry_jitter(f61, p + '.jitter');
+  const f63 = v.maxDelayMs;
+  if (!isU64(f63)) invalid(p + '.maxDelayMs', "must be a safe integer or a BigInt in u64 range", f63);
+  return { schedule: c59, maxAttempts: f60, jitter: c62, maxDelayMs: f63 };
 }
 function ck_retry_schedule(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "explicit": {
-      const x46 = v.val;
-      if (!Array.isArray(x46)) invalid(p + '.val', "must be an array", x46);
-      for (let i47 = 0; i47 < x46.length; i47++) {
-        const e48 = x46[i47];
-        if (!isU64(e48)) invalid(p + '.val' + '[' + i47 + ']', "must be a safe integer or a BigInt in u64 range", e48);
+      const x49 = v.val;
+      if (!Array.isArray(x49)) invalid(p + '.val', "must be an array", x49);
+      const n52 = x49.length;
+      if ((n52 >>> 0) !== n52) invalid(p + '.val', "must be an array", x49);
+      const c53 = new Array(n52);
+      for (let i50 = 0; i50 < n52; i50++) {
+        const e51 = x49[i50];
+        if (!isU64(e51)) invalid(p + '.val' + '[' + i50 + ']', "must be a safe integer or a BigInt in u64 range", e51);
+        c53[i50] = e51;
       }
-      break;
+      return { tag: "explicit", val: c53 };
     }
     case "exponential": {
-      const x49 = v.val;
-      ck_retry_exponential(x49, p + '.val');
-      break;
+      const x54 = v.val;
+      const c58 = ck_retry_exponential(x54, p + '.val');
+      return { tag: "exponential", val: c58 };
     }
-    default: invalid(p + '.tag', "must be one of explicit, exponential", v.tag);
+    default: return invalid(p + '.tag', "must be one of explicit, exponential", t);
   }
 }
 function ck_retry_exponential(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f50 = v.baseMs;
-  if (!isU64(f50)) invalid(p + '.baseMs', "must be a safe integer or a BigInt in u64 range", f50);
-  const f51 = v.multiplier;
-  if (typeof f51 !== 'number') invalid(p + '.multiplier', "must be a number", f51);
-  const f52 = v.capMs;
-  if (!isU64(f52)) invalid(p + '.capMs', "must be a safe integer or a BigInt in u64 range", f52);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f55 = v.baseMs;
+  if (!isU64(f55)) invalid(p + '.baseMs', "must be a safe integer or a BigInt in u64 range", f55);
+  const f56 = v.multiplier;
+  if (typeof f56 !== 'number') invalid(p + '.multiplier', "must be a number", f56);
+  const f57 = v.capMs;
+  if (!isU64(f57)) invalid(p + '.capMs', "must be a safe integer or a BigInt in u64 range", f57);
+  return { baseMs: f55, multiplier: f56, capMs: f57 };
 }
 function ck_retry_jitter(v, p) {
   if (typeof v !== 'string' || E_retry_jitter[v] === undefined) invalid(p, "must be one of none, full, equal, decorrelated", v);
+  return v;
 }
 const E_retry_jitter = { __proto__: null, "none": 0, "full": 1, "equal": 2, "decorrelated": 3 };
 const N_retry_jitter = ["none", "full", "equal", "decorrelated"];
-function st_retry_policy(v, a) {
-  const f56 = v.schedule;
-  st_retry_schedule(f56, a + 0);
-  const f64 = v.maxAttempts;
-  dv.setUint32(a + 32, f64, true);
-  const f65 = v.jitter;
-  st_retry_jitter(f65, a + 36);
-  const f66 = v.maxDelayMs;
-  dv.setBigUint64(a + 40, BigInt(f66), true);
+function st_retry_policy(m, v, a) {
+  let dv = m.view();
+  const f66 = v.schedule;
+  st_retry_schedule(m, f66, a + 0);
+  dv = m.view();
+  const f74 = v.maxAttempts;
+  dv.setUint32(a + 32, f74, true);
+  const f75 = v.jitter;
+  st_retry_jitter(m, f75, a + 36);
+  dv = m.view();
+  const f76 = v.maxDelayMs;
+  dv.setBigUint64(a + 40, BigInt(f76), true);
 }
-function st_retry_schedule(v, a) {
+function st_retry_schedule(m, v, a) {
+  let dv = m.view();
   switch (v.tag) {
     case "explicit": {
       dv.setUint8(a, 0);
-      const x57 = v.val;
+      const x67 = v.val;
       {
-        const lp58 = I.alloc(x57.length * 8, 8);
-        dv = I.view();
-        for (let i59 = 0; i59 < x57.length; i59++) {
-          dv.setBigUint64(lp58 + i59 * 8, BigInt(x57[i59]), true);
+        const lp68 = m.alloc(x67.length * 8, 8);
+        dv = m.view();
+        for (let i69 = 0; i69 < x67.length; i69++) {
+          dv.setBigUint64(lp68 + i69 * 8, BigInt(x67[i69]), true);
         }
-        dv.setUint32(a + 8, lp58, true);
-        dv.setUint32(a + 8 + 4, x57.length, true);
+        dv.setUint32(a + 8, lp68, true);
+        dv.setUint32(a + 8 + 4, x67.length, true);
       }
       break;
     }
     case "exponential": {
       dv.setUint8(a, 1);
-      const x60 = v.val;
-      st_retry_exponential(x60, a + 8);
+      const x70 = v.val;
+      st_retry_exponential(m, x70, a + 8);
+      dv = m.view();
       break;
     }
   }
 }
-function st_retry_exponential(v, a) {
-  const f61 = v.baseMs;
-  dv.setBigUint64(a + 0, BigInt(f61), true);
-  const f62 = v.multiplier;
-  dv.setFloat64(a + 8, f62, true);
-  const f63 = v.capMs;
-  dv.setBigUint64(a + 16, BigInt(f63), true);
+function st_retry_exponential(m, v, a) {
+  let dv = m.view();
+  const f71 = v.baseMs;
+  dv.setBigUint64(a + 0, BigInt(f71), true);
+  const f72 = v.multiplier;
+  dv.setFloat64(a + 8, f72, true);
+  const f73 = v.capMs;
+  dv.setBigUint64(a + 16, BigInt(f73), true);
 }
-function st_retry_jitter(v, a) {
+function st_retry_jitter(m, v, a) {
+  let dv = m.view();
   dv.setUint8(a, E_retry_jitter[v]);
 }
-function st_retry_failure(v, a) {
-  const f67 = v.status;
-  if (f67 == null) dv.setUint8(a + 0, 0);
+function st_retry_failure(m, v, a) {
+  let dv = m.view();
+  const f77 = v.status;
+  if (f77 == null) dv.setUint8(a + 0, 0);
   else {
     dv.setUint8(a + 0, 1);
-    dv.setUint16(a + 0 + 2, f67, true);
+    dv.setUint16(a + 0 + 2, f77, true);
   }
-  const f68 = v.transport;
-  if (f68 == null) dv.setUint8(a + 4, 0);
+  const f78 = v.transport;
+  if (f78 == null) dv.setUint8(a + 4, 0);
   else {
     dv.setUint8(a + 4, 1);
-    st_retry_transport_error(f68, a + 4 + 1);
+    st_retry_transport_error(m, f78, a + 4 + 1);
+    dv = m.view();
   }
-  const f69 = v.errorType;
-  if (f69 == null) dv.setUint8(a + 8, 0);
+  const f79 = v.errorType;
+  if (f79 == null) dv.setUint8(a + 8, 0);
   else {
     dv.setUint8(a + 8, 1);
     {
-      const sp70 = I.str(f69), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 8 + 4, sp70, true);
+      const sp80 = m.str(f79), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 8 + 4, sp80, true);
       dv.setUint32(a + 8 + 4 + 4, n, true);
     }
   }
-  const f71 = v.errorCode;
-  if (f71 == null) dv.setUint8(a + 20, 0);
+  const f81 = v.errorCode;
+  if (f81 == null) dv.setUint8(a + 20, 0);
   else {
     dv.setUint8(a + 20, 1);
     {
-      const sp72 = I.str(f71), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 20 + 4, sp72, true);
+      const sp82 = m.str(f81), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 20 + 4, sp82, true);
       dv.setUint32(a + 20 + 4 + 4, n, true);
     }
   }
-  const f73 = v.retryAfter;
-  if (f73 == null) dv.setUint8(a + 32, 0);
+  const f83 = v.retryAfter;
+  if (f83 == null) dv.setUint8(a + 32, 0);
   else {
     dv.setUint8(a + 32, 1);
     {
-      const sp74 = I.str(f73), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 32 + 4, sp74, true);
+      const sp84 = m.str(f83), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 32 + 4, sp84, true);
       dv.setUint32(a + 32 + 4 + 4, n, true);
     }
   }
-  const f75 = v.shouldRetry;
-  if (f75 == null) dv.setUint8(a + 44, 0);
+  const f85 = v.shouldRetry;
+  if (f85 == null) dv.setUint8(a + 44, 0);
   else {
     dv.setUint8(a + 44, 1);
     {
-      const sp76 = I.str(f75), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 44 + 4, sp76, true);
+      const sp86 = m.str(f85), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 44 + 4, sp86, true);
       dv.setUint32(a + 44 + 4 + 4, n, true);
     }
   }
 }
-function st_retry_transport_error(v, a) {
+function st_retry_transport_error(m, v, a) {
+  let dv = m.view();
   dv.setUint8(a, E_retry_transport_error[v]);
 }
-function ld_retry_step(a) {
+function ld_retry_step(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "retry-after-ms", val: dv.getBigUint64(a + 8, true) };
-    case 1: return { tag: "give-up", val: ld_retry_give_up_reason(a + 8) };
+    case 1: return { tag: "give-up", val: ld_retry_give_up_reason(m, dv, a + 8) };
     default: throw new Error('paywit: the component returned an unknown step case');
   }
 }
-function ld_retry_give_up_reason(a) {
+function ld_retry_give_up_reason(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "not-retryable", val: ld_retry_category(a + 1) };
+    case 0: return { tag: "not-retryable", val: ld_retry_category(m, dv, a + 1) };
     case 1: return { tag: "attempts-exhausted" };
     default: throw new Error('paywit: the component returned an unknown give-up-reason case');
   }
 }
-function ld_retry_policy_error(a) {
+function ld_retry_policy_error(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "zero-attempts" };
     case 1: return { tag: "empty-schedule" };
@@ -256,35 +278,35 @@ function ld_retry_policy_error(a) {
 }
 const F_next_step = "paywit:gateway/retry@0.1.0#next-step";
 const F_next_step_with_random = "paywit:gateway/retry@0.1.0#next-step-with-random";
-function ld_retry_policy(a) {
+function ld_retry_policy(m, dv, a) {
   return {
-    schedule: ld_retry_schedule(a + 0),
+    schedule: ld_retry_schedule(m, dv, a + 0),
     maxAttempts: dv.getUint32(a + 32, true),
-    jitter: ld_retry_jitter(a + 36),
+    jitter: ld_retry_jitter(m, dv, a + 36),
     maxDelayMs: dv.getBigUint64(a + 40, true),
   };
 }
-function ld_retry_schedule(a) {
+function ld_retry_schedule(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "explicit", val: ld_list77(a + 8) };
-    case 1: return { tag: "exponential", val: ld_retry_exponential(a + 8) };
+    case 0: return { tag: "explicit", val: ld_list89(m, dv, a + 8) };
+    case 1: return { tag: "exponential", val: ld_retry_exponential(m, dv, a + 8) };
     default: throw new Error('paywit: the component returned an unknown schedule case');
   }
 }
-function ld_list77(a) {
+function ld_list89(m, dv, a) {
   const p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);
   const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = dv.getBigUint64(p + i * 8, true);
   return out;
 }
-function ld_retry_exponential(a) {
+function ld_retry_exponential(m, dv, a) {
   return {
     baseMs: dv.getBigUint64(a + 0, true),
     multiplier: dv.getFloat64(a + 8, true),
     capMs: dv.getBigUint64(a + 16, true),
   };
 }
-function ld_retry_jitter(a) {
+function ld_retry_jitter(m, dv, a) {
   const c = N_retry_jitter[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown jitter case');
   return c;
@@ -298,245 +320,250 @@ const P_standard_webhooks_policy = "cabi_post_paywit:gateway/retry@0.1.0#standar
 
 /** Classify a failure by the integration guide's table. */
 export function classify(failure) {
-  ck_retry_failure(failure, "failure");
-  const inst = I = instance();
+  const c9 = ck_retry_failure(failure, "failure");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const f7 = failure.status;
-    let j8 = 0;
-    let j9 = 0;
-    if (f7 == null) {
-      j8 = 0;
-    } else {
-      j8 = 1;
-      const pv10 = f7;
-      j9 = pv10;
-    }
-    const f11 = failure.transport;
+    let dv = m.view();
+    const f10 = c9.status;
+    let j11 = 0;
     let j12 = 0;
-    let j13 = 0;
-    if (f11 == null) {
-      j12 = 0;
+    if (f10 == null) {
+      j11 = 0;
     } else {
-      j12 = 1;
-      const pv14 = f11;
-      j13 = E_retry_transport_error[pv14];
+      j11 = 1;
+      const pv13 = f10;
+      j12 = pv13;
     }
-    const f15 = failure.errorType;
+    const f14 = c9.transport;
+    let j15 = 0;
     let j16 = 0;
-    let j17 = 0;
-    let j18 = 0;
-    if (f15 == null) {
-      j16 = 0;
+    if (f14 == null) {
+      j15 = 0;
     } else {
-      j16 = 1;
-      const pv19 = f15;
-      const sp20 = I.str(pv19), sn21 = I.len;
-      j17 = sp20;
-      j18 = sn21;
+      j15 = 1;
+      const pv17 = f14;
+      j16 = E_retry_transport_error[pv17];
     }
-    const f22 = failure.errorCode;
-    let j23 = 0;
-    let j24 = 0;
-    let j25 = 0;
-    if (f22 == null) {
-      j23 = 0;
+    const f18 = c9.errorType;
+    let j19 = 0;
+    let j20 = 0;
+    let j21 = 0;
+    if (f18 == null) {
+      j19 = 0;
     } else {
-      j23 = 1;
-      const pv26 = f22;
-      const sp27 = I.str(pv26), sn28 = I.len;
-      j24 = sp27;
-      j25 = sn28;
+      j19 = 1;
+      const pv22 = f18;
+      const sp23 = m.str(pv22), sn24 = m.len;
+      j20 = sp23;
+      j21 = sn24;
     }
-    const f29 = failure.retryAfter;
-    let j30 = 0;
-    let j31 = 0;
-    let j32 = 0;
-    if (f29 == null) {
-      j30 = 0;
+    const f25 = c9.errorCode;
+    let j26 = 0;
+    let j27 = 0;
+    let j28 = 0;
+    if (f25 == null) {
+      j26 = 0;
     } else {
-      j30 = 1;
-      const pv33 = f29;
-      const sp34 = I.str(pv33), sn35 = I.len;
-      j31 = sp34;
-      j32 = sn35;
+      j26 = 1;
+      const pv29 = f25;
+      const sp30 = m.str(pv29), sn31 = m.len;
+      j27 = sp30;
+      j28 = sn31;
     }
-    const f36 = failure.shouldRetry;
-    let j37 = 0;
-    let j38 = 0;
-    let j39 = 0;
-    if (f36 == null) {
-      j37 = 0;
+    const f32 = c9.retryAfter;
+    let j33 = 0;
+    let j34 = 0;
+    let j35 = 0;
+    if (f32 == null) {
+      j33 = 0;
     } else {
-      j37 = 1;
-      const pv40 = f36;
-      const sp41 = I.str(pv40), sn42 = I.len;
-      j38 = sp41;
-      j39 = sn42;
+      j33 = 1;
+      const pv36 = f32;
+      const sp37 = m.str(pv36), sn38 = m.len;
+      j34 = sp37;
+      j35 = sn38;
     }
-    ret = inst.e[F_classify](j8, j9, j12, j13, j16, j17, j18, j23, j24, j25, j30, j31, j32, j37, j38, j39);
+    const f39 = c9.shouldRetry;
+    let j40 = 0;
+    let j41 = 0;
+    let j42 = 0;
+    if (f39 == null) {
+      j40 = 0;
+    } else {
+      j40 = 1;
+      const pv43 = f39;
+      const sp44 = m.str(pv43), sn45 = m.len;
+      j41 = sp44;
+      j42 = sn45;
+    }
+    ret = m.e[F_classify](j11, j12, j15, j16, j19, j20, j21, j26, j27, j28, j33, j34, j35, j40, j41, j42);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_retry_classification(r);
-    inst.e[P_classify](ret);
+    dv = m.view();
+    out = ld_retry_classification(m, dv, r);
+    m.e[P_classify](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** Parse a `Retry-After` value (delay-seconds, IMF-fixdate, RFC 850 or asctime date) */
 export function parseRetryAfter(value, now) {
   if (typeof value !== 'string') invalid("value", "must be a string", value);
+  if (!wellFormed(value)) invalid("value", "must be well-formed UTF-16 (no lone surrogates)", value);
   if (now !== undefined) {
     if (!isS64(now)) invalid("now", "must be a safe integer or a BigInt in s64 range", now);
   }
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp43 = I.str(value), sn44 = I.len;
-    ret = inst.e[F_parse_retry_after](sp43, sn44, BigInt(now ?? clock()));
+    let dv = m.view();
+    const sp46 = m.str(value), sn47 = m.len;
+    ret = m.e[F_parse_retry_after](sp46, sn47, BigInt(now ?? clock()));
     const r = ret >>> 0;
-    dv = inst.view();
+    dv = m.view();
     out = (dv.getUint8(r) === 0 ? undefined : dv.getBigUint64(r + 8, true));
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** The next step after attempt number `attempt` (counting from 1) failed with `failure`. */
 export function nextStep(policy, attempt, failure, now) {
-  ck_retry_policy(policy, "policy");
+  const c64 = ck_retry_policy(policy, "policy");
   if (typeof attempt !== 'number' || (attempt >>> 0) !== attempt) invalid("attempt", "must be an integer in u32 range 0..4294967295", attempt);
-  ck_retry_failure(failure, "failure");
+  const c65 = ck_retry_failure(failure, "failure");
   if (now !== undefined) {
     if (!isS64(now)) invalid("now", "must be a safe integer or a BigInt in s64 range", now);
   }
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const pa = inst.alloc(120, 8);
-    dv = inst.view();
-    st_retry_policy(policy, pa + 0);
+    let dv = m.view();
+    const pa = m.alloc(120, 8);
+    dv = m.view();
+    st_retry_policy(m, c64, pa + 0);
+    dv = m.view();
     dv.setUint32(pa + 48, attempt, true);
-    st_retry_failure(failure, pa + 52);
+    st_retry_failure(m, c65, pa + 52);
+    dv = m.view();
     dv.setBigInt64(pa + 112, BigInt(now ?? clock()), true);
-    ret = inst.e[F_next_step](pa);
+    ret = m.e[F_next_step](pa);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_retry_step(r + 8);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_retry_step(m, dv, r + 8);
     else {
-      const ev = ld_retry_policy_error(r + 8);
+      const ev = ld_retry_policy_error(m, dv, r + 8);
       fail = makeError(ERRORS_retry_policy_error[ev.tag], ev.tag, ev.val);
     }
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
 
 /** `next-step` with the random value given (uniform u64), for tests and replays. */
 export function nextStepWithRandom(policy, attempt, failure, random, now) {
-  ck_retry_policy(policy, "policy");
+  const c87 = ck_retry_policy(policy, "policy");
   if (typeof attempt !== 'number' || (attempt >>> 0) !== attempt) invalid("attempt", "must be an integer in u32 range 0..4294967295", attempt);
-  ck_retry_failure(failure, "failure");
+  const c88 = ck_retry_failure(failure, "failure");
   if (now !== undefined) {
     if (!isS64(now)) invalid("now", "must be a safe integer or a BigInt in s64 range", now);
   }
   if (!isU64(random)) invalid("random", "must be a safe integer or a BigInt in u64 range", random);
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const pa = inst.alloc(128, 8);
-    dv = inst.view();
-    st_retry_policy(policy, pa + 0);
+    let dv = m.view();
+    const pa = m.alloc(128, 8);
+    dv = m.view();
+    st_retry_policy(m, c87, pa + 0);
+    dv = m.view();
     dv.setUint32(pa + 48, attempt, true);
-    st_retry_failure(failure, pa + 52);
+    st_retry_failure(m, c88, pa + 52);
+    dv = m.view();
     dv.setBigInt64(pa + 112, BigInt(now ?? clock()), true);
     dv.setBigUint64(pa + 120, BigInt(random), true);
-    ret = inst.e[F_next_step_with_random](pa);
+    ret = m.e[F_next_step_with_random](pa);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_retry_step(r + 8);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_retry_step(m, dv, r + 8);
     else {
-      const ev = ld_retry_policy_error(r + 8);
+      const ev = ld_retry_policy_error(m, dv, r + 8);
       fail = makeError(ERRORS_retry_policy_error[ev.tag], ev.tag, ev.val);
     }
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
 
 /** The guide's API schedule: 1 s, 3 s, 10 s, 30 s, 2 min, 10 min (equal jitter), then give up. */
 export function apiPolicy() {
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_api_policy]();
+    let dv = m.view();
+    ret = m.e[F_api_policy]();
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_retry_policy(r);
-    inst.e[P_api_policy](ret);
+    dv = m.view();
+    out = ld_retry_policy(m, dv, r);
+    m.e[P_api_policy](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** The guide's webhook redelivery schedule: 1 s, 5 s, 30 s, 2 min, 15 min, 1 h, 6 h, 24 h. */
 export function webhookRedeliveryPolicy() {
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_webhook_redelivery_policy]();
+    let dv = m.view();
+    ret = m.e[F_webhook_redelivery_policy]();
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_retry_policy(r);
-    inst.e[P_webhook_redelivery_policy](ret);
+    dv = m.view();
+    out = ld_retry_policy(m, dv, r);
+    m.e[P_webhook_redelivery_policy](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** The Standard Webhooks example schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. */
 export function standardWebhooksPolicy() {
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_standard_webhooks_policy]();
+    let dv = m.view();
+    ret = m.e[F_standard_webhooks_policy]();
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_retry_policy(r);
-    inst.e[P_standard_webhooks_policy](ret);
+    dv = m.view();
+    out = ld_retry_policy(m, dv, r);
+    m.e[P_standard_webhooks_policy](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 

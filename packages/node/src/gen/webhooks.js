@@ -9,17 +9,13 @@
 /* eslint-disable */
 
 import { PaywitError, invalid, makeError } from '../errors.js';
-import { clock, done, instance, isS64, lost, register } from '../runtime.js';
+import { clock, done, instance, isS64, lost, redacted, register, u8view, wellFormed } from '../runtime.js';
 
 /** The WIT digest this module was generated from (`abi.json` carries the component's). */
 export const DIGEST = 'fabc0166ba0f422d';
 /** The core exports this module calls. */
 const CORE = ["paywit:gateway/webhooks@0.1.0#verify","cabi_post_paywit:gateway/webhooks@0.1.0#verify","paywit:gateway/webhooks@0.1.0#verify-fields","cabi_post_paywit:gateway/webhooks@0.1.0#verify-fields","paywit:gateway/webhooks@0.1.0#verify-packed","cabi_post_paywit:gateway/webhooks@0.1.0#verify-packed","paywit:gateway/webhooks@0.1.0#prepare-packed","cabi_post_paywit:gateway/webhooks@0.1.0#prepare-packed","paywit:gateway/webhooks@0.1.0#sign","cabi_post_paywit:gateway/webhooks@0.1.0#sign","paywit:gateway/webhooks@0.1.0#schemes","cabi_post_paywit:gateway/webhooks@0.1.0#schemes","paywit:gateway/webhooks@0.1.0#new-secret","cabi_post_paywit:gateway/webhooks@0.1.0#new-secret","paywit:gateway/webhooks@0.1.0#new-signing-key-pair","cabi_post_paywit:gateway/webhooks@0.1.0#new-signing-key-pair","paywit:gateway/webhooks@0.1.0#public-key","cabi_post_paywit:gateway/webhooks@0.1.0#public-key"];
 register(DIGEST, CORE);
-
-// The instance of the current call and a DataView of its memory (refreshed after every allocation).
-let I;
-let dv;
 
 /** The error family of WIT `secret-problem`. */
 export class SecretProblemError extends PaywitError {}
@@ -74,127 +70,148 @@ export class SignLimitExceededError extends SignError {}
 const ERRORS_webhooks_sign_error = { __proto__: null, "unusable-secret": SignUnusableSecretError, "missing-field": SignMissingFieldError, "invalid-field": SignInvalidFieldError, "malformed-body": SignMalformedBodyError, "limit-exceeded": SignLimitExceededError };
 
 function ck_webhooks_scheme(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "hmac": {
       const x1 = v.val;
-      ck_webhooks_hmac_scheme(x1, p + '.val');
-      break;
+      const c8 = ck_webhooks_hmac_scheme(x1, p + '.val');
+      return { tag: "hmac", val: c8 };
     }
     case "standard-webhooks": {
-      break;
+      return { tag: "standard-webhooks" };
     }
     case "stripe": {
-      break;
+      return { tag: "stripe" };
     }
     case "github": {
-      break;
+      return { tag: "github" };
     }
     case "shopify": {
-      break;
+      return { tag: "shopify" };
     }
     case "coinbase-commerce": {
-      break;
+      return { tag: "coinbase-commerce" };
     }
     case "btcpay": {
-      break;
+      return { tag: "btcpay" };
     }
     case "razorpay": {
-      break;
+      return { tag: "razorpay" };
     }
     case "slack": {
-      break;
+      return { tag: "slack" };
     }
     case "paddle": {
-      break;
+      return { tag: "paddle" };
     }
     case "square": {
-      break;
+      return { tag: "square" };
     }
     case "nowpayments": {
-      break;
+      return { tag: "nowpayments" };
     }
-    default: invalid(p + '.tag', "must be one of hmac, standard-webhooks, stripe, github, shopify, coinbase-commerce, btcpay, razorpay, slack, paddle, square, nowpayments", v.tag);
+    default: return invalid(p + '.tag', "must be one of hmac, standard-webhooks, stripe, github, shopify, coinbase-commerce, btcpay, razorpay, slack, paddle, square, nowpayments", t);
   }
 }
 function ck_webhooks_hmac_scheme(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
   const f2 = v.header;
   if (typeof f2 !== 'string') invalid(p + '.header', "must be a string", f2);
+  if (!wellFormed(f2)) invalid(p + '.header', "must be well-formed UTF-16 (no lone surrogates)", f2);
   const f3 = v.algorithm;
-  ck_webhooks_hash_algorithm(f3, p + '.algorithm');
-  const f4 = v.encoding;
-  ck_webhooks_signature_encoding(f4, p + '.encoding');
-  const f5 = v.prefix;
-  if (f5 != null) {
-    if (typeof f5 !== 'string') invalid(p + '.prefix', "must be a string", f5);
+  const c4 = ck_webhooks_hash_algorithm(f3, p + '.algorithm');
+  const f5 = v.encoding;
+  const c6 = ck_webhooks_signature_encoding(f5, p + '.encoding');
+  const f7 = v.prefix;
+  if (f7 != null) {
+    if (typeof f7 !== 'string') invalid(p + '.prefix', "must be a string", f7);
+    if (!wellFormed(f7)) invalid(p + '.prefix', "must be well-formed UTF-16 (no lone surrogates)", f7);
   }
+  return { header: f2, algorithm: c4, encoding: c6, prefix: f7 };
 }
 function ck_webhooks_hash_algorithm(v, p) {
   if (typeof v !== 'string' || E_webhooks_hash_algorithm[v] === undefined) invalid(p, "must be one of sha256, sha512, sha1", v);
+  return v;
 }
 const E_webhooks_hash_algorithm = { __proto__: null, "sha256": 0, "sha512": 1, "sha1": 2 };
 const N_webhooks_hash_algorithm = ["sha256", "sha512", "sha1"];
 function ck_webhooks_signature_encoding(v, p) {
   if (typeof v !== 'string' || E_webhooks_signature_encoding[v] === undefined) invalid(p, "must be one of hex, base64", v);
+  return v;
 }
 const E_webhooks_signature_encoding = { __proto__: null, "hex": 0, "base64": 1 };
 const N_webhooks_signature_encoding = ["hex", "base64"];
 function ck_webhooks_request(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f8 = v.headers;
-  if (!Array.isArray(f8)) invalid(p + '.headers', "must be an array", f8);
-  for (let i9 = 0; i9 < f8.length; i9++) {
-    const e10 = f8[i9];
-    ck_types_header(e10, p + '.headers' + '[' + i9 + ']');
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f14 = v.headers;
+  if (!Array.isArray(f14)) invalid(p + '.headers', "must be an array", f14);
+  const n17 = f14.length;
+  if ((n17 >>> 0) !== n17) invalid(p + '.headers', "must be an array", f14);
+  const c18 = new Array(n17);
+  for (let i15 = 0; i15 < n17; i15++) {
+    const e16 = f14[i15];
+    const c21 = ck_types_header(e16, p + '.headers' + '[' + i15 + ']');
+    c18[i15] = c21;
   }
-  const f13 = v.body;
-  ck_types_body(f13, p + '.body');
-  const f16 = v.url;
-  if (f16 != null) {
-    if (typeof f16 !== 'string') invalid(p + '.url', "must be a string", f16);
+  const f22 = v.body;
+  const c26 = ck_types_body(f22, p + '.body');
+  const f27 = v.url;
+  if (f27 != null) {
+    if (typeof f27 !== 'string') invalid(p + '.url', "must be a string", f27);
+    if (!wellFormed(f27)) invalid(p + '.url', "must be well-formed UTF-16 (no lone surrogates)", f27);
   }
+  return { headers: c18, body: c26, url: f27 };
 }
 function ck_types_header(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f11 = v.name;
-  if (typeof f11 !== 'string') invalid(p + '.name', "must be a string", f11);
-  const f12 = v.value;
-  if (typeof f12 !== 'string') invalid(p + '.value', "must be a string", f12);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f19 = v.name;
+  if (typeof f19 !== 'string') invalid(p + '.name', "must be a string", f19);
+  if (!wellFormed(f19)) invalid(p + '.name', "must be well-formed UTF-16 (no lone surrogates)", f19);
+  const f20 = v.value;
+  if (typeof f20 !== 'string') invalid(p + '.value', "must be a string", f20);
+  if (!wellFormed(f20)) invalid(p + '.value', "must be well-formed UTF-16 (no lone surrogates)", f20);
+  return { name: f19, value: f20 };
 }
 function ck_types_body(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be a { tag, val } object', v);
-  switch (v.tag) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be a { tag, val } object', v);
+  const t = v.tag;
+  switch (t) {
     case "text": {
-      const x14 = v.val;
-      if (typeof x14 !== 'string') invalid(p + '.val', "must be a string", x14);
-      break;
+      const x23 = v.val;
+      if (typeof x23 !== 'string') invalid(p + '.val', "must be a string", x23);
+      if (!wellFormed(x23)) invalid(p + '.val', "must be well-formed UTF-16 (no lone surrogates)", x23);
+      return { tag: "text", val: x23 };
     }
     case "bytes": {
-      const x15 = v.val;
-      if (!(x15 instanceof Uint8Array) && !(x15 instanceof ArrayBuffer)) invalid(p + '.val', "must be a Uint8Array (or Buffer, ArrayBuffer)", x15);
-      break;
+      const x24 = v.val;
+      const c25 = u8view(x24);
+      if (c25 === undefined) invalid(p + '.val', "must be a Uint8Array (or Buffer, ArrayBuffer)", x24);
+      return { tag: "bytes", val: c25 };
     }
-    default: invalid(p + '.tag', "must be one of text, bytes", v.tag);
+    default: return invalid(p + '.tag', "must be one of text, bytes", t);
   }
 }
 function ck_webhooks_verify_options(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f17 = v.now;
-  if (f17 !== undefined) {
-    if (!isS64(f17)) invalid(p + '.now', "must be a safe integer or a BigInt in s64 range", f17);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f29 = v.now;
+  if (f29 !== undefined) {
+    if (!isS64(f29)) invalid(p + '.now', "must be a safe integer or a BigInt in s64 range", f29);
   }
-  const f18 = v.toleranceSeconds;
-  if (f18 != null) {
-    if (typeof f18 !== 'number' || (f18 >>> 0) !== f18) invalid(p + '.toleranceSeconds', "must be an integer in u32 range 0..4294967295", f18);
+  const f30 = v.toleranceSeconds;
+  if (f30 != null) {
+    if (typeof f30 !== 'number' || (f30 >>> 0) !== f30) invalid(p + '.toleranceSeconds', "must be an integer in u32 range 0..4294967295", f30);
   }
+  return { now: f29, toleranceSeconds: f30 };
 }
-function st_webhooks_scheme(v, a) {
+function st_webhooks_scheme(m, v, a) {
+  let dv = m.view();
   switch (v.tag) {
     case "hmac": {
       dv.setUint8(a, 0);
-      const x19 = v.val;
-      st_webhooks_hmac_scheme(x19, a + 4);
+      const x32 = v.val;
+      st_webhooks_hmac_scheme(m, x32, a + 4);
+      dv = m.view();
       break;
     }
     case "standard-webhooks": {
@@ -243,175 +260,186 @@ function st_webhooks_scheme(v, a) {
     }
   }
 }
-function st_webhooks_hmac_scheme(v, a) {
-  const f20 = v.header;
+function st_webhooks_hmac_scheme(m, v, a) {
+  let dv = m.view();
+  const f33 = v.header;
   {
-    const sp21 = I.str(f20), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 0, sp21, true);
+    const sp34 = m.str(f33), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 0, sp34, true);
     dv.setUint32(a + 0 + 4, n, true);
   }
-  const f22 = v.algorithm;
-  st_webhooks_hash_algorithm(f22, a + 8);
-  const f23 = v.encoding;
-  st_webhooks_signature_encoding(f23, a + 9);
-  const f24 = v.prefix;
-  if (f24 == null) dv.setUint8(a + 12, 0);
+  const f35 = v.algorithm;
+  st_webhooks_hash_algorithm(m, f35, a + 8);
+  dv = m.view();
+  const f36 = v.encoding;
+  st_webhooks_signature_encoding(m, f36, a + 9);
+  dv = m.view();
+  const f37 = v.prefix;
+  if (f37 == null) dv.setUint8(a + 12, 0);
   else {
     dv.setUint8(a + 12, 1);
     {
-      const sp25 = I.str(f24), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 12 + 4, sp25, true);
+      const sp38 = m.str(f37), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 12 + 4, sp38, true);
       dv.setUint32(a + 12 + 4 + 4, n, true);
     }
   }
 }
-function st_webhooks_hash_algorithm(v, a) {
+function st_webhooks_hash_algorithm(m, v, a) {
+  let dv = m.view();
   dv.setUint8(a, E_webhooks_hash_algorithm[v]);
 }
-function st_webhooks_signature_encoding(v, a) {
+function st_webhooks_signature_encoding(m, v, a) {
+  let dv = m.view();
   dv.setUint8(a, E_webhooks_signature_encoding[v]);
 }
-function st_webhooks_request(v, a) {
-  const f29 = v.headers;
+function st_webhooks_request(m, v, a) {
+  let dv = m.view();
+  const f42 = v.headers;
   {
-    const lp30 = I.alloc(f29.length * 16, 4);
-    dv = I.view();
-    for (let i31 = 0; i31 < f29.length; i31++) {
-      st_types_header(f29[i31], lp30 + i31 * 16);
+    const lp43 = m.alloc(f42.length * 16, 4);
+    dv = m.view();
+    for (let i44 = 0; i44 < f42.length; i44++) {
+      st_types_header(m, f42[i44], lp43 + i44 * 16);
+      dv = m.view();
     }
-    dv.setUint32(a + 0, lp30, true);
-    dv.setUint32(a + 0 + 4, f29.length, true);
+    dv.setUint32(a + 0, lp43, true);
+    dv.setUint32(a + 0 + 4, f42.length, true);
   }
-  const f36 = v.body;
-  st_types_body(f36, a + 8);
-  const f41 = v.url;
-  if (f41 == null) dv.setUint8(a + 20, 0);
+  const f49 = v.body;
+  st_types_body(m, f49, a + 8);
+  dv = m.view();
+  const f54 = v.url;
+  if (f54 == null) dv.setUint8(a + 20, 0);
   else {
     dv.setUint8(a + 20, 1);
     {
-      const sp42 = I.str(f41), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 20 + 4, sp42, true);
+      const sp55 = m.str(f54), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 20 + 4, sp55, true);
       dv.setUint32(a + 20 + 4 + 4, n, true);
     }
   }
 }
-function st_types_header(v, a) {
-  const f32 = v.name;
+function st_types_header(m, v, a) {
+  let dv = m.view();
+  const f45 = v.name;
   {
-    const sp33 = I.str(f32), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 0, sp33, true);
+    const sp46 = m.str(f45), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 0, sp46, true);
     dv.setUint32(a + 0 + 4, n, true);
   }
-  const f34 = v.value;
+  const f47 = v.value;
   {
-    const sp35 = I.str(f34), n = I.len;
-    dv = I.view();
-    dv.setUint32(a + 8, sp35, true);
+    const sp48 = m.str(f47), n = m.len;
+    dv = m.view();
+    dv.setUint32(a + 8, sp48, true);
     dv.setUint32(a + 8 + 4, n, true);
   }
 }
-function st_types_body(v, a) {
+function st_types_body(m, v, a) {
+  let dv = m.view();
   switch (v.tag) {
     case "text": {
       dv.setUint8(a, 0);
-      const x37 = v.val;
+      const x50 = v.val;
       {
-        const sp38 = I.str(x37), n = I.len;
-        dv = I.view();
-        dv.setUint32(a + 4, sp38, true);
+        const sp51 = m.str(x50), n = m.len;
+        dv = m.view();
+        dv.setUint32(a + 4, sp51, true);
         dv.setUint32(a + 4 + 4, n, true);
       }
       break;
     }
     case "bytes": {
       dv.setUint8(a, 1);
-      const x39 = v.val;
+      const x52 = v.val;
       {
-        const bp40 = I.bytes(x39), n = I.len;
-        dv = I.view();
-        dv.setUint32(a + 4, bp40, true);
+        const bp53 = m.bytes(x52), n = m.len;
+        dv = m.view();
+        dv.setUint32(a + 4, bp53, true);
         dv.setUint32(a + 4 + 4, n, true);
       }
       break;
     }
   }
 }
-function st_webhooks_verify_options(v, a) {
-  const f43 = (v.now ?? clock());
-  dv.setBigInt64(a + 0, BigInt(f43), true);
-  const f44 = v.toleranceSeconds;
-  if (f44 == null) dv.setUint8(a + 8, 0);
+function st_webhooks_verify_options(m, v, a) {
+  let dv = m.view();
+  const f56 = (v.now ?? clock());
+  dv.setBigInt64(a + 0, BigInt(f56), true);
+  const f57 = v.toleranceSeconds;
+  if (f57 == null) dv.setUint8(a + 8, 0);
   else {
     dv.setUint8(a + 8, 1);
-    dv.setUint32(a + 8 + 4, f44, true);
+    dv.setUint32(a + 8 + 4, f57, true);
   }
 }
-function ld_webhooks_verified(a) {
+function ld_webhooks_verified(m, dv, a) {
   return {
     secretIndex: dv.getUint32(a + 0, true),
-    messageId: (dv.getUint8(a + 4) === 0 ? undefined : I.text(dv.getUint32(a + 4 + 4, true), dv.getUint32(a + 4 + 4 + 4, true))),
+    messageId: (dv.getUint8(a + 4) === 0 ? undefined : m.text(dv.getUint32(a + 4 + 4, true), dv.getUint32(a + 4 + 4 + 4, true))),
     signedAt: (dv.getUint8(a + 16) === 0 ? undefined : dv.getBigInt64(a + 16 + 8, true)),
   };
 }
-function ld_webhooks_verify_error(a) {
+function ld_webhooks_verify_error(m, dv, a) {
   switch (dv.getUint8(a)) {
     case 0: return { tag: "no-secrets" };
-    case 1: return { tag: "unusable-secret", val: ld_webhooks_unusable_secret(a + 8) };
-    case 2: return { tag: "missing-header", val: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
-    case 3: return { tag: "malformed-header", val: ld_webhooks_malformed_header(a + 8) };
+    case 1: return { tag: "unusable-secret", val: ld_webhooks_unusable_secret(m, dv, a + 8) };
+    case 2: return { tag: "missing-header", val: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
+    case 3: return { tag: "malformed-header", val: ld_webhooks_malformed_header(m, dv, a + 8) };
     case 4: return { tag: "missing-url" };
-    case 5: return { tag: "malformed-body", val: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
-    case 6: return { tag: "timestamp-outside-tolerance", val: ld_webhooks_timestamp_skew(a + 8) };
+    case 5: return { tag: "malformed-body", val: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
+    case 6: return { tag: "timestamp-outside-tolerance", val: ld_webhooks_timestamp_skew(m, dv, a + 8) };
     case 7: return { tag: "no-matching-signature" };
-    case 8: return { tag: "limit-exceeded", val: ld_webhooks_limit_exceeded(a + 8) };
+    case 8: return { tag: "limit-exceeded", val: ld_webhooks_limit_exceeded(m, dv, a + 8) };
     default: throw new Error('paywit: the component returned an unknown verify-error case');
   }
 }
-function ld_webhooks_unusable_secret(a) {
+function ld_webhooks_unusable_secret(m, dv, a) {
   return {
     index: dv.getUint32(a + 0, true),
-    problem: ld_webhooks_secret_problem(a + 4),
+    problem: ld_webhooks_secret_problem(m, dv, a + 4),
   };
 }
-function ld_webhooks_secret_problem(a) {
+function ld_webhooks_secret_problem(m, dv, a) {
   const c = N_webhooks_secret_problem[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown secret-problem case');
   return c;
 }
 const E_webhooks_secret_problem = { __proto__: null, "empty": 0, "bad-encoding": 1, "too-short": 2, "too-long": 3, "wrong-key-length": 4, "wrong-key-kind": 5 };
 const N_webhooks_secret_problem = ["empty", "bad-encoding", "too-short", "too-long", "wrong-key-length", "wrong-key-kind"];
-function ld_webhooks_malformed_header(a) {
+function ld_webhooks_malformed_header(m, dv, a) {
   return {
-    name: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    reason: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
+    name: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    reason: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
   };
 }
-function ld_webhooks_timestamp_skew(a) {
+function ld_webhooks_timestamp_skew(m, dv, a) {
   return {
     secondsOutside: dv.getBigUint64(a + 0, true),
-    direction: ld_webhooks_clock_direction(a + 8),
+    direction: ld_webhooks_clock_direction(m, dv, a + 8),
     toleranceSeconds: dv.getUint32(a + 12, true),
   };
 }
-function ld_webhooks_clock_direction(a) {
+function ld_webhooks_clock_direction(m, dv, a) {
   const c = N_webhooks_clock_direction[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown clock-direction case');
   return c;
 }
 const E_webhooks_clock_direction = { __proto__: null, "past": 0, "future": 1 };
 const N_webhooks_clock_direction = ["past", "future"];
-function ld_webhooks_limit_exceeded(a) {
+function ld_webhooks_limit_exceeded(m, dv, a) {
   return {
-    what: ld_webhooks_limit(a + 0),
+    what: ld_webhooks_limit(m, dv, a + 0),
     max: dv.getBigUint64(a + 8, true),
     actual: dv.getBigUint64(a + 16, true),
   };
 }
-function ld_webhooks_limit(a) {
+function ld_webhooks_limit(m, dv, a) {
   const c = N_webhooks_limit[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown limit case');
   return c;
@@ -427,93 +455,98 @@ const P_verify_packed = "cabi_post_paywit:gateway/webhooks@0.1.0#verify-packed";
 const F_prepare_packed = "paywit:gateway/webhooks@0.1.0#prepare-packed";
 const P_prepare_packed = "cabi_post_paywit:gateway/webhooks@0.1.0#prepare-packed";
 function ck_webhooks_message(v, p) {
-  if (v === null || typeof v !== 'object') invalid(p, 'must be an object', v);
-  const f80 = v.body;
-  ck_types_body(f80, p + '.body');
-  const f81 = v.id;
-  if (f81 != null) {
-    if (typeof f81 !== 'string') invalid(p + '.id', "must be a string", f81);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalid(p, 'must be an object', v);
+  const f103 = v.body;
+  const c104 = ck_types_body(f103, p + '.body');
+  const f105 = v.id;
+  if (f105 != null) {
+    if (typeof f105 !== 'string') invalid(p + '.id', "must be a string", f105);
+    if (!wellFormed(f105)) invalid(p + '.id', "must be well-formed UTF-16 (no lone surrogates)", f105);
   }
-  const f82 = v.signedAt;
-  if (!isS64(f82)) invalid(p + '.signedAt', "must be a safe integer or a BigInt in s64 range", f82);
-  const f83 = v.url;
-  if (f83 != null) {
-    if (typeof f83 !== 'string') invalid(p + '.url', "must be a string", f83);
+  const f106 = v.signedAt;
+  if (!isS64(f106)) invalid(p + '.signedAt', "must be a safe integer or a BigInt in s64 range", f106);
+  const f107 = v.url;
+  if (f107 != null) {
+    if (typeof f107 !== 'string') invalid(p + '.url', "must be a string", f107);
+    if (!wellFormed(f107)) invalid(p + '.url', "must be well-formed UTF-16 (no lone surrogates)", f107);
   }
+  return { body: c104, id: f105, signedAt: f106, url: f107 };
 }
-function st_webhooks_message(v, a) {
-  const f85 = v.body;
-  st_types_body(f85, a + 0);
-  const f86 = v.id;
-  if (f86 == null) dv.setUint8(a + 12, 0);
+function st_webhooks_message(m, v, a) {
+  let dv = m.view();
+  const f110 = v.body;
+  st_types_body(m, f110, a + 0);
+  dv = m.view();
+  const f111 = v.id;
+  if (f111 == null) dv.setUint8(a + 12, 0);
   else {
     dv.setUint8(a + 12, 1);
     {
-      const sp87 = I.str(f86), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 12 + 4, sp87, true);
+      const sp112 = m.str(f111), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 12 + 4, sp112, true);
       dv.setUint32(a + 12 + 4 + 4, n, true);
     }
   }
-  const f88 = v.signedAt;
-  dv.setBigInt64(a + 24, BigInt(f88), true);
-  const f89 = v.url;
-  if (f89 == null) dv.setUint8(a + 32, 0);
+  const f113 = v.signedAt;
+  dv.setBigInt64(a + 24, BigInt(f113), true);
+  const f114 = v.url;
+  if (f114 == null) dv.setUint8(a + 32, 0);
   else {
     dv.setUint8(a + 32, 1);
     {
-      const sp90 = I.str(f89), n = I.len;
-      dv = I.view();
-      dv.setUint32(a + 32 + 4, sp90, true);
+      const sp115 = m.str(f114), n = m.len;
+      dv = m.view();
+      dv.setUint32(a + 32 + 4, sp115, true);
       dv.setUint32(a + 32 + 4 + 4, n, true);
     }
   }
 }
-function ld_types_header(a) {
+function ld_types_header(m, dv, a) {
   return {
-    name: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    value: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
+    name: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    value: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
   };
 }
-function ld_list91(a) {
+function ld_list116(m, dv, a) {
   const p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = ld_types_header(p + i * 16);
+  for (let i = 0; i < n; i++) out[i] = ld_types_header(m, dv, p + i * 16);
   return out;
 }
-function ld_webhooks_sign_error(a) {
+function ld_webhooks_sign_error(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "unusable-secret", val: ld_webhooks_secret_problem(a + 8) };
-    case 1: return { tag: "missing-field", val: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
-    case 2: return { tag: "invalid-field", val: ld_webhooks_invalid_field(a + 8) };
-    case 3: return { tag: "malformed-body", val: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
-    case 4: return { tag: "limit-exceeded", val: ld_webhooks_limit_exceeded(a + 8) };
+    case 0: return { tag: "unusable-secret", val: ld_webhooks_secret_problem(m, dv, a + 8) };
+    case 1: return { tag: "missing-field", val: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
+    case 2: return { tag: "invalid-field", val: ld_webhooks_invalid_field(m, dv, a + 8) };
+    case 3: return { tag: "malformed-body", val: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)) };
+    case 4: return { tag: "limit-exceeded", val: ld_webhooks_limit_exceeded(m, dv, a + 8) };
     default: throw new Error('paywit: the component returned an unknown sign-error case');
   }
 }
-function ld_webhooks_invalid_field(a) {
+function ld_webhooks_invalid_field(m, dv, a) {
   return {
-    field: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    reason: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
+    field: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    reason: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
   };
 }
 const F_sign = "paywit:gateway/webhooks@0.1.0#sign";
 const P_sign = "cabi_post_paywit:gateway/webhooks@0.1.0#sign";
-function ld_webhooks_scheme_info(a) {
+function ld_webhooks_scheme_info(m, dv, a) {
   return {
-    name: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    scheme: ld_webhooks_scheme(a + 8),
-    headers: ld_list93(a + 36),
-    signedContent: I.text(dv.getUint32(a + 44, true), dv.getUint32(a + 44 + 4, true)),
-    algorithm: I.text(dv.getUint32(a + 52, true), dv.getUint32(a + 52 + 4, true)),
-    encoding: ld_webhooks_signature_encoding(a + 60),
+    name: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    scheme: ld_webhooks_scheme(m, dv, a + 8),
+    headers: ld_list118(m, dv, a + 36),
+    signedContent: m.text(dv.getUint32(a + 44, true), dv.getUint32(a + 44 + 4, true)),
+    algorithm: m.text(dv.getUint32(a + 52, true), dv.getUint32(a + 52 + 4, true)),
+    encoding: ld_webhooks_signature_encoding(m, dv, a + 60),
     defaultToleranceSeconds: (dv.getUint8(a + 64) === 0 ? undefined : dv.getUint32(a + 64 + 4, true)),
-    secretFormat: I.text(dv.getUint32(a + 72, true), dv.getUint32(a + 72 + 4, true)),
+    secretFormat: m.text(dv.getUint32(a + 72, true), dv.getUint32(a + 72 + 4, true)),
   };
 }
-function ld_webhooks_scheme(a) {
+function ld_webhooks_scheme(m, dv, a) {
   switch (dv.getUint8(a)) {
-    case 0: return { tag: "hmac", val: ld_webhooks_hmac_scheme(a + 4) };
+    case 0: return { tag: "hmac", val: ld_webhooks_hmac_scheme(m, dv, a + 4) };
     case 1: return { tag: "standard-webhooks" };
     case 2: return { tag: "stripe" };
     case 3: return { tag: "github" };
@@ -528,45 +561,45 @@ function ld_webhooks_scheme(a) {
     default: throw new Error('paywit: the component returned an unknown scheme case');
   }
 }
-function ld_webhooks_hmac_scheme(a) {
+function ld_webhooks_hmac_scheme(m, dv, a) {
   return {
-    header: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    algorithm: ld_webhooks_hash_algorithm(a + 8),
-    encoding: ld_webhooks_signature_encoding(a + 9),
-    prefix: (dv.getUint8(a + 12) === 0 ? undefined : I.text(dv.getUint32(a + 12 + 4, true), dv.getUint32(a + 12 + 4 + 4, true))),
+    header: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    algorithm: ld_webhooks_hash_algorithm(m, dv, a + 8),
+    encoding: ld_webhooks_signature_encoding(m, dv, a + 9),
+    prefix: (dv.getUint8(a + 12) === 0 ? undefined : m.text(dv.getUint32(a + 12 + 4, true), dv.getUint32(a + 12 + 4 + 4, true))),
   };
 }
-function ld_webhooks_hash_algorithm(a) {
+function ld_webhooks_hash_algorithm(m, dv, a) {
   const c = N_webhooks_hash_algorithm[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown hash-algorithm case');
   return c;
 }
-function ld_webhooks_signature_encoding(a) {
+function ld_webhooks_signature_encoding(m, dv, a) {
   const c = N_webhooks_signature_encoding[dv.getUint8(a)];
   if (c === undefined) throw new Error('paywit: the component returned an unknown signature-encoding case');
   return c;
 }
-function ld_list93(a) {
+function ld_list118(m, dv, a) {
   const p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = I.text(dv.getUint32(p + i * 8, true), dv.getUint32(p + i * 8 + 4, true));
+  for (let i = 0; i < n; i++) out[i] = m.text(dv.getUint32(p + i * 8, true), dv.getUint32(p + i * 8 + 4, true));
   return out;
 }
-function ld_list92(a) {
+function ld_list117(m, dv, a) {
   const p = dv.getUint32(a, true), n = dv.getUint32(a + 4, true);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = ld_webhooks_scheme_info(p + i * 80);
+  for (let i = 0; i < n; i++) out[i] = ld_webhooks_scheme_info(m, dv, p + i * 80);
   return out;
 }
 const F_schemes = "paywit:gateway/webhooks@0.1.0#schemes";
 const P_schemes = "cabi_post_paywit:gateway/webhooks@0.1.0#schemes";
 const F_new_secret = "paywit:gateway/webhooks@0.1.0#new-secret";
 const P_new_secret = "cabi_post_paywit:gateway/webhooks@0.1.0#new-secret";
-function ld_webhooks_signing_key_pair(a) {
-  return {
-    signingKey: I.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
-    publicKey: I.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
-  };
+function ld_webhooks_signing_key_pair(m, dv, a) {
+  return redacted({
+    signingKey: m.text(dv.getUint32(a + 0, true), dv.getUint32(a + 0 + 4, true)),
+    publicKey: m.text(dv.getUint32(a + 8, true), dv.getUint32(a + 8 + 4, true)),
+  }, ["signingKey"]);
 }
 const F_new_signing_key_pair = "paywit:gateway/webhooks@0.1.0#new-signing-key-pair";
 const P_new_signing_key_pair = "cabi_post_paywit:gateway/webhooks@0.1.0#new-signing-key-pair";
@@ -575,475 +608,503 @@ const P_public_key = "cabi_post_paywit:gateway/webhooks@0.1.0#public-key";
 
 /** Verify a delivery against a list of secrets (any may match). */
 export function verify(scheme, secrets, request, options) {
-  ck_webhooks_scheme(scheme, "scheme");
+  const c9 = ck_webhooks_scheme(scheme, "scheme");
   if (!Array.isArray(secrets)) invalid("secrets", "must be an array", secrets);
-  for (let i6 = 0; i6 < secrets.length; i6++) {
-    const e7 = secrets[i6];
-    if (typeof e7 !== 'string') invalid("secrets" + '[' + i6 + ']', "must be a string", e7);
+  const n12 = secrets.length;
+  if ((n12 >>> 0) !== n12) invalid("secrets", "must be an array", secrets);
+  const c13 = new Array(n12);
+  for (let i10 = 0; i10 < n12; i10++) {
+    const e11 = secrets[i10];
+    if (typeof e11 !== 'string') invalid("secrets" + '[' + i10 + ']', "must be a string", e11);
+    if (!wellFormed(e11)) invalid("secrets" + '[' + i10 + ']', "must be well-formed UTF-16 (no lone surrogates)", e11);
+    c13[i10] = e11;
   }
-  ck_webhooks_request(request, "request");
-  ck_webhooks_verify_options(options, "options");
-  const inst = I = instance();
+  const c28 = ck_webhooks_request(request, "request");
+  const c31 = ck_webhooks_verify_options(options, "options");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const pa = inst.alloc(88, 8);
-    dv = inst.view();
-    st_webhooks_scheme(scheme, pa + 0);
+    let dv = m.view();
+    const pa = m.alloc(88, 8);
+    dv = m.view();
+    st_webhooks_scheme(m, c9, pa + 0);
+    dv = m.view();
     {
-      const lp26 = I.alloc(secrets.length * 8, 4);
-      dv = I.view();
-      for (let i27 = 0; i27 < secrets.length; i27++) {
+      const lp39 = m.alloc(c13.length * 8, 4);
+      dv = m.view();
+      for (let i40 = 0; i40 < c13.length; i40++) {
         {
-          const sp28 = I.str(secrets[i27]), n = I.len;
-          dv = I.view();
-          dv.setUint32(lp26 + i27 * 8, sp28, true);
-          dv.setUint32(lp26 + i27 * 8 + 4, n, true);
+          const sp41 = m.str(c13[i40]), n = m.len;
+          dv = m.view();
+          dv.setUint32(lp39 + i40 * 8, sp41, true);
+          dv.setUint32(lp39 + i40 * 8 + 4, n, true);
         }
       }
-      dv.setUint32(pa + 28, lp26, true);
-      dv.setUint32(pa + 28 + 4, secrets.length, true);
+      dv.setUint32(pa + 28, lp39, true);
+      dv.setUint32(pa + 28 + 4, c13.length, true);
     }
-    st_webhooks_request(request, pa + 36);
-    st_webhooks_verify_options(options, pa + 72);
-    ret = inst.e[F_verify](pa);
+    st_webhooks_request(m, c28, pa + 36);
+    dv = m.view();
+    st_webhooks_verify_options(m, c31, pa + 72);
+    dv = m.view();
+    ret = m.e[F_verify](pa);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_webhooks_verified(r + 8);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_webhooks_verified(m, dv, r + 8);
     else {
-      const ev = ld_webhooks_verify_error(r + 8);
+      const ev = ld_webhooks_verify_error(m, dv, r + 8);
       fail = makeError(ERRORS_webhooks_verify_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_verify](ret);
+    m.e[P_verify](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
 
 /** `verify` with the headers given as one HTTP/1.1-style field block: */
 export function verifyFields(scheme, secrets, fields, body, url, options) {
-  ck_webhooks_scheme(scheme, "scheme");
+  const c58 = ck_webhooks_scheme(scheme, "scheme");
   if (!Array.isArray(secrets)) invalid("secrets", "must be an array", secrets);
-  for (let i45 = 0; i45 < secrets.length; i45++) {
-    const e46 = secrets[i45];
-    if (typeof e46 !== 'string') invalid("secrets" + '[' + i45 + ']', "must be a string", e46);
+  const n61 = secrets.length;
+  if ((n61 >>> 0) !== n61) invalid("secrets", "must be an array", secrets);
+  const c62 = new Array(n61);
+  for (let i59 = 0; i59 < n61; i59++) {
+    const e60 = secrets[i59];
+    if (typeof e60 !== 'string') invalid("secrets" + '[' + i59 + ']', "must be a string", e60);
+    if (!wellFormed(e60)) invalid("secrets" + '[' + i59 + ']', "must be well-formed UTF-16 (no lone surrogates)", e60);
+    c62[i59] = e60;
   }
   if (typeof fields !== 'string') invalid("fields", "must be a string", fields);
-  ck_types_body(body, "body");
+  if (!wellFormed(fields)) invalid("fields", "must be well-formed UTF-16 (no lone surrogates)", fields);
+  const c63 = ck_types_body(body, "body");
   if (url != null) {
     if (typeof url !== 'string') invalid("url", "must be a string", url);
+    if (!wellFormed(url)) invalid("url", "must be well-formed UTF-16 (no lone surrogates)", url);
   }
-  ck_webhooks_verify_options(options, "options");
-  const inst = I = instance();
+  const c64 = ck_webhooks_verify_options(options, "options");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const pa = inst.alloc(88, 8);
-    dv = inst.view();
-    st_webhooks_scheme(scheme, pa + 0);
+    let dv = m.view();
+    const pa = m.alloc(88, 8);
+    dv = m.view();
+    st_webhooks_scheme(m, c58, pa + 0);
+    dv = m.view();
     {
-      const lp47 = I.alloc(secrets.length * 8, 4);
-      dv = I.view();
-      for (let i48 = 0; i48 < secrets.length; i48++) {
+      const lp65 = m.alloc(c62.length * 8, 4);
+      dv = m.view();
+      for (let i66 = 0; i66 < c62.length; i66++) {
         {
-          const sp49 = I.str(secrets[i48]), n = I.len;
-          dv = I.view();
-          dv.setUint32(lp47 + i48 * 8, sp49, true);
-          dv.setUint32(lp47 + i48 * 8 + 4, n, true);
+          const sp67 = m.str(c62[i66]), n = m.len;
+          dv = m.view();
+          dv.setUint32(lp65 + i66 * 8, sp67, true);
+          dv.setUint32(lp65 + i66 * 8 + 4, n, true);
         }
       }
-      dv.setUint32(pa + 28, lp47, true);
-      dv.setUint32(pa + 28 + 4, secrets.length, true);
+      dv.setUint32(pa + 28, lp65, true);
+      dv.setUint32(pa + 28 + 4, c62.length, true);
     }
     {
-      const sp50 = I.str(fields), n = I.len;
-      dv = I.view();
-      dv.setUint32(pa + 36, sp50, true);
+      const sp68 = m.str(fields), n = m.len;
+      dv = m.view();
+      dv.setUint32(pa + 36, sp68, true);
       dv.setUint32(pa + 36 + 4, n, true);
     }
-    st_types_body(body, pa + 44);
+    st_types_body(m, c63, pa + 44);
+    dv = m.view();
     if (url == null) dv.setUint8(pa + 56, 0);
     else {
       dv.setUint8(pa + 56, 1);
       {
-        const sp51 = I.str(url), n = I.len;
-        dv = I.view();
-        dv.setUint32(pa + 56 + 4, sp51, true);
+        const sp69 = m.str(url), n = m.len;
+        dv = m.view();
+        dv.setUint32(pa + 56 + 4, sp69, true);
         dv.setUint32(pa + 56 + 4 + 4, n, true);
       }
     }
-    st_webhooks_verify_options(options, pa + 72);
-    ret = inst.e[F_verify_fields](pa);
+    st_webhooks_verify_options(m, c64, pa + 72);
+    dv = m.view();
+    ret = m.e[F_verify_fields](pa);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_webhooks_verified(r + 8);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_webhooks_verified(m, dv, r + 8);
     else {
-      const ev = ld_webhooks_verify_error(r + 8);
+      const ev = ld_webhooks_verify_error(m, dv, r + 8);
       fail = makeError(ERRORS_webhooks_verify_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_verify_fields](ret);
+    m.e[P_verify_fields](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
 
 /** `verify-fields` with all its arguments packed into one byte buffer, for */
 export function verifyPacked(packed) {
-  if (!(packed instanceof Uint8Array) && !(packed instanceof ArrayBuffer)) invalid("packed", "must be a Uint8Array (or Buffer, ArrayBuffer)", packed);
-  const inst = I = instance();
+  const c70 = u8view(packed);
+  if (c70 === undefined) invalid("packed", "must be a Uint8Array (or Buffer, ArrayBuffer)", packed);
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const bp52 = I.bytes(packed), bn53 = I.len;
-    ret = inst.e[F_verify_packed](bp52, bn53);
+    let dv = m.view();
+    const bp71 = m.bytes(c70), bn72 = m.len;
+    ret = m.e[F_verify_packed](bp71, bn72);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_webhooks_verified(r + 8);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_webhooks_verified(m, dv, r + 8);
     else {
-      const ev = ld_webhooks_verify_error(r + 8);
+      const ev = ld_webhooks_verify_error(m, dv, r + 8);
       fail = makeError(ERRORS_webhooks_verify_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_verify_packed](ret);
+    m.e[P_verify_packed](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
 
 /** Prepares a rotation list once, for many `verify-packed` calls: checks the */
 export function preparePacked(scheme, secrets) {
-  ck_webhooks_scheme(scheme, "scheme");
+  const c73 = ck_webhooks_scheme(scheme, "scheme");
   if (!Array.isArray(secrets)) invalid("secrets", "must be an array", secrets);
-  for (let i54 = 0; i54 < secrets.length; i54++) {
-    const e55 = secrets[i54];
-    if (typeof e55 !== 'string') invalid("secrets" + '[' + i54 + ']', "must be a string", e55);
+  const n76 = secrets.length;
+  if ((n76 >>> 0) !== n76) invalid("secrets", "must be an array", secrets);
+  const c77 = new Array(n76);
+  for (let i74 = 0; i74 < n76; i74++) {
+    const e75 = secrets[i74];
+    if (typeof e75 !== 'string') invalid("secrets" + '[' + i74 + ']', "must be a string", e75);
+    if (!wellFormed(e75)) invalid("secrets" + '[' + i74 + ']', "must be well-formed UTF-16 (no lone surrogates)", e75);
+    c77[i74] = e75;
   }
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    let j56 = 0;
-    let j57 = 0;
-    let j58 = 0;
-    let j59 = 0;
-    let j60 = 0;
-    let j61 = 0;
-    let j62 = 0;
-    let j63 = 0;
-    switch (scheme.tag) {
+    let dv = m.view();
+    let j78 = 0;
+    let j79 = 0;
+    let j80 = 0;
+    let j81 = 0;
+    let j82 = 0;
+    let j83 = 0;
+    let j84 = 0;
+    let j85 = 0;
+    switch (c73.tag) {
       case "hmac": {
-        j56 = 0;
-        const pv64 = scheme.val;
-        const f65 = pv64.header;
-        const sp66 = I.str(f65), sn67 = I.len;
-        const f68 = pv64.algorithm;
-        const f69 = pv64.encoding;
-        const f70 = pv64.prefix;
-        let j71 = 0;
-        let j72 = 0;
-        let j73 = 0;
-        if (f70 == null) {
-          j71 = 0;
+        j78 = 0;
+        const pv86 = c73.val;
+        const f87 = pv86.header;
+        const sp88 = m.str(f87), sn89 = m.len;
+        const f90 = pv86.algorithm;
+        const f91 = pv86.encoding;
+        const f92 = pv86.prefix;
+        let j93 = 0;
+        let j94 = 0;
+        let j95 = 0;
+        if (f92 == null) {
+          j93 = 0;
         } else {
-          j71 = 1;
-          const pv74 = f70;
-          const sp75 = I.str(pv74), sn76 = I.len;
-          j72 = sp75;
-          j73 = sn76;
+          j93 = 1;
+          const pv96 = f92;
+          const sp97 = m.str(pv96), sn98 = m.len;
+          j94 = sp97;
+          j95 = sn98;
         }
-        j57 = sp66;
-        j58 = sn67;
-        j59 = E_webhooks_hash_algorithm[f68];
-        j60 = E_webhooks_signature_encoding[f69];
-        j61 = j71;
-        j62 = j72;
-        j63 = j73;
+        j79 = sp88;
+        j80 = sn89;
+        j81 = E_webhooks_hash_algorithm[f90];
+        j82 = E_webhooks_signature_encoding[f91];
+        j83 = j93;
+        j84 = j94;
+        j85 = j95;
         break;
       }
       case "standard-webhooks": {
-        j56 = 1;
+        j78 = 1;
         break;
       }
       case "stripe": {
-        j56 = 2;
+        j78 = 2;
         break;
       }
       case "github": {
-        j56 = 3;
+        j78 = 3;
         break;
       }
       case "shopify": {
-        j56 = 4;
+        j78 = 4;
         break;
       }
       case "coinbase-commerce": {
-        j56 = 5;
+        j78 = 5;
         break;
       }
       case "btcpay": {
-        j56 = 6;
+        j78 = 6;
         break;
       }
       case "razorpay": {
-        j56 = 7;
+        j78 = 7;
         break;
       }
       case "slack": {
-        j56 = 8;
+        j78 = 8;
         break;
       }
       case "paddle": {
-        j56 = 9;
+        j78 = 9;
         break;
       }
       case "square": {
-        j56 = 10;
+        j78 = 10;
         break;
       }
       case "nowpayments": {
-        j56 = 11;
+        j78 = 11;
         break;
       }
     }
-    const lp77 = I.alloc(secrets.length * 8, 4);
-    dv = I.view();
-    for (let i78 = 0; i78 < secrets.length; i78++) {
+    const lp99 = m.alloc(c77.length * 8, 4);
+    dv = m.view();
+    for (let i100 = 0; i100 < c77.length; i100++) {
       {
-        const sp79 = I.str(secrets[i78]), n = I.len;
-        dv = I.view();
-        dv.setUint32(lp77 + i78 * 8, sp79, true);
-        dv.setUint32(lp77 + i78 * 8 + 4, n, true);
+        const sp101 = m.str(c77[i100]), n = m.len;
+        dv = m.view();
+        dv.setUint32(lp99 + i100 * 8, sp101, true);
+        dv.setUint32(lp99 + i100 * 8 + 4, n, true);
       }
     }
-    ret = inst.e[F_prepare_packed](j56, j57, j58, j59, j60, j61, j62, j63, lp77, secrets.length);
+    ret = m.e[F_prepare_packed](j78, j79, j80, j81, j82, j83, j84, j85, lp99, c77.length);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = I.copy(dv.getUint32(r + 8, true), dv.getUint32(r + 8 + 4, true));
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = m.copy(dv.getUint32(r + 8, true), dv.getUint32(r + 8 + 4, true));
     else {
-      const ev = ld_webhooks_verify_error(r + 8);
+      const ev = ld_webhooks_verify_error(m, dv, r + 8);
       fail = makeError(ERRORS_webhooks_verify_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_prepare_packed](ret);
+    m.e[P_prepare_packed](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
 
 /** Sign a message; returns the headers to send with it. */
 export function sign(scheme, secret, message) {
-  ck_webhooks_scheme(scheme, "scheme");
+  const c102 = ck_webhooks_scheme(scheme, "scheme");
   if (typeof secret !== 'string') invalid("secret", "must be a string", secret);
-  ck_webhooks_message(message, "message");
-  const inst = I = instance();
+  if (!wellFormed(secret)) invalid("secret", "must be well-formed UTF-16 (no lone surrogates)", secret);
+  const c108 = ck_webhooks_message(message, "message");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const pa = inst.alloc(88, 8);
-    dv = inst.view();
-    st_webhooks_scheme(scheme, pa + 0);
+    let dv = m.view();
+    const pa = m.alloc(88, 8);
+    dv = m.view();
+    st_webhooks_scheme(m, c102, pa + 0);
+    dv = m.view();
     {
-      const sp84 = I.str(secret), n = I.len;
-      dv = I.view();
-      dv.setUint32(pa + 28, sp84, true);
+      const sp109 = m.str(secret), n = m.len;
+      dv = m.view();
+      dv.setUint32(pa + 28, sp109, true);
       dv.setUint32(pa + 28 + 4, n, true);
     }
-    st_webhooks_message(message, pa + 40);
-    ret = inst.e[F_sign](pa);
+    st_webhooks_message(m, c108, pa + 40);
+    dv = m.view();
+    ret = m.e[F_sign](pa);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = ld_list91(r + 8);
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = ld_list116(m, dv, r + 8);
     else {
-      const ev = ld_webhooks_sign_error(r + 8);
+      const ev = ld_webhooks_sign_error(m, dv, r + 8);
       fail = makeError(ERRORS_webhooks_sign_error[ev.tag], ev.tag, ev.val);
     }
-    inst.e[P_sign](ret);
+    m.e[P_sign](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
 
 /** Describe every built-in scheme. */
 export function schemes() {
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_schemes]();
+    let dv = m.view();
+    ret = m.e[F_schemes]();
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_list92(r);
-    inst.e[P_schemes](ret);
+    dv = m.view();
+    out = ld_list117(m, dv, r);
+    m.e[P_schemes](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** A fresh secret in the scheme's own format, from the host's secure random source. */
 export function newSecret(scheme) {
-  ck_webhooks_scheme(scheme, "scheme");
-  const inst = I = instance();
+  const c119 = ck_webhooks_scheme(scheme, "scheme");
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    let j94 = 0;
-    let j95 = 0;
-    let j96 = 0;
-    let j97 = 0;
-    let j98 = 0;
-    let j99 = 0;
-    let j100 = 0;
-    let j101 = 0;
-    switch (scheme.tag) {
+    let dv = m.view();
+    let j120 = 0;
+    let j121 = 0;
+    let j122 = 0;
+    let j123 = 0;
+    let j124 = 0;
+    let j125 = 0;
+    let j126 = 0;
+    let j127 = 0;
+    switch (c119.tag) {
       case "hmac": {
-        j94 = 0;
-        const pv102 = scheme.val;
-        const f103 = pv102.header;
-        const sp104 = I.str(f103), sn105 = I.len;
-        const f106 = pv102.algorithm;
-        const f107 = pv102.encoding;
-        const f108 = pv102.prefix;
-        let j109 = 0;
-        let j110 = 0;
-        let j111 = 0;
-        if (f108 == null) {
-          j109 = 0;
+        j120 = 0;
+        const pv128 = c119.val;
+        const f129 = pv128.header;
+        const sp130 = m.str(f129), sn131 = m.len;
+        const f132 = pv128.algorithm;
+        const f133 = pv128.encoding;
+        const f134 = pv128.prefix;
+        let j135 = 0;
+        let j136 = 0;
+        let j137 = 0;
+        if (f134 == null) {
+          j135 = 0;
         } else {
-          j109 = 1;
-          const pv112 = f108;
-          const sp113 = I.str(pv112), sn114 = I.len;
-          j110 = sp113;
-          j111 = sn114;
+          j135 = 1;
+          const pv138 = f134;
+          const sp139 = m.str(pv138), sn140 = m.len;
+          j136 = sp139;
+          j137 = sn140;
         }
-        j95 = sp104;
-        j96 = sn105;
-        j97 = E_webhooks_hash_algorithm[f106];
-        j98 = E_webhooks_signature_encoding[f107];
-        j99 = j109;
-        j100 = j110;
-        j101 = j111;
+        j121 = sp130;
+        j122 = sn131;
+        j123 = E_webhooks_hash_algorithm[f132];
+        j124 = E_webhooks_signature_encoding[f133];
+        j125 = j135;
+        j126 = j136;
+        j127 = j137;
         break;
       }
       case "standard-webhooks": {
-        j94 = 1;
+        j120 = 1;
         break;
       }
       case "stripe": {
-        j94 = 2;
+        j120 = 2;
         break;
       }
       case "github": {
-        j94 = 3;
+        j120 = 3;
         break;
       }
       case "shopify": {
-        j94 = 4;
+        j120 = 4;
         break;
       }
       case "coinbase-commerce": {
-        j94 = 5;
+        j120 = 5;
         break;
       }
       case "btcpay": {
-        j94 = 6;
+        j120 = 6;
         break;
       }
       case "razorpay": {
-        j94 = 7;
+        j120 = 7;
         break;
       }
       case "slack": {
-        j94 = 8;
+        j120 = 8;
         break;
       }
       case "paddle": {
-        j94 = 9;
+        j120 = 9;
         break;
       }
       case "square": {
-        j94 = 10;
+        j120 = 10;
         break;
       }
       case "nowpayments": {
-        j94 = 11;
+        j120 = 11;
         break;
       }
     }
-    ret = inst.e[F_new_secret](j94, j95, j96, j97, j98, j99, j100, j101);
+    ret = m.e[F_new_secret](j120, j121, j122, j123, j124, j125, j126, j127);
     const r = ret >>> 0;
-    dv = inst.view();
-    out = I.text(dv.getUint32(r, true), dv.getUint32(r + 4, true));
-    inst.e[P_new_secret](ret);
+    dv = m.view();
+    out = m.text(dv.getUint32(r, true), dv.getUint32(r + 4, true));
+    m.e[P_new_secret](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** A fresh Standard Webhooks v1a Ed25519 key pair. */
 export function newSigningKeyPair() {
-  const inst = I = instance();
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    ret = inst.e[F_new_signing_key_pair]();
+    let dv = m.view();
+    ret = m.e[F_new_signing_key_pair]();
     const r = ret >>> 0;
-    dv = inst.view();
-    out = ld_webhooks_signing_key_pair(r);
-    inst.e[P_new_signing_key_pair](ret);
+    dv = m.view();
+    out = ld_webhooks_signing_key_pair(m, dv, r);
+    m.e[P_new_signing_key_pair](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   return out;
 }
 
 /** The `whpk_` public key of a `whsk_` signing key. */
 export function publicKey(signingKey) {
   if (typeof signingKey !== 'string') invalid("signingKey", "must be a string", signingKey);
-  const inst = I = instance();
+  if (!wellFormed(signingKey)) invalid("signingKey", "must be well-formed UTF-16 (no lone surrogates)", signingKey);
+  const m = instance();
   let ret, out, fail;
   try {
-    dv = inst.view();
-    const sp115 = I.str(signingKey), sn116 = I.len;
-    ret = inst.e[F_public_key](sp115, sn116);
+    let dv = m.view();
+    const sp141 = m.str(signingKey), sn142 = m.len;
+    ret = m.e[F_public_key](sp141, sn142);
     const r = ret >>> 0;
-    dv = inst.view();
-    if (dv.getUint8(r) === 0) out = I.text(dv.getUint32(r + 4, true), dv.getUint32(r + 4 + 4, true));
+    dv = m.view();
+    if (dv.getUint8(r) === 0) out = m.text(dv.getUint32(r + 4, true), dv.getUint32(r + 4 + 4, true));
     else {
-      const ev = ld_webhooks_secret_problem(r + 4);
+      const ev = ld_webhooks_secret_problem(m, dv, r + 4);
       fail = makeError(ERRORS_webhooks_secret_problem[ev], ev, undefined);
     }
-    inst.e[P_public_key](ret);
+    m.e[P_public_key](ret);
   } catch (error) {
-    lost(inst);
+    lost(m);
     throw error;
   }
-  done(inst);
+  done(m);
   if (fail !== undefined) throw fail;
   return out;
 }
