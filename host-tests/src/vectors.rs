@@ -56,21 +56,26 @@ pub fn load_all() -> Vec<Vector> {
         .collect()
 }
 
+/// A generic HMAC scheme from its JSON description (`header`, `algorithm`, `encoding`,
+/// `prefix`), as the vectors and the golden buffers write it.
+pub fn hmac_scheme(h: &Value) -> Scheme {
+    Scheme::Hmac(HmacScheme {
+        header: h["header"].as_str().unwrap().into(),
+        algorithm: match h["algorithm"].as_str().unwrap() {
+            "sha256" => HashAlgorithm::Sha256,
+            "sha512" => HashAlgorithm::Sha512,
+            _ => HashAlgorithm::Sha1,
+        },
+        encoding: if h["encoding"] == "hex" { SignatureEncoding::Hex } else { SignatureEncoding::Base64 },
+        prefix: h["prefix"].as_str().map(str::to_string),
+    })
+}
+
 fn parse(v: &Value, published: bool, expect: &Value) -> Vector {
     let text = |key: &str| v[key].as_str().map(str::to_string);
     let scheme_name = text("scheme").expect("scheme");
     let scheme = if scheme_name == "hmac" {
-        let h = &v["hmac"];
-        Scheme::Hmac(HmacScheme {
-            header: h["header"].as_str().unwrap().into(),
-            algorithm: match h["algorithm"].as_str().unwrap() {
-                "sha256" => HashAlgorithm::Sha256,
-                "sha512" => HashAlgorithm::Sha512,
-                _ => HashAlgorithm::Sha1,
-            },
-            encoding: if h["encoding"] == "hex" { SignatureEncoding::Hex } else { SignatureEncoding::Base64 },
-            prefix: h["prefix"].as_str().map(str::to_string),
-        })
+        hmac_scheme(&v["hmac"])
     } else {
         Scheme::from_name(&scheme_name).unwrap_or_else(|| panic!("unknown scheme {scheme_name}"))
     };

@@ -115,7 +115,7 @@ fn the_prepared_verifier_answers_like_verify_for_headers_a_field_block_cannot_ca
 #[test]
 fn golden_verify_packed_buffers_through_the_component() {
     use paywit_component::native::types::Header;
-    use paywit_component::native::webhooks::{HashAlgorithm, HmacScheme, Scheme, SignatureEncoding};
+    use paywit_component::native::webhooks::Scheme;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/golden/verify-packed.json");
     let golden: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let hex =
@@ -127,19 +127,7 @@ fn golden_verify_packed_buffers_through_the_component() {
         let name = case["name"].as_str().unwrap();
         let scheme = match &case["scheme"] {
             serde_json::Value::String(s) => Scheme::from_name(s).unwrap(),
-            other => {
-                let h = &other["hmac"];
-                Scheme::Hmac(HmacScheme {
-                    header: h["header"].as_str().unwrap().into(),
-                    algorithm: match h["algorithm"].as_str().unwrap() {
-                        "sha256" => HashAlgorithm::Sha256,
-                        "sha512" => HashAlgorithm::Sha512,
-                        _ => HashAlgorithm::Sha1,
-                    },
-                    encoding: if h["encoding"] == "hex" { SignatureEncoding::Hex } else { SignatureEncoding::Base64 },
-                    prefix: h["prefix"].as_str().map(String::from),
-                })
-            }
+            other => paywit_host_tests::vectors::hmac_scheme(&other["hmac"]),
         };
         let secrets: Vec<String> =
             case["secrets"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
