@@ -16,7 +16,7 @@ import { pkg } from '../support/edge-runtimes.js';
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const NOW = 1700000000;
 
-// Every call answers deterministically, except newSecret and newIdempotencyKey (checked by shape).
+// Every call answers deterministically, except newSecret and newKey (checked by shape).
 const PROGRAM = `
 import * as paywit from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};
 const secret = ${JSON.stringify(secret)};
