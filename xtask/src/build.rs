@@ -8,13 +8,13 @@
 //! edge ingress with paywit into `target/webhook-ingress.wasm`, copies the component and the
 //! manifest into the Python package, and the core module into the Node package (its `npm run build`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
 use crate::abi_manifest;
-use crate::tools::{cargo, ensure_wasm_target, npm_ci, root, run, WASM_TARGET};
+use crate::tools::{cargo, copy_dir, ensure_wasm_target, npm_ci, root, run, WASM_TARGET};
 
 /// The one import the component may have.
 const ALLOWED_IMPORT: &str = "wasi:random/random@0.2.0";
@@ -28,7 +28,7 @@ pub fn build() -> Result<PathBuf> {
     check_imports(&component)?;
     let out = root.join("target").join("paywit.wasm");
     std::fs::write(&out, &component)?;
-    copy_wit(&root.join("wit"), &root.join("target").join("wit"))?;
+    copy_dir(&root.join("wit"), &root.join("target").join("wit"))?;
     eprintln!("xtask: wrote {} ({} bytes), only import {ALLOWED_IMPORT}", out.display(), component.len());
     std::fs::copy(&out, root.join("packages/python/paywit/paywit.wasm"))?;
     // The core module alone, for hosts that run it with generated canonical-ABI code (Node, Go, Java).
@@ -136,19 +136,4 @@ fn component_imports(component: &[u8]) -> Result<Vec<String>> {
         }
     }
     Ok(imports)
-}
-
-/// Copies the WIT directory `from` (recursively) to `to`.
-fn copy_wit(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_wit(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
 }

@@ -12,12 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use wit_parser::abi::WasmType;
 use wit_parser::{Function, Int, InterfaceId, Type, TypeDefKind, TypeId};
 
 use super::names::{lower_camel, upper_camel};
-use super::{banner, doc_lines, File, Interface, Output, Wit};
+use super::{banner, doc_lines, holds_secret, names, File, Interface, Output, Wit};
 
 const DIR: &str = "packages/node/src/gen";
 
@@ -85,14 +85,6 @@ enum Flat {
 }
 
 impl Flat {
-    fn join(a: Flat, b: Flat) -> Flat {
-        use Flat::*;
-        match (a, b) {
-            (x, y) if x == y => x,
-            (I32, F32) | (F32, I32) => I32,
-            _ => I64,
-        }
-    }
     fn zero(self) -> &'static str {
         match self {
             Flat::I64 => "0n",
@@ -134,34 +126,8 @@ struct Module<'a> {
     type_names: Vec<String>,
 }
 
-fn is_error_type_name(name: &str) -> bool {
-    name == "error" || name.ends_with("-error")
-}
-
-/// The JS error class for the error type named `name`.
-fn error_class(name: &str) -> String {
-    if is_error_type_name(name) {
-        upper_camel(name)
-    } else {
-        format!("{}Error", upper_camel(name))
-    }
-}
-
-/// The error class of case `case` of error type `name`.
-fn case_class(name: &str, case: &str) -> String {
-    let stem = name.strip_suffix("-error").unwrap_or(if name == "error" { "" } else { name });
-    format!("{}{}Error", upper_camel(stem), upper_camel(case))
-}
-
 /// The rule of a string check after its type: no lone surrogate (it has no UTF-8 form).
 const WELL_FORMED: &str = "must be well-formed UTF-16 (no lone surrogates)";
-
-/// Whether a record field holds secret material, so the record's `util.inspect` (and Deno's
-/// `console.log`) shows it redacted: a field named `secret`, ending in `-secret`, or `signing-key`.
-/// (`secret-index` and `secret-format` name a position and a format, not secret material.)
-pub(crate) fn holds_secret(field: &str) -> bool {
-    field == "secret" || field.ends_with("-secret") || field == "signing-key"
-}
 
 fn js_str(s: &str) -> String {
     serde_json::to_string(s).unwrap().replace('\'', "\\'")
@@ -222,7 +188,7 @@ impl<'a> Module<'a> {
     /// The TypeScript name of a named type (with `Value` when an error class takes its name).
     fn ts_name(&self, id: TypeId) -> String {
         let name = self.def(id).name.as_deref().unwrap_or("anonymous");
-        if is_error_type_name(name) {
+        if name == "error" || name.ends_with("-error") {
             format!("{}Value", upper_camel(name))
         } else {
             upper_camel(name)
@@ -416,7 +382,7 @@ impl<'a> Module<'a> {
     fn declare_errors(&mut self, id: TypeId) -> Result<()> {
         let def = self.def(id);
         let wit_name = def.name.clone().expect("named");
-        let class = error_class(&wit_name);
+        let class = names::error_class(&wit_name);
         let docs = doc_lines(&def.docs);
         let cases: Vec<(String, Option<Type>, Vec<String>)> = match &def.kind {
             TypeDefKind::Variant(v) => v
@@ -466,7 +432,7 @@ impl<'a> Module<'a> {
         self.value_names.push(class.clone());
         let mut table = format!("const ERRORS_{} = {{ __proto__: null", self.helper_stem(id));
         for ((case, _, cdocs), detail) in cases.iter().zip(&details) {
-            let cc = case_class(&wit_name, case);
+            let cc = names::error_case_class(&wit_name, case);
             writeln!(self.errors_js, "/** `{wit_name}.{case}`. */\nexport class {cc} extends {class} {{}}").unwrap();
             let cd: Vec<&str> = cdocs.iter().map(|s| s.as_str()).collect();
             self.errors_ts.push_str(&tsdoc(&cd, ""));
@@ -828,53 +794,10 @@ impl<'a> Module<'a> {
 
     // ---------------------------------------------------------------- flat lowering
 
-    /// The flat core types of `ty` (joins for variants), as the canonical ABI flattens.
+    /// The flat core types of `ty` (variants joined), from wit-parser's flattening.
     fn flat_types(&self, ty: &Type) -> Result<Vec<Flat>> {
-        Ok(match ty {
-            Type::Bool | Type::U8 | Type::U16 | Type::U32 | Type::S8 | Type::S16 | Type::S32 | Type::Char => {
-                vec![Flat::I32]
-            }
-            Type::U64 | Type::S64 => vec![Flat::I64],
-            Type::F32 => vec![Flat::F32],
-            Type::F64 => vec![Flat::F64],
-            Type::String => vec![Flat::I32, Flat::I32],
-            Type::ErrorContext => bail!("error-context is not supported"),
-            Type::Id(id) => {
-                let def = self.def(*id);
-                match &def.kind {
-                    TypeDefKind::Type(t) => self.flat_types(t)?,
-                    TypeDefKind::Record(r) => {
-                        let mut out = Vec::new();
-                        for f in &r.fields {
-                            out.extend(self.flat_types(&f.ty)?);
-                        }
-                        out
-                    }
-                    TypeDefKind::List(_) => vec![Flat::I32, Flat::I32],
-                    TypeDefKind::Enum(_) => vec![Flat::I32],
-                    TypeDefKind::Option(t) => self.join_cases(&[None, Some(*t)])?,
-                    TypeDefKind::Variant(v) => self.join_cases(&v.cases.iter().map(|c| c.ty).collect::<Vec<_>>())?,
-                    TypeDefKind::Result(r) => self.join_cases(&[r.ok, r.err])?,
-                    other => bail!("the JS generator does not support WIT {} types", other.as_str()),
-                }
-            }
-        })
-    }
-
-    fn join_cases(&self, cases: &[Option<Type>]) -> Result<Vec<Flat>> {
-        let mut payload: Vec<Flat> = Vec::new();
-        for c in cases.iter().flatten() {
-            for (i, f) in self.flat_types(c)?.into_iter().enumerate() {
-                if i < payload.len() {
-                    payload[i] = Flat::join(payload[i], f);
-                } else {
-                    payload.push(f);
-                }
-            }
-        }
-        let mut out = vec![Flat::I32];
-        out.extend(payload);
-        Ok(out)
+        let flat = self.wit.flat(ty).context("a type of more than 16 flat values is never lowered flat")?;
+        Ok(flat.iter().map(Flat::from_wasm).collect())
     }
 
     /// Statements lowering `v` (checked) to flat values, and the flat values' expressions.
@@ -1203,7 +1126,7 @@ impl<'a> Module<'a> {
             Some(t) => (self.ts_type(t)?, None),
         };
         if let Some(e) = err_id {
-            let class = error_class(self.def(e).name.as_deref().unwrap());
+            let class = names::error_class(self.def(e).name.as_deref().unwrap());
             let owner = self.wit.owner(e).unwrap();
             if owner != self.iface.id {
                 let module = format!("./{}.js", self.iface_name(owner));
@@ -1243,7 +1166,7 @@ impl<'a> Module<'a> {
         if sig.indirect_params {
             let types: Vec<&Type> = f.params.iter().map(|p| &p.ty).collect();
             let offsets = self.wit.field_offsets(types.iter().copied());
-            let (size, align) = self.tuple_layout(&types);
+            let (size, align) = self.wit.record_layout(types.iter().copied());
             writeln!(s, "const pa = m.alloc({size}, {align});\ndv = m.view();").unwrap();
             for (i, (p, off)) in f.params.iter().zip(offsets).enumerate() {
                 let v = arg(i);
@@ -1269,14 +1192,6 @@ impl<'a> Module<'a> {
                     f.name,
                     sig.params.len()
                 );
-            }
-            let mut mine = Vec::new();
-            for p in &f.params {
-                mine.extend(self.flat_types(&p.ty)?);
-            }
-            let theirs: Vec<Flat> = sig.params.iter().map(Flat::from_wasm).collect();
-            if mine != theirs {
-                bail!("{}: flat parameter types {mine:?} differ from the core signature's {theirs:?}", f.name);
             }
         }
         writeln!(s, "ret = m.e[{fn_var}]({});", call_args.join(", ")).unwrap();
@@ -1329,16 +1244,6 @@ impl<'a> Module<'a> {
         }
         self.value_names.push(name);
         Ok(())
-    }
-
-    fn tuple_layout(&self, types: &[&Type]) -> (usize, usize) {
-        let align = types.iter().map(|t| self.wit.align(t)).max().unwrap_or(1);
-        let offsets = self.wit.field_offsets(types.iter().copied());
-        let end = match (offsets.last(), types.last()) {
-            (Some(o), Some(t)) => o + self.wit.size(t),
-            _ => 0,
-        };
-        (end.div_ceil(align) * align, align)
     }
 
     // ---------------------------------------------------------------- output
@@ -1464,33 +1369,12 @@ fn indent_js(code: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The generator's own flattening (variant joins included) equals wit-parser's for every
-    /// type of every exported function, and the whole backend runs on the WIT.
+    /// The whole backend runs on the WIT: two files per interface plus `api.js` and `api.d.ts`,
+    /// each with the banner.
     #[test]
-    fn flattening_matches_wit_parser_and_every_interface_generates() {
+    fn every_interface_generates() {
         let wit = Wit::load(&crate::root().join("wit")).unwrap();
         let interfaces = wit.interfaces();
-        let digest = wit.abi_digest();
-        let mut checked = 0;
-        for iface in &interfaces {
-            let m = Module::new(&wit, iface, &digest);
-            let mut types: Vec<Type> = Vec::new();
-            for (_, id) in wit.own_types(iface.id) {
-                types.push(Type::Id(id));
-            }
-            for f in wit.functions(iface.id) {
-                types.extend(f.params.iter().map(|p| p.ty));
-                types.extend(f.result);
-            }
-            for ty in types {
-                let ours = m.flat_types(&ty).unwrap();
-                let Some(theirs) = wit.flat(&ty) else { continue };
-                let theirs: Vec<Flat> = theirs.iter().map(Flat::from_wasm).collect();
-                assert_eq!(ours, theirs, "{ty:?}");
-                checked += 1;
-            }
-        }
-        assert!(checked > 100, "{checked} types");
         let output = generate(&wit).unwrap();
         assert_eq!(output.files.len(), 2 * interfaces.len() + 2);
         assert!(output.files.iter().all(|f| f.contents.starts_with(&banner("//"))));
@@ -1499,10 +1383,6 @@ mod tests {
     /// A variant whose cases carry an f64, an i64 and an i32 joins them into i64 slots.
     #[test]
     fn variant_joins() {
-        assert_eq!(Flat::join(Flat::I32, Flat::F64), Flat::I64);
-        assert_eq!(Flat::join(Flat::F32, Flat::I32), Flat::I32);
-        assert_eq!(Flat::join(Flat::F32, Flat::F64), Flat::I64);
-        assert_eq!(Flat::join(Flat::I64, Flat::F64), Flat::I64);
         let wit = Wit::load(&crate::root().join("wit")).unwrap();
         let retry = wit.interfaces().into_iter().find(|i| i.name == "retry").unwrap();
         let schedule = wit.own_types(retry.id).into_iter().find(|(n, _)| *n == "schedule").unwrap().1;

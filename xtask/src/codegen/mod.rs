@@ -180,6 +180,13 @@ impl Wit {
         self.sizes.align(ty).align_wasm32()
     }
 
+    /// wasm32 size and alignment of a record with fields of these types (such as a function's
+    /// parameters passed indirectly as one block).
+    pub fn record_layout<'b>(&self, types: impl IntoIterator<Item = &'b Type>) -> (usize, usize) {
+        let layout = self.sizes.record(types);
+        (layout.size.size_wasm32(), layout.align.align_wasm32())
+    }
+
     /// wasm32 offsets of a record's fields (or a tuple's elements).
     pub fn field_offsets<'b>(&self, types: impl IntoIterator<Item = &'b Type>) -> Vec<usize> {
         self.sizes.field_offsets(types).iter().map(|(offset, _)| offset.size_wasm32()).collect()
@@ -279,15 +286,11 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
     let root = crate::root();
     let wit = reordered(&root.join("wit"))?;
     let _ = std::fs::remove_dir_all(scratch);
-    let copy = |from: &Path, to: &Path| -> Result<()> {
-        crate::tools::run(std::process::Command::new("cp").arg("-R").arg(from).arg(to))
-    };
-    std::fs::create_dir_all(scratch.join("packages/python"))?;
-    std::fs::create_dir_all(scratch.join("packages/node"))?;
-    copy(&root.join("packages/python/paywit"), &scratch.join("packages/python/paywit"))?;
-    for item in ["src", "gen", "package.json"] {
-        copy(&root.join("packages/node").join(item), &scratch.join("packages/node").join(item))?;
-    }
+    let node_package = scratch.join("packages/node");
+    crate::tools::copy_dir(&root.join("packages/python/paywit"), &scratch.join("packages/python/paywit"))?;
+    crate::tools::copy_dir(&root.join("packages/node/src"), &node_package.join("src"))?;
+    crate::tools::copy_dir(&root.join("packages/node/gen"), &node_package.join("gen"))?;
+    std::fs::copy(root.join("packages/node/package.json"), node_package.join("package.json"))?;
     let outputs = vec![python::generate(&wit)?, js::generate(&wit)?];
     let changed = ensure_outputs(scratch, &outputs, false)?;
     if changed.is_empty() {
@@ -299,7 +302,7 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
         .output()?;
     let node = std::process::Command::new("node")
         .args(["--input-type=module", "-e", "const p = await import('./src/index.js'); p.retry.apiPolicy();"])
-        .current_dir(scratch.join("packages/node"))
+        .current_dir(&node_package)
         .output()?;
     for (host, output) in [("python", python), ("node", node)] {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -437,6 +440,29 @@ pub mod names {
     pub fn shouty(name: &str) -> String {
         name.to_shouty_snake_case()
     }
+    /// The exception base of an error type (docs/CODEGEN.md): `verify-error` → `VerifyError`,
+    /// `secret-problem` → `SecretProblemError`.
+    pub fn error_class(type_name: &str) -> String {
+        if type_name == "error" || type_name.ends_with("-error") {
+            upper_camel(type_name)
+        } else {
+            format!("{}Error", upper_camel(type_name))
+        }
+    }
+    /// The exception of one case of an error type: `verify-error.no-secrets` →
+    /// `VerifyNoSecretsError`, `placement-refusal.live-key-in-test` →
+    /// `PlacementRefusalLiveKeyInTestError`.
+    pub fn error_case_class(type_name: &str, case: &str) -> String {
+        let stem = type_name.strip_suffix("-error").unwrap_or(if type_name == "error" { "" } else { type_name });
+        format!("{}{}Error", upper_camel(stem), upper_camel(case))
+    }
+}
+
+/// Whether a record field holds secret material, so every host keeps its value out of what
+/// it prints (Python's repr, Node's inspect): a field named `secret`, `<anything>-secret` or
+/// `signing-key` (not `secret-index`, a position, nor `secret-format`, a description).
+pub fn holds_secret(field: &str) -> bool {
+    field == "secret" || field.ends_with("-secret") || field == "signing-key"
 }
 
 /// The `///` docs of a WIT item, as lines (empty when it has none).

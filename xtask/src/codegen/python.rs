@@ -16,7 +16,7 @@ use anyhow::{bail, Result};
 use wit_parser::abi::WasmType;
 use wit_parser::{Docs, Function, Int, InterfaceId, Type, TypeDefKind, TypeId};
 
-use super::{banner, doc_lines, names, File, Output, Wit};
+use super::{banner, doc_lines, holds_secret, names, File, Output, Wit};
 
 const PACKAGE_DIR: &str = "packages/python/paywit";
 const MAX_FLAT_PARAMS: usize = 16;
@@ -196,7 +196,7 @@ impl<'a> Gen<'a> {
         for interface in wit.interfaces() {
             for (name, ty) in wit.own_types(interface.id) {
                 let upper = names::upper_camel(name);
-                let error = errors.contains(&ty).then(|| error_base(name));
+                let error = errors.contains(&ty).then(|| names::error_class(name));
                 let class = if data.contains(&ty) || !errors.contains(&ty) {
                     Some(if error.as_deref() == Some(upper.as_str()) { format!("{upper}Value") } else { upper })
                 } else {
@@ -347,7 +347,7 @@ impl<'a> Gen<'a> {
         if let Some(base) = &n.error {
             out.push(base.clone());
             for case in self.cases(id) {
-                out.push(error_case(&n.wit_name, &case));
+                out.push(names::error_case_class(&n.wit_name, &case));
             }
         }
         out
@@ -834,7 +834,7 @@ impl<'a> Gen<'a> {
                     for f in &r.fields {
                         let hint = self.hint(&f.ty, false);
                         let optional = matches!(&f.ty, Type::Id(t) if matches!(self.kind(*t), TypeDefKind::Option(_)));
-                        let default = match (optional, holds_secret(&f.name, &f.ty)) {
+                        let default = match (optional, holds_secret(&f.name)) {
                             (false, false) => "",
                             (true, false) => " = None",
                             (false, true) => " = _field(repr=False)",
@@ -994,7 +994,7 @@ impl<'a> Gen<'a> {
             match &def.kind {
                 TypeDefKind::Variant(v) => {
                     for c in &v.cases {
-                        let cls = error_case(tname, &c.name);
+                        let cls = names::error_case_class(tname, &c.name);
                         code.line(0, "");
                         code.line(0, "");
                         code.line(0, format!("class {cls}({base}):"));
@@ -1039,7 +1039,7 @@ impl<'a> Gen<'a> {
                 }
                 TypeDefKind::Enum(e) => {
                     for c in &e.cases {
-                        let cls = error_case(tname, &c.name);
+                        let cls = names::error_case_class(tname, &c.name);
                         code.line(0, "");
                         code.line(0, "");
                         code.line(0, format!("class {cls}({base}):"));
@@ -1148,7 +1148,7 @@ impl<'a> Gen<'a> {
         if sig.indirect_params {
             let types: Vec<Type> = function.params.iter().map(|p| p.ty).collect();
             let offsets = wit.field_offsets(types.iter());
-            let (size, align) = tuple_layout(wit, &types);
+            let (size, align) = wit.record_layout(&types);
             code.line(2, format!("_pb = bytearray({size})"));
             for (p, off) in function.params.iter().zip(&offsets) {
                 self.store(&mut code, 2, &p.ty, "_pb", &off.to_string(), &ident(&p.name));
@@ -1296,29 +1296,6 @@ fn at_expr(off: &str, k: usize) -> String {
     format!("{off} + {k}")
 }
 
-/// Whether a record field holds secret material, so its value stays out of the generated repr:
-/// a string named `secret`, `<anything>-secret` or `signing-key` (not `secret-index`, a number, nor
-/// `secret-format`, a description).
-fn holds_secret(name: &str, ty: &Type) -> bool {
-    *ty == Type::String && (name == "secret" || name.ends_with("-secret") || name == "signing-key")
-}
-
-/// The exception base of an error type: `verify-error` → `VerifyError`, `secret-problem` → `SecretProblemError`.
-fn error_base(name: &str) -> String {
-    let upper = names::upper_camel(name);
-    if name.ends_with("error") {
-        upper
-    } else {
-        format!("{upper}Error")
-    }
-}
-
-/// `verify-error.no-secrets` → `VerifyNoSecretsError`.
-fn error_case(type_name: &str, case: &str) -> String {
-    let stem = type_name.strip_suffix("-error").or_else(|| type_name.strip_suffix("error")).unwrap_or(type_name);
-    format!("{}{}Error", names::upper_camel(stem), names::upper_camel(case))
-}
-
 fn int_range(ty: &Type) -> (&'static str, String, String) {
     match ty {
         Type::U8 => ("u8", "0".into(), "255".into()),
@@ -1347,14 +1324,6 @@ fn scalar_code(ty: &Type) -> &'static str {
         Type::F64 => "F64",
         _ => unreachable!(),
     }
-}
-
-/// Size and alignment of the parameters as one tuple (the indirect parameter block).
-fn tuple_layout(wit: &Wit, types: &[Type]) -> (usize, usize) {
-    let offsets = wit.field_offsets(types.iter());
-    let align = types.iter().map(|t| wit.align(t)).max().unwrap_or(1);
-    let end = types.iter().zip(&offsets).map(|(t, o)| o + wit.size(t)).max().unwrap_or(0);
-    (end.div_ceil(align) * align, align)
 }
 
 #[cfg(test)]
@@ -1409,9 +1378,9 @@ mod tests {
 
     #[test]
     fn secret_fields_are_hidden_and_limited_functions_are_guarded() {
-        assert!(holds_secret("secret", &Type::String) && holds_secret("webhook-secret", &Type::String));
-        assert!(holds_secret("signing-key", &Type::String));
-        assert!(!holds_secret("secret-index", &Type::U32) && !holds_secret("secret-format", &Type::String));
+        assert!(holds_secret("secret") && holds_secret("webhook-secret"));
+        assert!(holds_secret("signing-key"));
+        assert!(!holds_secret("secret-index") && !holds_secret("secret-format"));
         let wit = Wit::load(&crate::root().join("wit")).unwrap();
         let output = generate(&wit).unwrap();
         let webhooks = &output.files.iter().find(|f| f.path.ends_with("webhooks.py")).unwrap().contents;
