@@ -68,8 +68,9 @@ def _over(what: str, actual: int) -> Optional[Dict[str, Any]]:
     return {"what": what, "max": LIMITS[what], "actual": actual} if actual > LIMITS[what] else None
 
 
-def _raise(error_class: str, refused: Dict[str, Any]) -> NoReturn:
-    from . import webhooks  # loaded by now: only webhooks' functions call the guards
+def raise_limit_exceeded(error_class: str, refused: Dict[str, Any]) -> NoReturn:
+    """Raises `webhooks.<error_class>` (a `limit-exceeded` case) with the refusal as its details."""
+    from . import webhooks  # loaded by now: only webhooks' functions and the verifier refuse
 
     raise getattr(webhooks, error_class)(webhooks.LimitExceeded(
         what=webhooks.Limit(refused["what"]), max=refused["max"], actual=refused["actual"]))
@@ -103,7 +104,7 @@ def guard_verify(scheme: Any, secrets: Any, request: Any, options: Any) -> Tuple
         return scheme, secrets, request, options
     refused = _request_refusal(len(secrets), body_bytes, request.headers, request.url)
     if refused is not None:
-        _raise("VerifyLimitExceededError", refused)
+        raise_limit_exceeded("VerifyLimitExceededError", refused)
     return scheme, bounded_secrets(secrets), request, options
 
 
@@ -125,7 +126,7 @@ def guard_verify_fields(scheme: Any, secrets: Any, fields: str, body: Any, url: 
             headers = [Header(name=name, value=value) for name, _, value in (line.partition(":") for line in lines)]
             refused = _request_refusal(len(secrets), body_bytes, headers, url)
     if refused is not None:
-        _raise("VerifyLimitExceededError", refused)
+        raise_limit_exceeded("VerifyLimitExceededError", refused)
     return scheme, bounded_secrets(secrets), fields, body, url, options
 
 
@@ -156,7 +157,7 @@ def guard_sign(scheme: Any, secret: str, message: Any) -> Tuple[Any, str, Any]:
     if _data_bytes(value) + len(message.url or "") + len(message.id or "") >= CHECK_ABOVE:
         refused = message_refusal(_data_bytes(value), message.url, message.id)
         if refused is not None:
-            _raise("SignLimitExceededError", refused)
+            raise_limit_exceeded("SignLimitExceededError", refused)
     return scheme, bounded_secret(secret), message
 
 

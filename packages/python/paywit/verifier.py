@@ -158,8 +158,7 @@ def _verify(scheme: Scheme, secrets: List[str], head: bytes, headers: HeadersLik
     header_size = len(block) if block is not None else None
     refused = _limits.refusal(secrets, len(data), pairs if pairs is not None else headers, url, header_size)
     if refused is not None:
-        raise webhooks.VerifyLimitExceededError(webhooks.LimitExceeded(
-            what=webhooks.Limit(refused["what"]), max=refused["max"], actual=refused["actual"]))
+        _limits.raise_limit_exceeded("VerifyLimitExceededError", refused)
     if header_size is None or header_size >= _limits.CHECK_ABOVE:
         # Large headers passed the limits as the component measures them, trimmed: trim them here
         # too (the component would), so padding cannot make the copy into the guest larger.
