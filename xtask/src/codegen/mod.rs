@@ -19,6 +19,7 @@ use anyhow::{bail, Context, Result};
 use wit_parser::abi::{AbiVariant, FlatTypes, WasmSignature, WasmType};
 use wit_parser::{Function, InterfaceId, Resolve, SizeAlign, Type, TypeId, WorldId, WorldItem};
 
+mod go;
 mod golden;
 mod js;
 mod python;
@@ -324,7 +325,7 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
 pub fn generate(wit_dir: &Path) -> Result<Vec<Output>> {
     let wit = Wit::load(wit_dir)?;
     let golden = Output { dirs: Vec::new(), files: vec![golden::generate()?] };
-    Ok(vec![python::generate(&wit)?, js::generate(&wit)?, golden])
+    Ok(vec![python::generate(&wit)?, js::generate(&wit)?, go::generate(&wit)?, golden])
 }
 
 /// `cargo xtask codegen [--check] [--wit DIR] [--out DIR]`.
