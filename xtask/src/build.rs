@@ -36,6 +36,9 @@ pub fn build() -> Result<PathBuf> {
     let manifest = serde_json::to_string(&abi_manifest::manifest(&root.join("wit"))?)?;
     std::fs::write(root.join("target").join("abi.json"), &manifest)?;
     std::fs::write(root.join("packages/python/paywit/abi.json"), &manifest)?;
+    // The Go package embeds both (go:embed).
+    std::fs::copy(root.join("target").join("paywit.core.wasm"), root.join("packages/go/paywit.core.wasm"))?;
+    std::fs::write(root.join("packages/go/abi.json"), &manifest)?;
     build_ingress(&component)?;
     build_node()?;
     // An ES module, not JSON: every runtime (Node, Deno, Workers) imports it without import attributes.

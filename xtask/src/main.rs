@@ -39,6 +39,7 @@ mod build;
 mod codegen;
 mod demo;
 mod fuzz;
+mod golang;
 mod postgres;
 mod test;
 mod tools;

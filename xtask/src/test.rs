@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::{bail, Result};
 
 use crate::tools::{cargo, python, root, run, WASM_TARGET};
-use crate::{browser, build, codegen, demo, fuzz, postgres};
+use crate::{browser, build, codegen, demo, fuzz, golang, postgres};
 
 /// One part of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub enum Part {
     Python,
     /// `node --test` in `packages/node`.
     Node,
+    /// `go test -race` in `packages/go` (wazero, then wasmtime-go) and its differential module.
+    Go,
     /// ruff and mypy on the Python package, the Node package's typecheck.
     Lint,
     /// The reference integration end to end (SQLite and PostgreSQL).
@@ -39,8 +41,17 @@ pub enum Part {
 
 impl Part {
     /// The parts, in the order the whole run takes them.
-    pub const ALL: [Part; 8] =
-        [Part::Rust, Part::Peers, Part::Python, Part::Node, Part::Lint, Part::Integration, Part::Operator, Part::Fuzz];
+    pub const ALL: [Part; 9] = [
+        Part::Rust,
+        Part::Peers,
+        Part::Python,
+        Part::Node,
+        Part::Go,
+        Part::Lint,
+        Part::Integration,
+        Part::Operator,
+        Part::Fuzz,
+    ];
 
     /// The part's name on the command line.
     pub fn name(self) -> &'static str {
@@ -49,6 +60,7 @@ impl Part {
             Part::Peers => "peers",
             Part::Python => "python",
             Part::Node => "node",
+            Part::Go => "go",
             Part::Lint => "lint",
             Part::Integration => "integration",
             Part::Operator => "operator",
@@ -104,6 +116,9 @@ pub fn test(part: Option<Part>) -> Result<()> {
     if wanted(Part::Node) {
         run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
     }
+    if wanted(Part::Go) {
+        golang::test()?;
+    }
     if wanted(Part::Lint) {
         lint()?;
     }
@@ -126,6 +141,7 @@ pub fn test(part: Option<Part>) -> Result<()> {
     drop(postgres);
     if wanted(Part::Fuzz) {
         fuzz::fuzz(fuzz::FUZZ_SMOKE_SECONDS)?;
+        golang::fuzz(fuzz::FUZZ_SMOKE_SECONDS)?;
     }
     Ok(())
 }
@@ -137,6 +153,7 @@ fn lint() -> Result<()> {
     run(Command::new(python()?).args(["-m", "ruff", "check", "."]).current_dir(&python_package))?;
     run(Command::new(python()?).args(["-m", "mypy", "paywit"]).current_dir(&python_package))?;
     run(Command::new("npm").args(["run", "--silent", "typecheck"]).current_dir(root().join("packages").join("node")))?;
+    golang::lint()?;
     // Bindings generated from a different WIT than the component's must refuse it.
     codegen::stale_bindings_are_refused(&root().join("target").join("codegen-reordered"))
 }

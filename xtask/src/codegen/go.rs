@@ -73,9 +73,36 @@ fn param_name(name: &str) -> String {
 }
 
 const GO_KEYWORDS: &[&str] = &[
-    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for", "func", "go",
-    "goto", "if", "import", "interface", "map", "package", "range", "return", "select", "struct", "switch", "type",
-    "var", "m", "err", "out", "stack", "ret",
+    "break",
+    "case",
+    "chan",
+    "const",
+    "continue",
+    "default",
+    "defer",
+    "else",
+    "fallthrough",
+    "for",
+    "func",
+    "go",
+    "goto",
+    "if",
+    "import",
+    "interface",
+    "map",
+    "package",
+    "range",
+    "return",
+    "select",
+    "struct",
+    "switch",
+    "type",
+    "var",
+    "m",
+    "err",
+    "out",
+    "stack",
+    "ret",
 ];
 
 /// A `now: s64` parameter or field: `time.Time` in Go, the zero time meaning the current time.
@@ -107,7 +134,10 @@ pub fn generate(wit: &Wit) -> Result<Output> {
     lowering.push_str(body.trim_end());
     lowering.push('\n');
     files.push(File { path: PathBuf::from(format!("{PACKAGE_DIR}/gen_lowering.go")), contents: gofmt(&lowering)? });
-    files.push(File { path: PathBuf::from(format!("{PACKAGE_DIR}/gen_abi.go")), contents: gofmt(&abi_file(wit, &exports, &wrappers))? });
+    files.push(File {
+        path: PathBuf::from(format!("{PACKAGE_DIR}/gen_abi.go")),
+        contents: gofmt(&abi_file(wit, &exports, &wrappers))?,
+    });
     Ok(Output { dirs: vec![PathBuf::from(PACKAGE_DIR)], files })
 }
 
@@ -124,8 +154,7 @@ fn gofmt(source: &str) -> Result<String> {
     child.stdin.take().unwrap().write_all(source.as_bytes())?;
     let out = child.wait_with_output()?;
     if !out.status.success() {
-        let numbered: String =
-            source.lines().enumerate().map(|(i, l)| format!("{:4} {l}\n", i + 1)).collect();
+        let numbered: String = source.lines().enumerate().map(|(i, l)| format!("{:4} {l}\n", i + 1)).collect();
         bail!("gofmt refused the generated Go:\n{}\n{numbered}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(String::from_utf8(out.stdout)?)
@@ -151,9 +180,12 @@ fn imports_for(body: &str) -> String {
 fn abi_file(wit: &Wit, exports: &[String], wrappers: &[(String, String)]) -> String {
     let mut s = header("the WIT digest, the core exports, the table of wrappers");
     s.push_str("package paywit\n\n");
-    writeln!(s, "// witDigest is the WIT digest these files were generated from (abi.json carries the component's).").unwrap();
+    writeln!(s, "// witDigest is the WIT digest these files were generated from (abi.json carries the component's).")
+        .unwrap();
     writeln!(s, "const witDigest = {:?}\n", wit.abi_digest()).unwrap();
-    s.push_str("// coreExports are the core module's exports the generated functions call, resolved once per instance.\n");
+    s.push_str(
+        "// coreExports are the core module's exports the generated functions call, resolved once per instance.\n",
+    );
     writeln!(s, "var coreExports = [...]string{{").unwrap();
     for e in exports {
         writeln!(s, "\t{e:?},").unwrap();
@@ -265,11 +297,14 @@ impl Names {
             let base = format!("{prefix}{}", go_name(name));
             if error_ids.contains(id) {
                 let stem = name.strip_suffix("-error").unwrap_or(if name == "error" { "" } else { name });
-                let family = if name == "error" || name.ends_with("-error") { base.clone() } else { format!("{base}Error") };
+                let family =
+                    if name == "error" || name.ends_with("-error") { base.clone() } else { format!("{base}Error") };
                 let cases: Vec<String> = match &wit.resolve.types[*id].kind {
                     TypeDefKind::Variant(v) => v.cases.iter().map(|c| c.name.clone()).collect(),
                     TypeDefKind::Enum(e) => e.cases.iter().map(|c| c.name.clone()).collect(),
-                    other => bail!("error type {name} is a {}: the Go generator needs a variant or enum", other.as_str()),
+                    other => {
+                        bail!("error type {name} is a {}: the Go generator needs a variant or enum", other.as_str())
+                    }
                 };
                 let case_names =
                     cases.iter().map(|c| format!("{prefix}{}{}Error", go_name(stem), go_name(c))).collect();
@@ -538,7 +573,8 @@ impl<'a> FileGen<'a> {
                     writeln!(s, "\t{} {ty}", go_name(&f.name)).unwrap();
                 }
                 s.push_str("}\n\n");
-                let secrets: Vec<&str> = r.fields.iter().filter(|f| holds_secret(&f.name)).map(|f| f.name.as_str()).collect();
+                let secrets: Vec<&str> =
+                    r.fields.iter().filter(|f| holds_secret(&f.name)).map(|f| f.name.as_str()).collect();
                 if !secrets.is_empty() {
                     self.imports.insert("fmt");
                     let shown: Vec<String> = r
@@ -552,8 +588,12 @@ impl<'a> FileGen<'a> {
                             }
                         })
                         .collect();
-                    let args: Vec<String> =
-                        r.fields.iter().filter(|f| !holds_secret(&f.name)).map(|f| format!(", v.{}", go_name(&f.name))).collect();
+                    let args: Vec<String> = r
+                        .fields
+                        .iter()
+                        .filter(|f| !holds_secret(&f.name))
+                        .map(|f| format!(", v.{}", go_name(&f.name)))
+                        .collect();
                     writeln!(
                         s,
                         "// String shows the record with its secret material ({}) redacted; the fields stay readable.\nfunc (v {name}) String() string {{\n\treturn fmt.Sprintf(\"{{{}}}\"{})\n}}\n",
@@ -658,15 +698,25 @@ impl<'a> FileGen<'a> {
             match ty {
                 Some(t) => {
                     let gt = self.go_type(t)?;
-                    writeln!(s, "type {go} struct {{\n\t// Details is the case's payload.\n\tDetails {gt}\n}}\n").unwrap();
-                    writeln!(s, "func (e *{go}) Error() string {{ return errorText({wit_name:?}, {case_name:?}, e.Details) }}").unwrap();
+                    writeln!(s, "type {go} struct {{\n\t// Details is the case's payload.\n\tDetails {gt}\n}}\n")
+                        .unwrap();
+                    writeln!(
+                        s,
+                        "func (e *{go}) Error() string {{ return errorText({wit_name:?}, {case_name:?}, e.Details) }}"
+                    )
+                    .unwrap();
                 }
                 None => {
                     writeln!(s, "type {go} struct{{}}\n").unwrap();
-                    writeln!(s, "func (e *{go}) Error() string {{ return errorText({wit_name:?}, {case_name:?}, nil) }}").unwrap();
+                    writeln!(
+                        s,
+                        "func (e *{go}) Error() string {{ return errorText({wit_name:?}, {case_name:?}, nil) }}"
+                    )
+                    .unwrap();
                 }
             }
-            writeln!(s, "\n// Code is {case_name:?}.\nfunc (e *{go}) Code() string {{ return {case_name:?} }}\n").unwrap();
+            writeln!(s, "\n// Code is {case_name:?}.\nfunc (e *{go}) Code() string {{ return {case_name:?} }}\n")
+                .unwrap();
             writeln!(s, "func (e *{go}) {marker}() {{}}\n").unwrap();
         }
         self.types.push_str(&s);
@@ -699,7 +749,9 @@ impl<'a> FileGen<'a> {
         Ok(match ty {
             Type::String => {
                 self.imports.insert("unicode/utf8");
-                format!("if !utf8.ValidString({v}) {{\n\treturn invalidArg(\"must be valid UTF-8\").within({seg})\n}}\n")
+                format!(
+                    "if !utf8.ValidString({v}) {{\n\treturn invalidArg(\"must be valid UTF-8\").within({seg})\n}}\n"
+                )
             }
             Type::Id(id) => {
                 let id = self.wit.resolve_alias(*id);
@@ -711,7 +763,8 @@ impl<'a> FileGen<'a> {
                             bail!("the Go generator does not lower an error type ({})", self.wit_name(id));
                         }
                         let h = self.check_helper(id)?;
-                        let arg = if matches!(def.kind, TypeDefKind::Record(_)) { format!("&{v}") } else { v.to_string() };
+                        let arg =
+                            if matches!(def.kind, TypeDefKind::Record(_)) { format!("&{v}") } else { v.to_string() };
                         format!("if e := {h}({arg}); e != nil {{\n\treturn e.within({seg})\n}}\n")
                     }
                     TypeDefKind::Option(t) => {
@@ -752,7 +805,11 @@ impl<'a> FileGen<'a> {
                     if is_now(&f.name, &f.ty) {
                         continue;
                     }
-                    s.push_str(&indent(&self.check(&f.ty, &format!("v.{}", go_name(&f.name)), &format!("{:?}", go_name(&f.name)))?));
+                    s.push_str(&indent(&self.check(
+                        &f.ty,
+                        &format!("v.{}", go_name(&f.name)),
+                        &format!("{:?}", go_name(&f.name)),
+                    )?));
                 }
             }
             TypeDefKind::Enum(e) => {
@@ -816,14 +873,18 @@ impl<'a> FileGen<'a> {
                     TypeDefKind::Type(t) => self.store(t, v, a)?,
                     TypeDefKind::Record(_) | TypeDefKind::Enum(_) | TypeDefKind::Variant(_) => {
                         let h = self.store_helper(id)?;
-                        let arg = if matches!(def.kind, TypeDefKind::Record(_)) { format!("&{v}") } else { v.to_string() };
+                        let arg =
+                            if matches!(def.kind, TypeDefKind::Record(_)) { format!("&{v}") } else { v.to_string() };
                         format!("{h}(m, {arg}, {a})\n")
                     }
                     TypeDefKind::Option(t) => {
                         let off = self.wit.payload_offset(Int::U8, [None, Some(t)]);
                         let deref = if self.shape(t) == Shape::Interface { v.to_string() } else { format!("(*{v})") };
                         let inner = self.store(t, &deref, &format!("{a}+{off}"))?;
-                        format!("if {v} == nil {{\n\tm.putU8({a}, 0)\n}} else {{\n\tm.putU8({a}, 1)\n{}}}\n", indent(&inner))
+                        format!(
+                            "if {v} == nil {{\n\tm.putU8({a}, 0)\n}} else {{\n\tm.putU8({a}, 1)\n{}}}\n",
+                            indent(&inner)
+                        )
                     }
                     TypeDefKind::List(Type::U8) => {
                         let (p, n) = (self.fresh("p"), self.fresh("n"));
@@ -963,7 +1024,8 @@ impl<'a> FileGen<'a> {
                         let mut code = String::new();
                         let mut out = Vec::new();
                         for f in &r.fields {
-                            let (c, e) = self.lower_flat(&f.ty, &format!("{v}.{}", go_name(&f.name)), is_now(&f.name, &f.ty))?;
+                            let (c, e) =
+                                self.lower_flat(&f.ty, &format!("{v}.{}", go_name(&f.name)), is_now(&f.name, &f.ty))?;
                             code.push_str(&c);
                             out.extend(e);
                         }
@@ -981,7 +1043,10 @@ impl<'a> FileGen<'a> {
                     TypeDefKind::Option(t) => {
                         let interface = self.shape(t) == Shape::Interface;
                         let payload = if interface { v.to_string() } else { format!("(*{v})") };
-                        self.lower_flat_cases(ty, &[(format!("{v} == nil"), None), ("true".into(), Some((*t, payload)))])?
+                        self.lower_flat_cases(
+                            ty,
+                            &[(format!("{v} == nil"), None), ("true".into(), Some((*t, payload)))],
+                        )?
                     }
                     TypeDefKind::Variant(var) => {
                         let name = self.go_type(&Type::Id(id))?;
@@ -1004,7 +1069,11 @@ impl<'a> FileGen<'a> {
 
     /// Flat lowering of an option: the joined slots, filled per case. `cases` are (condition,
     /// payload type and expression).
-    fn lower_flat_cases(&mut self, ty: &Type, cases: &[(String, Option<(Type, String)>)]) -> Result<(String, Vec<String>)> {
+    fn lower_flat_cases(
+        &mut self,
+        ty: &Type,
+        cases: &[(String, Option<(Type, String)>)],
+    ) -> Result<(String, Vec<String>)> {
         let joined = self.wit.flat(ty).context("a type of more than 16 flat values is never lowered flat")?;
         let vars: Vec<String> = joined.iter().map(|_| self.fresh("j")).collect();
         let mut code = String::new();
@@ -1243,7 +1312,10 @@ impl<'a> FileGen<'a> {
         }
         let TypeDefKind::Enum(e) = &self.def(id).kind else { bail!("not an enum") };
         let wit_name = self.wit_name(id);
-        let mut s = format!("func {h}(m *instance, a uint32) {family} {{\n\tswitch {} {{\n", Self::disc_get(Self::enum_tag(e.cases.len()), "a"));
+        let mut s = format!(
+            "func {h}(m *instance, a uint32) {family} {{\n\tswitch {} {{\n",
+            Self::disc_get(Self::enum_tag(e.cases.len()), "a")
+        );
         for (i, case) in cases.iter().enumerate() {
             writeln!(s, "\tcase {i}:\n\t\treturn &{case}{{}}").unwrap();
         }
@@ -1388,7 +1460,10 @@ impl<'a> FileGen<'a> {
             }
             let v = param_name(&p.name);
             let c = self.check(&p.ty, &v, &format!("{:?}", v))?;
-            s.push_str(&indent(&c.replace("return invalidArg", "return out0, invalidArg").replace("return e.within", "return out0, e.within")));
+            s.push_str(&indent(
+                &c.replace("return invalidArg", "return out0, invalidArg")
+                    .replace("return e.within", "return out0, e.within"),
+            ));
         }
         s.push_str("\tm, err := acquire()\n\tif err != nil {\n\t\treturn\n\t}\n\tdefer m.release(&err)\n");
 
@@ -1416,7 +1491,12 @@ impl<'a> FileGen<'a> {
                 values.extend(exprs);
             }
             if values.len() != sig.params.len() {
-                bail!("{}: {} flat parameters generated, the core signature has {}", f.name, values.len(), sig.params.len());
+                bail!(
+                    "{}: {} flat parameters generated, the core signature has {}",
+                    f.name,
+                    values.len(),
+                    sig.params.len()
+                );
             }
             for (i, e) in values.iter().enumerate() {
                 writeln!(body, "m.stack[{i}] = {e}").unwrap();

@@ -280,7 +280,7 @@ pub fn reordered(dir: &Path) -> Result<Wit> {
     Ok(wit)
 }
 
-/// Generates the Python and Node bindings from [`reordered`] `wit/` into copies of the two
+/// Generates the Python, Node and Go bindings from [`reordered`] `wit/` into copies of the
 /// packages under `scratch`, then loads each against the built component: each must refuse
 /// (a digest mismatch), never call it. Needs `cargo xtask build` first.
 pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
@@ -292,7 +292,21 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
     crate::tools::copy_dir(&root.join("packages/node/src"), &node_package.join("src"))?;
     crate::tools::copy_dir(&root.join("packages/node/gen"), &node_package.join("gen"))?;
     std::fs::copy(root.join("packages/node/package.json"), node_package.join("package.json"))?;
-    let outputs = vec![python::generate(&wit)?, js::generate(&wit)?];
+    let go_package = scratch.join("packages/go");
+    for file in std::fs::read_dir(root.join("packages/go"))? {
+        let file = file?;
+        if file.file_type()?.is_file() {
+            std::fs::create_dir_all(&go_package)?;
+            std::fs::copy(file.path(), go_package.join(file.file_name()))?;
+        }
+    }
+    std::fs::create_dir_all(go_package.join("cmd/stale"))?;
+    std::fs::write(
+        go_package.join("cmd/stale/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\tpaywit \"github.com/paywit/paywit/packages/go\"\n)\n\n\
+         func main() {\n\tif _, err := paywit.APIPolicy(); err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}\n}\n",
+    )?;
+    let outputs = vec![python::generate(&wit)?, js::generate(&wit)?, go::generate(&wit)?];
     let changed = ensure_outputs(scratch, &outputs, false)?;
     if changed.is_empty() {
         bail!("the reordered WIT generated the same bindings: the test would prove nothing");
@@ -305,7 +319,8 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
         .args(["--input-type=module", "-e", "const p = await import('./src/index.js'); p.retry.apiPolicy();"])
         .current_dir(&node_package)
         .output()?;
-    for (host, output) in [("python", python), ("node", node)] {
+    let go = std::process::Command::new("go").args(["run", "./cmd/stale"]).current_dir(&go_package).output()?;
+    for (host, output) in [("python", python), ("node", node), ("go", go)] {
         let stderr = String::from_utf8_lossy(&output.stderr);
         if output.status.success() || !stderr.to_lowercase().contains("digest") {
             bail!(
@@ -315,7 +330,7 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
         }
     }
     eprintln!(
-        "xtask: bindings generated from a reordered WIT ({} files differ) are refused by Python and Node",
+        "xtask: bindings generated from a reordered WIT ({} files differ) are refused by Python, Node and Go",
         changed.len()
     );
     Ok(())

@@ -1,0 +1,62 @@
+//! The Go package's part of `cargo xtask test` and `cargo xtask fuzz` (`packages/go`, its
+//! differential module `packages/go/peers`, and `examples/receiver-go`).
+//!
+//! Go comes with the machine; modules come from the Go module proxy on first use (the
+//! checksums are in each `go.sum`). `cargo xtask build` copies the core module and `abi.json`
+//! into `packages/go`, where `go:embed` takes them.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+use crate::tools::{root, run};
+
+/// The Go module directories, each with its own go.mod.
+fn modules() -> Vec<PathBuf> {
+    let root = root();
+    vec![root.join("packages/go"), root.join("packages/go/peers"), root.join("examples/receiver-go")]
+}
+
+fn go(dir: &PathBuf) -> Command {
+    let mut command = Command::new("go");
+    command.current_dir(dir).env("GOFLAGS", "-mod=readonly");
+    command
+}
+
+/// gofmt and go vet on every module (the lint part).
+pub fn lint() -> Result<()> {
+    for dir in modules().iter().filter(|d| d.join("go.mod").exists()) {
+        let listed = Command::new("gofmt").arg("-l").arg(".").current_dir(dir).output()?;
+        let files = String::from_utf8_lossy(&listed.stdout);
+        if !listed.status.success() || !files.trim().is_empty() {
+            bail!("gofmt: these files are not formatted (run gofmt -w):\n{files}");
+        }
+        run(go(dir).args(["vet", "./..."]))?;
+    }
+    Ok(())
+}
+
+/// `go test -race` on the package with its default runtime (wazero) and again on
+/// wasmtime-go, then the differential module.
+pub fn test() -> Result<()> {
+    let root = root();
+    let package = root.join("packages/go");
+    run(go(&package).args(["test", "-race", "-count=1", "./..."]))?;
+    // The same tests on the second runtime (cgo; wasmtime-go's prebuilt library).
+    run(go(&package)
+        .args(["test", "-count=1", "-tags", "paywit_wasmtime", "./..."])
+        .env("PAYWIT_RUNTIME", "wasmtime")
+        .env("CGO_ENABLED", "1"))?;
+    let peers = package.join("peers");
+    if peers.join("go.mod").exists() {
+        run(go(&peers).args(["test", "-race", "-count=1", "./..."]))?;
+    }
+    Ok(())
+}
+
+/// A `go test -fuzz` smoke run of verification for `seconds`.
+pub fn fuzz(seconds: u64) -> Result<()> {
+    let peers = root().join("packages/go/peers");
+    run(go(&peers).args(["test", "-run=^$", "-fuzz=FuzzVerify", &format!("-fuzztime={seconds}s"), "."]))
+}
