@@ -10,7 +10,7 @@
 //! - `codegen [--check] [--wit DIR] [--out DIR]` (`codegen/`): every host's typed bindings,
 //!   generated from `wit/`; `--check` fails when the committed files differ.
 //! - `test [part]` (`test.rs`): `codegen --check` first, then build, then every check (or one
-//!   part: rust, peers, python, node, lint, integration, operator, fuzz): rustfmt, native and
+//!   part: rust, peers, python, node, go, lint, integration, operator, fuzz): rustfmt, native and
 //!   harness tests (the xtask's own: fuzz seeds verify), clippy (native and wasm), the derived
 //!   vectors re-derived, the differential peers, pytest, `node --test`, ruff, mypy and the Node
 //!   typecheck, the reference integration end to end and the operator dashboard (their
@@ -164,7 +164,7 @@ mod tests {
             assert!(error.contains("usage: cargo xtask"), "{args:?}: {error}");
         }
         let error = format!("{:#}", parse(&["test", "nope"]).unwrap_err());
-        assert!(error.contains("rust, peers, python, node, lint, integration, operator, fuzz"), "{error}");
-        assert!(usage().contains("test [rust|peers|python|node|lint|integration|operator|fuzz]"));
+        assert!(error.contains("rust, peers, python, node, go, lint, integration, operator, fuzz"), "{error}");
+        assert!(usage().contains("test [rust|peers|python|node|go|lint|integration|operator|fuzz]"));
     }
 }
