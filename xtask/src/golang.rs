@@ -52,8 +52,70 @@ pub fn test() -> Result<()> {
     if peers.join("go.mod").exists() {
         run(go(&peers).args(["test", "-race", "-count=1", "./..."]))?;
     }
+    new_program()
+}
+
+/// A new Go program, as a user starts one (`go mod init`, a `replace` of the module to this
+/// checkout, `go mod tidy`), verifies a signed delivery and refuses a tampered one.
+fn new_program() -> Result<()> {
+    let root = root();
+    let dir = root.join("target/go-new-program");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("main.go"), NEW_PROGRAM)?;
+    let plain = |args: &[&str]| -> Result<()> {
+        let mut command = Command::new("go");
+        command.args(args).current_dir(&dir);
+        run(&mut command)
+    };
+    plain(&["mod", "init", "example.com/first-verification"])?;
+    let replace = format!("-replace=github.com/paywit/paywit/packages/go={}", root.join("packages/go").display());
+    plain(&["mod", "edit", &replace])?;
+    plain(&["mod", "tidy"])?;
+    let output = Command::new("go").args(["run", "."]).current_dir(&dir).output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || stdout.trim() != "verified: msg_1; tampered: refused" {
+        bail!("a new Go program using the module printed {stdout:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    eprintln!("xtask: a new Go module verified a delivery through the paywit module");
     Ok(())
 }
+
+/// The new program: sign a delivery, then the three lines a handler needs.
+const NEW_PROGRAM: &str = r#"package main
+
+import (
+	"errors"
+	"fmt"
+	"log"
+
+	paywit "github.com/paywit/paywit/packages/go"
+)
+
+func main() {
+	secret, err := paywit.NewSecret(paywit.SchemeStandardWebhooks{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	body := []byte(`{"type":"payment.succeeded"}`)
+	header, err := paywit.SignWebhook(paywit.SchemeStandardWebhooks{}, secret, body, &paywit.SignOptions{ID: "msg_1"})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	verifier, _ := paywit.NewVerifier(paywit.SchemeStandardWebhooks{}, secret)
+	delivery, err := verifier.Verify(header, body, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = verifier.Verify(header, []byte(`{"type":"payment.refunded"}`), nil)
+	var forged *paywit.VerifyNoMatchingSignatureError
+	if !errors.As(err, &forged) {
+		log.Fatalf("a tampered body was not refused: %v", err)
+	}
+	fmt.Printf("verified: %s; tampered: refused\n", *delivery.MessageID)
+}
+"#;
 
 /// A `go test -fuzz` smoke run of verification for `seconds`.
 pub fn fuzz(seconds: u64) -> Result<()> {
