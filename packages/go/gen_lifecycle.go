@@ -869,7 +869,7 @@ func MapEvent(gateway Gateway, eventType string, objectStatus *string) (out Stat
 	m.call(idxLifecycleMapEvent)
 	ret := m.stack[0]
 	r := uint32(ret)
-	out = loadState(m, r)
+	out = loadOptState(m, r)
 	return
 }
 

@@ -1300,6 +1300,17 @@ func loadOptProblem(m *instance, a uint32) *Problem {
 	return &v
 }
 
+func loadOptState(m *instance, a uint32) State {
+	switch m.getU8(a) {
+	case 0:
+		return nil
+	case 1:
+	default:
+		m.fault("returned an option that is neither none nor some")
+	}
+	return loadState(m, a+1)
+}
+
 func loadOptString(m *instance, a uint32) *string {
 	switch m.getU8(a) {
 	case 0:

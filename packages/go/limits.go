@@ -92,5 +92,8 @@ func schemeName(scheme Scheme) string {
 	return name
 }
 
-// bodyBytesCase is the case index of body.bytes.
-var bodyBytesCase = func() byte { i, _ := caseBody(BodyBytes{}); return byte(i) }()
+// bodyBytesCase and bodyTextCase are the case indices of body.bytes and body.text.
+var (
+	bodyBytesCase = func() byte { i, _ := caseBody(BodyBytes{}); return byte(i) }()
+	bodyTextCase  = func() byte { i, _ := caseBody(BodyText{}); return byte(i) }()
+)

@@ -115,7 +115,7 @@ func verifyWith(head []byte, scheme Scheme, secrets []string, header http.Header
 		return Verified{}, err
 	}
 	if block, ok := fieldBlock(headers); ok {
-		verified, err := VerifyPacked(packDelivery(head, block, body, url, now, opts.ToleranceSeconds))
+		verified, err := VerifyPacked(packDelivery(head, block, bodyBytesCase, body, url, now, opts.ToleranceSeconds))
 		if e, isMalformed := err.(*VerifyMalformedHeaderError); !isMalformed || e.Details.Name != "" {
 			return verified, err
 		}
@@ -219,9 +219,10 @@ func packedHead(scheme Scheme, secrets []string) []byte {
 	return out
 }
 
-// packDelivery is head followed by the delivery: the field block, the body (as
-// bytes), the url, now and the tolerance.
-func packDelivery(head []byte, block string, body []byte, url *string, now int64, tolerance *uint32) []byte {
+// packDelivery is head followed by the delivery: the field block, the body (its
+// case, text or bytes, then its bytes), the url, now and the tolerance. Handlers
+// pass the raw body as bytes; the golden buffers have text bodies too.
+func packDelivery(head []byte, block string, bodyCase byte, body []byte, url *string, now int64, tolerance *uint32) []byte {
 	size := len(head) + 4 + len(block) + 1 + 4 + len(body) + 5 + 8 + 5
 	if url != nil {
 		size += len(*url)
@@ -229,7 +230,7 @@ func packDelivery(head []byte, block string, body []byte, url *string, now int64
 	out := make([]byte, 0, size)
 	out = append(out, head...)
 	out = appendText(out, block)
-	out = append(out, bodyBytesCase)
+	out = append(out, bodyCase)
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(body)))
 	out = append(out, body...)
 	if url == nil {

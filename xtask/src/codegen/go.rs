@@ -1206,7 +1206,13 @@ impl<'a> FileGen<'a> {
                     TypeDefKind::List(Type::U8) => format!("m.copyBytes(m.getU32({a}), m.getU32({a}+4))"),
                     TypeDefKind::Option(_) | TypeDefKind::List(_) => {
                         let gt = self.go_type(ty)?;
-                        let h = format!("load{}", sanitize(&gt));
+                        // Named by kind, not by the Go type: an optional variant's Go type is the
+                        // variant's own, whose loader is another function.
+                        let h = match &def.kind {
+                            TypeDefKind::Option(t) => format!("loadOpt{}", sanitize(&self.go_type(t)?)),
+                            TypeDefKind::List(t) => format!("loadList{}", sanitize(&self.go_type(t)?)),
+                            _ => unreachable!(),
+                        };
                         if !self.helpers.contains_key(&h) {
                             self.helpers.insert(h.clone(), String::new());
                             let body = match &def.kind {
