@@ -1,9 +1,13 @@
 """Runs the whole reference integration on loopback: the sandbox gateway
-(every misbehaviour on), one receiver (examples/receiver-python or
-examples/receiver-node) and its worker, then a day of traffic; used by the
-demo (demo.py, `cargo xtask demo`) and the tests (test_day_of_traffic.py)."""
+(every misbehaviour on), one receiver (examples/receiver-python,
+examples/receiver-node or examples/receiver-go) and its worker, then a day of
+traffic; used by the demo (demo.py, `cargo xtask demo`) and the tests
+(test_day_of_traffic.py). The Go receiver's two programs are built (`go build`,
+which leaves binaries that are up to date alone) into target/receiver-go/ the
+first time a test or the demo starts it."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -50,15 +54,37 @@ def until(predicate: Callable[[], bool], seconds: float = 60.0) -> bool:
     return False
 
 
+# Where the Go receiver's programs are built (cmd/receiver, cmd/worker of examples/receiver-go).
+GO_BIN = ROOT / "target" / "receiver-go"
 RECEIVERS = {
     "python": (ROOT / "examples" / "receiver-python", [sys.executable, "receiver.py"], [sys.executable, "worker.py"]),
     "node": (ROOT / "examples" / "receiver-node", ["node", "receiver.js"], ["node", "worker.js"]),
+    "go": (ROOT / "examples" / "receiver-go", [str(GO_BIN / "receiver")], [str(GO_BIN / "worker")]),
 }
+_go_built = False
+
+
+def build_go_receiver() -> None:
+    """Builds the Go receiver's programs into GO_BIN, once per process: `go build` relinks nothing
+    that is up to date (it compares build IDs), so this is correct after any change to the receiver,
+    the paywit Go package or its core module, and cheap otherwise. A file lock keeps concurrent
+    test processes from building over each other."""
+    global _go_built
+    if _go_built:
+        return
+    GO_BIN.mkdir(parents=True, exist_ok=True)
+    with open(GO_BIN / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = subprocess.run(["go", "build", "-o", f"{GO_BIN}{os.sep}", "./cmd/receiver", "./cmd/worker"],
+                               cwd=RECEIVERS["go"][0], capture_output=True, text=True)
+    if built.returncode != 0:
+        raise RuntimeError(f"building examples/receiver-go failed:\n{built.stdout}{built.stderr}")
+    _go_built = True
 
 
 @dataclass
 class System:
-    """The running gateway, receivers and workers. `receiver` is "python" or "node"; `db` a SQLite
+    """The running gateway, receivers and workers. `receiver` is "python", "node" or "go"; `db` a SQLite
     file or a PostgreSQL URL; `receivers` how many receiver processes share the store (the
     gateway's deliveries take turns, as behind a load balancer)."""
     db: Path | str
@@ -74,6 +100,8 @@ class System:
         return f"System(db={without_password(str(self.db))!r}, receiver={self.receiver!r}, receivers={self.receivers})"
 
     def spawn(self, *args: str, **env: str) -> subprocess.Popen:
+        if self.receiver == "go":
+            build_go_receiver()
         process = subprocess.Popen(list(args), cwd=RECEIVERS[self.receiver][0], env={**os.environ, "PYTHONPATH": str(ROOT / "packages" / "python"), **env},
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.processes.append(process)

@@ -170,7 +170,7 @@ def head(path: str, *headers: str) -> bytes:
 
 # Defect 3: the body is capped before it is verified, and no request stops a receiver.
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_a_body_over_the_cap_is_refused_at_once_and_the_receiver_goes_on(start, receiver):
     system, _ = start(receiver)
     port = system.receiver_ports[0]
@@ -187,7 +187,7 @@ def test_a_body_over_the_cap_is_refused_at_once_and_the_receiver_goes_on(start, 
         assert store.one("SELECT COUNT(*) FROM inbox WHERE event_id = 'evt_after_big'") == (1,)
 
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_the_cap_is_paywits_verify_limit(start, receiver):
     """A forged body of exactly the limit is read and verified (401); the cap is not lower than what
     paywit would verify, and one byte more is refused on its length (the test above)."""
@@ -196,7 +196,7 @@ def test_the_cap_is_paywits_verify_limit(start, receiver):
     assert status == 401
 
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_a_chunked_body_is_not_read_past_the_cap(start, receiver):
     """No Content-Length, chunked: the Node receiver stops reading past the cap (413); the Python
     receiver takes no body without a Content-Length (411). Either way the connection is cut long
@@ -228,13 +228,13 @@ def test_a_chunked_body_is_not_read_past_the_cap(start, receiver):
     finally:
         sender.join(30)
         s.close()
-    assert status == (411 if receiver == "python" else 413)
+    assert status == (411 if receiver == "python" else 413)  # node:http and Go's MaxBytesReader: 413
     assert cut_off and sent < offered, f"the receiver read the whole {sent >> 20} MiB"
     assert alive(system)
     assert deliver(system, "evt_after_chunked", good_event("evt_after_chunked", "pi_after_chunked"))[0] == 200
 
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 @pytest.mark.parametrize("length, wanted", [("-1", 400), ("12abc", 400), ("+5", 400), ("5, 5", 400), (None, 411)])
 def test_a_bad_or_missing_content_length_is_refused(start, receiver, length, wanted):
     """A negative or non-numeric length is a 400 (before the fix, the Python receiver read `-1`
@@ -245,12 +245,12 @@ def test_a_bad_or_missing_content_length_is_refused(start, receiver, length, wan
     headers = ["content-type: application/json"] + ([f"Content-Length: {length}"] if length is not None else [])
     # Without a length no body is sent (node:http would take any byte after the head as the next request).
     status, _, _ = exchange(system.receiver_ports[0], head("/webhooks", *headers) + (b'{"id": "evt_x"}' if length else b""))
-    assert status == (401 if receiver == "node" and length is None else wanted)
+    assert status == (401 if receiver in ("node", "go") and length is None else wanted)
     assert alive(system)
     assert deliver(system, "evt_after_length", good_event("evt_after_length", "pi_after_length"))[0] == 200
 
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_bad_json_or_bad_order_fields_are_a_400_and_the_receiver_goes_on(start, receiver):
     system, _ = start(receiver)
     for body in [b"{x}", b"", b"\xff\xfe", b"[]", b"null", b'{"amount": 100}', b'{"card": "4242424242424242"}',
@@ -268,7 +268,7 @@ def test_bad_json_or_bad_order_fields_are_a_400_and_the_receiver_goes_on(start, 
         assert store.all("SELECT amount, card, status FROM orders") == [(1200, "4242424242424242", "pending")]
 
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_an_unexpected_error_in_a_handler_is_a_logged_500_and_the_receiver_goes_on(start, receiver):
     """The store breaks under a running receiver (its orders table dropped): the order is answered
     500 and the error logged, the process goes on and still records deliveries."""
@@ -303,7 +303,7 @@ POISONS = {
 }
 
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_a_poison_event_is_marked_failed_and_the_worker_goes_on(start, receiver):
     system, _ = start(receiver)
     for event_id, event in POISONS.items():  # ahead of the good ones: the oldest due events
@@ -347,7 +347,7 @@ def test_a_poison_event_is_marked_failed_and_the_worker_goes_on(start, receiver)
 
 # Suspected (a): a gateway call inside SQLite's write lock.
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_the_worker_holds_no_write_lock_while_it_calls_the_gateway(start, receiver):
     """A paid payout's items are fetched from the gateway (1.5 s here): meanwhile the receiver
     records a delivery in well under that, as the worker does not hold SQLite's write lock."""
@@ -369,7 +369,7 @@ def test_the_worker_holds_no_write_lock_while_it_calls_the_gateway(start, receiv
 
 # Suspected (b): a failure recorded on an event another worker processed meanwhile.
 
-@pytest.mark.parametrize("setup", ["python-sqlite", "python-postgres", "node-sqlite"])
+@pytest.mark.parametrize("setup", ["python-sqlite", "python-postgres", "node-sqlite", "go-sqlite", "go-postgres"])
 def test_a_failure_is_not_recorded_on_an_event_another_worker_processed(start, setup):
     """Worker A's payout fetch fails (its gateway answers 404: not retryable, so it gives up) and it
     pauses before recording that; meanwhile the gateway redelivers the event (at least once: it
@@ -402,7 +402,7 @@ def test_a_failure_is_not_recorded_on_an_event_another_worker_processed(start, s
 
 # Suspected (c): two workers sending one order's charge at once.
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_two_workers_never_send_one_orders_charge_at_once(start, receiver):
     def charge(headers: dict) -> Tuple[float, int, dict]:
         return 0.3, 200, {"id": f"pi_{headers.get('idempotency-key')[:12]}", "object": "payment_intent", "status": "succeeded"}
@@ -418,7 +418,7 @@ def test_two_workers_never_send_one_orders_charge_at_once(start, receiver):
     assert sent == Counter(keys), "each order's charge sent once, by one worker"
 
 
-@pytest.mark.parametrize("receiver", ["python", "node"])
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_a_worker_whose_call_outlived_its_lease_does_not_overwrite_the_outcome(start, receiver):
     """Worker A is stopped mid-call past its lease; worker B takes the order and charges it (same
     key); when A resumes, its late failure must not turn the charged order into 'failed'."""
@@ -447,11 +447,12 @@ def test_a_worker_whose_call_outlived_its_lease_does_not_overwrite_the_outcome(s
     assert len(set(calls)) == 1, "one idempotency key for both calls"
 
 
-def test_a_request_trickled_in_byte_by_byte_is_cut_off_at_its_deadline(start):
+@pytest.mark.parametrize("receiver", ["python", "go"])
+def test_a_request_trickled_in_byte_by_byte_is_cut_off_at_its_deadline(start, receiver):
     """The socket timeout bounds each read only: a body sent a byte at a time, each well inside it,
-    must still not hold a thread past the request's deadline (Python's receiver; node:http has
-    its own requestTimeout)."""
-    system, _ = start("python")
+    must still not hold a thread past the request's deadline (Python's receiver; Go's: the server's
+    ReadTimeout; node:http has its own requestTimeout)."""
+    system, _ = start(receiver)
     system.stop_receivers()
     system.start_receivers("--request-deadline", "2")
     port = int(system.receiver_url.rsplit(":", 1)[1])

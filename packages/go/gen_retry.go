@@ -28,9 +28,9 @@ const (
 	// The connection was refused.
 	TransportErrorConnectionRefused
 	// The host name did not resolve.
-	TransportErrorDns
+	TransportErrorDNS
 	// The TLS handshake failed.
-	TransportErrorTls
+	TransportErrorTLS
 	// Any other transport failure.
 	TransportErrorUnknown
 )

@@ -39,7 +39,8 @@ const HAND_WRITTEN: &[&str] = &[
 ];
 
 /// Words Go writes in capitals (Go's initialisms: `MessageID`, `URL`, `HMACScheme`).
-const INITIALISMS: &[&str] = &["id", "url", "http", "hmac", "api", "json", "uri", "sha1", "sha256", "sha512", "utf8"];
+const INITIALISMS: &[&str] =
+    &["id", "url", "http", "hmac", "api", "json", "uri", "sha1", "sha256", "sha512", "utf8", "dns", "tls", "ip", "sql"];
 
 /// The exported Go name of a WIT name: `message-id` → `MessageID`, `hmac-scheme` → `HMACScheme`.
 pub fn go_name(name: &str) -> String {
