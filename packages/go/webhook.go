@@ -10,6 +10,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -106,9 +108,12 @@ func verifyWith(head []byte, scheme Scheme, secrets []string, header http.Header
 		}
 	}
 	headers := headerList(header)
-	for i, h := range headers {
-		if !validUTF8(h.Name) || !validUTF8(h.Value) {
-			return Verified{}, invalidArg("must be valid UTF-8").within("header" + indexSegment(i))
+	for _, h := range headers {
+		if !validUTF8(h.Name) {
+			return Verified{}, invalidArg("header names must be valid UTF-8").within("header")
+		}
+		if !validUTF8(h.Value) {
+			return Verified{}, invalidArg("must be valid UTF-8").within("header[" + strconv.Quote(h.Name) + "]")
 		}
 	}
 	if err := requestLimits(body, headers, opts.URL); err != nil {
@@ -160,15 +165,20 @@ func SignWebhook(scheme Scheme, secret string, body []byte, opts *SignOptions) (
 	return out, nil
 }
 
-// headerList is header as WIT headers, each value of a repeated name its own header.
+// headerList is header as WIT headers, each value of a repeated name its own
+// header, the names in sorted order (a map's order changes from call to call;
+// an answer, or an error's path, must not).
 func headerList(header http.Header) []Header {
 	n := 0
-	for _, values := range header {
-		n += len(values)
-	}
-	out := make([]Header, 0, n)
+	names := make([]string, 0, len(header))
 	for name, values := range header {
-		for _, value := range values {
+		n += len(values)
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := make([]Header, 0, n)
+	for _, name := range names {
+		for _, value := range header[name] {
 			out = append(out, Header{Name: name, Value: value})
 		}
 	}
