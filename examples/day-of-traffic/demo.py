@@ -1,5 +1,5 @@
-"""A day of misbehaving traffic through each reference receiver (Python and
-Node, both on SQLite): prints one table per receiver, exits non-zero unless
+"""A day of misbehaving traffic through each reference receiver (Python, Node
+and Go, all on SQLite): prints one column per receiver, exits non-zero unless
 every charge happened once and every object ends in its true state. Then the
 operator's dashboard (examples/operator) serves the Python receiver's store:
 its URL is printed, and it stays up until you press Enter (in a terminal) or,
@@ -51,7 +51,7 @@ def main() -> int:
     args = parser.parse_args()
     results = {}
     with ExitStack() as stack:
-        for receiver in ("node", "python"):
+        for receiver in ("node", "go", "python"):  # the Python receiver's last: the dashboard serves its store
             directory = stack.enter_context(tempfile.TemporaryDirectory())
             system = System(Path(directory) / "receiver.sqlite", receiver).start()
             stack.callback(system.stop)
@@ -59,11 +59,12 @@ def main() -> int:
             results[receiver] = day_of_traffic(system, orders=args.orders)
         width = max(len(k) for k in results["python"])
         print("\nA day of traffic through the misbehaving sandbox gateway, one receiver and worker each (SQLite)\n")
-        print(f"  {'':<{width}}  {'python':>10}  {'node':>10}")
+        columns = ("python", "node", "go")
+        print(f"  {'':<{width}}" + "".join(f"  {name:>10}" for name in columns))
         for key in results["python"]:
-            print(f"  {key:<{width}}  {str(results['python'][key]):>10}  {str(results['node'][key]):>10}")
+            print(f"  {key:<{width}}" + "".join(f"  {str(results[name][key]):>10}" for name in columns))
         ok = all(checked(figures) for figures in results.values())
-        print("\n" + ("every charge made exactly once, every object in its true state, in both receivers" if ok else "MISMATCH: see the figures above"))
+        print("\n" + ("every charge made exactly once, every object in its true state, in every receiver" if ok else "MISMATCH: see the figures above"))
 
         port = free_port()
         dashboard = system.spawn(sys.executable, str(DASHBOARD), "--db", str(system.db), "--gateway", system.gateway_url, "--port", str(port))

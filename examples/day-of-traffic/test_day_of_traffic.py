@@ -1,6 +1,6 @@
-"""Each reference receiver (Python, Node) and its worker end to end against the sandbox gateway
-(every misbehaviour on), on SQLite and, for the Python receiver, on PostgreSQL with two receivers
-and two workers: each logical charge happens exactly once although responses are lost and
+"""Each reference receiver (Python, Node, Go) and its worker end to end against the sandbox gateway
+(every misbehaviour on), on SQLite and, for the Python and Go receivers, on PostgreSQL with two
+receivers and two workers: each logical charge happens exactly once although responses are lost and
 retried, every object ends in the gateway's true state, duplicates are dropped, forgeries refused;
 a worker killed with SIGKILL inside an event's transaction and a receiver killed between "event
 recorded" and "200 sent" lose nothing and double nothing; 5x the expected peak is absorbed.
@@ -21,7 +21,7 @@ from harness import System, day_of_traffic, load, postgres_url, until
 EXPECTED_PEAK = 100  # deliveries a second at one receiver; the load test sends 5x that
 
 
-@pytest.fixture(params=["python-sqlite", "node-sqlite", "python-postgres"])
+@pytest.fixture(params=["python-sqlite", "node-sqlite", "go-sqlite", "python-postgres", "go-postgres"])
 def system(request, tmp_path):
     receiver, database = request.param.split("-")
     with ExitStack() as stack:
@@ -99,8 +99,9 @@ def test_an_event_whose_processing_keeps_failing_is_given_up_then_processed_once
         assert store.one("SELECT times_delivered >= 2 FROM inbox WHERE event_id = ?", (event_id,))[0]
 
 
-def test_a_receiver_killed_between_recording_and_answering_is_absorbed(tmp_path):
-    system = System(tmp_path / "receiver.sqlite", "python").start()
+@pytest.mark.parametrize("receiver", ["python", "go"])
+def test_a_receiver_killed_between_recording_and_answering_is_absorbed(tmp_path, receiver):
+    system = System(tmp_path / "receiver.sqlite", receiver).start()
     try:
         system.stop_receivers()
         system.start_receivers("--pause-before-answer", "30")

@@ -1,9 +1,9 @@
-"""The reference receivers (Python, Node) and their workers against hostile or broken input, each
+"""The reference receivers (Python, Node, Go) and their workers against hostile or broken input, each
 started as a real process (harness.System) with a stand-in gateway in this process:
 
 - a receiver reads no more than paywit's verify limit (abi.json "limits"."body-bytes", 16 MiB) of a
   body: a larger Content-Length is a 413 before any of it is read, a chunked body is cut off past
-  it (the Python receiver takes no body without a Content-Length: 411), a negative or non-numeric
+  it (413; the Python receiver takes no body without a Content-Length: 411), a negative or non-numeric
   Content-Length is a 400, bad JSON or bad order fields are a 400, and an unexpected error in a
   handler is a 500 (logged): no request stops a receiver;
 - a poison event (one whose processing raises, whatever it raises) is marked failed and the worker
@@ -198,7 +198,7 @@ def test_the_cap_is_paywits_verify_limit(start, receiver):
 
 @pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_a_chunked_body_is_not_read_past_the_cap(start, receiver):
-    """No Content-Length, chunked: the Node receiver stops reading past the cap (413); the Python
+    """No Content-Length, chunked: the Node and Go receivers stop reading past the cap (413); the Python
     receiver takes no body without a Content-Length (411). Either way the connection is cut long
     before the sender's 4x the cap are read."""
     system, _ = start(receiver)
@@ -239,8 +239,8 @@ def test_a_chunked_body_is_not_read_past_the_cap(start, receiver):
 def test_a_bad_or_missing_content_length_is_refused(start, receiver, length, wanted):
     """A negative or non-numeric length is a 400 (before the fix, the Python receiver read `-1`
     until the client closed). The Python receiver refuses a body without a length (411); for the
-    Node receiver (node:http) a request with neither a length nor chunked coding has an empty body,
-    so it is refused by verification (401)."""
+    Node and Go receivers (node:http, net/http) a request with neither a length nor chunked coding
+    has an empty body, so it is refused by verification (401)."""
     system, _ = start(receiver)
     headers = ["content-type: application/json"] + ([f"Content-Length: {length}"] if length is not None else [])
     # Without a length no body is sent (node:http would take any byte after the head as the next request).
