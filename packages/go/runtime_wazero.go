@@ -1,12 +1,25 @@
 // The default runtime: wazero, pure Go (no cgo). The module is compiled once
 // per process by wazero's optimizing compiler (its interpreter where the compiler
 // has no backend), and each instance is an anonymous module instance of it.
+//
+// Compiling takes a few hundred milliseconds, which every process would pay at
+// its first call (a CLI, a serverless cold start, each test binary), so the
+// compiled code is cached on disk: wazero's compilation cache, in
+// <user cache dir>/paywit (PAYWIT_CACHE_DIR to choose another directory, "off"
+// for none). wazero keys an entry by the module's SHA-256, its own version and
+// the CPU's features, writes it atomically (a temporary file renamed) and checks
+// its CRC before loading it. Loading native code from a file means the directory
+// must be the user's own: it is created 0700, and one that is not a directory
+// owned by this user and closed to others is not used. An entry wazero cannot
+// read is compiled again.
 
 package paywit
 
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -21,8 +34,41 @@ type wazeroRuntime struct {
 }
 
 func newWazero(wasm []byte) (coreRuntime, error) {
+	if dir := cacheDir(); dir != "" {
+		if cache, err := wazero.NewCompilationCacheWithDir(dir); err == nil {
+			if r, err := newWazeroWith(wasm, wazero.NewRuntimeConfig().WithCompilationCache(cache)); err == nil {
+				return r, nil
+			}
+		}
+	}
+	return newWazeroWith(wasm, wazero.NewRuntimeConfig())
+}
+
+// cacheDir is the compilation cache's directory, or "" for none (see above).
+func cacheDir() string {
+	dir := os.Getenv("PAYWIT_CACHE_DIR")
+	if dir == "off" {
+		return ""
+	}
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(base, "paywit")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return ""
+	}
+	if !privateDir(dir) {
+		return ""
+	}
+	return dir
+}
+
+func newWazeroWith(wasm []byte, config wazero.RuntimeConfig) (coreRuntime, error) {
 	ctx := context.Background()
-	rt := wazero.NewRuntime(ctx)
+	rt := wazero.NewRuntimeWithConfig(ctx, config)
 	_, err := rt.NewHostModuleBuilder("wasi:random/random@0.2.0").
 		NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, _ api.Module, stack []uint64) {
@@ -31,15 +77,17 @@ func newWazero(wasm []byte) (coreRuntime, error) {
 		Export("get-random-u64").
 		Instantiate(ctx)
 	if err != nil {
+		rt.Close(ctx)
 		return nil, err
 	}
 	compiled, err := rt.CompileModule(ctx, wasm)
 	if err != nil {
+		rt.Close(ctx)
 		return nil, err
 	}
 	// Anonymous instances (many of one module), no start function.
-	config := wazero.NewModuleConfig().WithName("").WithStartFunctions()
-	return &wazeroRuntime{runtime: rt, compiled: compiled, config: config}, nil
+	instances := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	return &wazeroRuntime{runtime: rt, compiled: compiled, config: instances}, nil
 }
 
 func (r *wazeroRuntime) instantiate() (coreInstance, error) {

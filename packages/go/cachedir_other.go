@@ -1,0 +1,12 @@
+//go:build !unix
+
+package paywit
+
+import "os"
+
+// privateDir reports whether dir is a directory (not a link); where there are
+// no Unix permissions, the user's own cache directory is trusted as it is.
+func privateDir(dir string) bool {
+	info, err := os.Lstat(dir)
+	return err == nil && info.IsDir()
+}
