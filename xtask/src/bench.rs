@@ -10,7 +10,7 @@ use crate::build::build;
 use crate::postgres;
 use crate::tools::{cargo, python, root, run};
 
-/// Rust (component vs native), then Node and Python (paywit vs the peers), each
+/// Rust (component vs native), then Node, Python and Go (paywit vs the peers), each
 /// measured in one run; prints the tables and writes them to `BENCHMARKS.md`.
 pub fn bench() -> Result<()> {
     let component = build()?;
@@ -39,6 +39,15 @@ pub fn bench() -> Result<()> {
     let edge =
         capture(Command::new("node").arg("bench/edge.mjs").arg(&edge_serve).current_dir(root.join("packages/node")))?;
     let python = capture(Command::new(python()?).arg("bench.py").current_dir(root.join("packages/python")))?;
+    // Go: paywit on wazero (the default), then the same program on wasmtime-go.
+    let go_peers = root.join("packages/go/peers");
+    let go_wazero = capture(Command::new("go").args(["run", "./cmd/bench"]).current_dir(&go_peers))?;
+    let go_wasmtime = capture(
+        Command::new("go")
+            .args(["run", "-tags", "paywit_wasmtime", "./cmd/bench"])
+            .env("PAYWIT_RUNTIME", "wasmtime")
+            .current_dir(&go_peers),
+    )?;
     // The reference integration under 5x its expected peak (examples/day-of-traffic/load.py).
     run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
     let postgres = postgres::Postgres::start()?;
@@ -64,7 +73,9 @@ pub fn bench() -> Result<()> {
          (30 samples over 2 s each, `host-tests/benches/component.rs`); Node and Python: medians of 21-31 interleaved rounds (each round times every call once). \
          Every ratio compares two numbers measured in the same run. Component size after gzip -9: {} bytes.\n\n\
          ## Rust host (wasmtime 48, component vs native)\n\n{rust}\n## Node.js (paywit vs npm peers)\n\n{node}\n\
-         ## Python (paywit vs PyPI peers)\n\n{python}\n## At the edge\n\nCold start of the composed wasi:http component \
+         ## Python (paywit vs PyPI peers)\n\n{python}\n## Go (paywit vs the Go SDKs)\n\n{go_wazero}\n\
+         The same program on wasmtime-go (`-tags paywit_wasmtime`, `PAYWIT_RUNTIME=wasmtime`; no compilation \
+         cache on this runtime):\n\n{go_wasmtime}\n## At the edge\n\nCold start of the composed wasi:http component \
          (wasmtime 48, Cranelift):\n\n| component | size | compile | deserialize (precompiled) |\n|---|---|---|---|\n\
          {cold_start}\n{edge}\n## A real integration under load\n\n{load}",
         gzip.trim()
