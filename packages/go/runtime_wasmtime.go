@@ -95,8 +95,13 @@ static void pw_free_message(pw_byte_vec_t *msg) { wasm_byte_vec_delete(msg); }
 import "C"
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"unsafe"
@@ -118,7 +123,7 @@ func newWasmtime(wasm []byte) (coreRuntime, error) {
 		return nil, errors.New("this wasmtime-go's Func or Memory is not the C API's struct; the paywit wasmtime runtime needs wasmtime-go v39")
 	}
 	engine := wasmtime.NewEngine()
-	module, err := wasmtime.NewModule(engine, wasm)
+	module, err := cachedModule(engine, wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -259,4 +264,54 @@ func (i *wasmtimeInstance) memory() []byte {
 func (i *wasmtimeInstance) close() {
 	i.store.Close()
 	i.funcs, i.base, i.size = nil, nil, 0
+}
+
+// wasmtimeGoVersion names the cache entries: another wasmtime-go compiles anew.
+const wasmtimeGoVersion = "v39.0.1"
+
+// cachedModule is the module compiled by Cranelift, or deserialized from the
+// compilation cache (cacheDir, as for wazero) when an entry for these bytes and
+// this wasmtime-go is there and intact: an entry is the SHA-256 of what follows,
+// then wasmtime's serialized module, written atomically. Deserializing runs
+// native code from the file, so an entry whose digest does not match is
+// compiled again, never loaded; wasmtime itself refuses an entry from another
+// engine configuration.
+func cachedModule(engine *wasmtime.Engine, wasm []byte) (*wasmtime.Module, error) {
+	dir := cacheDir()
+	if dir == "" {
+		return wasmtime.NewModule(engine, wasm)
+	}
+	key := sha256.Sum256(wasm)
+	path := filepath.Join(dir, "wasmtime-"+wasmtimeGoVersion+"-"+hex.EncodeToString(key[:16])+".cwasm")
+	if entry, err := os.ReadFile(path); err == nil && len(entry) > sha256.Size {
+		digest := sha256.Sum256(entry[sha256.Size:])
+		if bytes.Equal(digest[:], entry[:sha256.Size]) {
+			if module, err := wasmtime.NewModuleDeserialize(engine, entry[sha256.Size:]); err == nil {
+				return module, nil
+			}
+		}
+	}
+	module, err := wasmtime.NewModule(engine, wasm)
+	if err != nil {
+		return nil, err
+	}
+	if serialized, err := module.Serialize(); err == nil {
+		digest := sha256.Sum256(serialized)
+		writeAtomically(path, append(digest[:], serialized...))
+	}
+	return module, nil
+}
+
+// writeAtomically writes a cache entry through a temporary file renamed into
+// place (a reader never sees half an entry); a failure leaves no entry.
+func writeAtomically(path string, data []byte) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
+		_ = os.Remove(tmp.Name())
+	}
 }

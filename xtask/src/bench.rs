@@ -74,8 +74,7 @@ pub fn bench() -> Result<()> {
          Every ratio compares two numbers measured in the same run. Component size after gzip -9: {} bytes.\n\n\
          ## Rust host (wasmtime 48, component vs native)\n\n{rust}\n## Node.js (paywit vs npm peers)\n\n{node}\n\
          ## Python (paywit vs PyPI peers)\n\n{python}\n## Go (paywit vs the Go SDKs)\n\n{go_wazero}\n\
-         The same program on wasmtime-go (`-tags paywit_wasmtime`, `PAYWIT_RUNTIME=wasmtime`; no compilation \
-         cache on this runtime):\n\n{go_wasmtime}\n## At the edge\n\nCold start of the composed wasi:http component \
+         The same program on wasmtime-go (`-tags paywit_wasmtime`, `PAYWIT_RUNTIME=wasmtime`):\n\n{go_wasmtime}\n## At the edge\n\nCold start of the composed wasi:http component \
          (wasmtime 48, Cranelift):\n\n| component | size | compile | deserialize (precompiled) |\n|---|---|---|---|\n\
          {cold_start}\n{edge}\n## A real integration under load\n\n{load}",
         gzip.trim()

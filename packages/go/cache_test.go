@@ -1,0 +1,106 @@
+package paywit
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The compilation cache is read and written by a new process (the engine is
+// compiled once per process), so each case runs this test binary again with
+// PAYWIT_CACHE_CHILD and PAYWIT_CACHE_DIR set: TestMain then calls the
+// component once and exits instead of running the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("PAYWIT_CACHE_CHILD") != "" {
+		policy, err := APIPolicy()
+		if err != nil || policy.MaxAttempts == 0 {
+			fmt.Fprintf(os.Stderr, "APIPolicy() = %+v, %v\n", policy, err)
+			os.Exit(1)
+		}
+		fmt.Println("answered")
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func runChild(t *testing.T, cacheDir string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PAYWIT_CACHE_CHILD=1", "PAYWIT_CACHE_DIR="+cacheDir)
+	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "answered" {
+		t.Fatalf("the child process failed (%v):\n%s", err, out)
+	}
+}
+
+// entries lists the regular files under dir, at any depth.
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files
+}
+
+func TestCompilationCache(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	runChild(t, dir)
+	written := entries(t, dir)
+	if len(written) == 0 {
+		t.Fatalf("the first process left no compiled module in %s", dir)
+	}
+	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
+		t.Fatalf("the cache directory is %v, want 0700", info.Mode())
+	}
+
+	// A damaged entry is compiled again, never loaded (the child still answers).
+	for _, path := range written {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := len(data) / 2; i < len(data)/2+64 && i < len(data); i++ {
+			data[i] ^= 0xff
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runChild(t, dir)
+
+	// A directory others may write is not used.
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	runChild(t, open)
+	if got := entries(t, open); len(got) != 0 {
+		t.Errorf("a directory open to others was used: %v", got)
+	}
+
+	// A symbolic link to a directory is not used either.
+	link := filepath.Join(t.TempDir(), "link")
+	target := filepath.Join(t.TempDir(), "target")
+	if err := os.Mkdir(target, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	runChild(t, link)
+	if got := entries(t, target); len(got) != 0 {
+		t.Errorf("a symbolic link was followed: %v", got)
+	}
+
+	// "off" turns the cache off.
+	runChild(t, "off")
+}
