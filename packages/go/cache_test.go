@@ -1,6 +1,7 @@
 package paywit
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -59,17 +60,33 @@ func TestCompilationCache(t *testing.T) {
 		t.Fatalf("the cache directory is %v, want 0700", info.Mode())
 	}
 
-	// A damaged entry is compiled again, never loaded (the child still answers).
+	// A damaged entry (its header and offset table near the start, its code in
+	// the middle) is compiled again, never loaded: the child still answers, and
+	// the entry is written anew.
+	damaged := map[string][]byte{}
 	for _, path := range written {
+		if strings.HasSuffix(path, ".sha256") {
+			continue
+		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := len(data) / 2; i < len(data)/2+64 && i < len(data); i++ {
-			data[i] ^= 0xff
+		for _, from := range []int{24, len(data) / 2} {
+			for i := from; i < from+32 && i < len(data); i++ {
+				data[i] ^= 0xff
+			}
 		}
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
+		}
+		damaged[path] = data
+	}
+	runChild(t, dir)
+	for path, data := range damaged {
+		now, err := os.ReadFile(path)
+		if err != nil || bytes.Equal(now, data) {
+			t.Errorf("the damaged entry %s was not written anew (%v)", path, err)
 		}
 	}
 	runChild(t, dir)

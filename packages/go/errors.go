@@ -73,3 +73,16 @@ func errorText(witType, witCase string, details any) string {
 	}
 	return fmt.Sprintf("paywit: %s: %s: %+v", witType, witCase, details)
 }
+
+// redactedFormat writes a value that holds secret material the same way for
+// every fmt verb: its String (GoString for %#v), which shows no secret.
+func redactedFormat(f fmt.State, verb rune, v interface {
+	String() string
+	GoString() string
+}) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, v.GoString())
+		return
+	}
+	fmt.Fprint(f, v.String())
+}

@@ -17,6 +17,7 @@ package paywit
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 	"unicode/utf8"
 )
@@ -54,6 +55,13 @@ func (v APISecret) String() string {
 
 // GoString is String, so %#v redacts too.
 func (v APISecret) GoString() string { return "paywit.APISecret" + v.String() }
+
+// Format redacts for every verb (%d, %x, ...), not only those that call String.
+func (v APISecret) Format(f fmt.State, verb rune) { redactedFormat(f, verb, v) }
+
+// LogValue is String, so log/slog (text or JSON) never logs the secret; encoding/json,
+// which is how a record is stored, keeps every field.
+func (v APISecret) LogValue() slog.Value { return slog.StringValue(v.String()) }
 
 // InboundRequest is WIT requests.inbound-request.
 //

@@ -14,6 +14,7 @@ package paywit
 
 import (
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -846,6 +847,13 @@ func (v SigningKeyPair) String() string {
 
 // GoString is String, so %#v redacts too.
 func (v SigningKeyPair) GoString() string { return "paywit.SigningKeyPair" + v.String() }
+
+// Format redacts for every verb (%d, %x, ...), not only those that call String.
+func (v SigningKeyPair) Format(f fmt.State, verb rune) { redactedFormat(f, verb, v) }
+
+// LogValue is String, so log/slog (text or JSON) never logs the secret; encoding/json,
+// which is how a record is stored, keeps every field.
+func (v SigningKeyPair) LogValue() slog.Value { return slog.StringValue(v.String()) }
 
 // Verify is WIT webhooks.verify.
 //

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -37,10 +38,50 @@ func idleMemories() []int {
 
 func assertNoLargeIdleMemory(t *testing.T, after string) {
 	t.Helper()
+	total := 0
 	for i, size := range idleMemories() {
+		total += size
 		if size > retainLimit {
 			t.Errorf("after %s, idle instance %d keeps %d MiB of memory (retainLimit %d MiB)", after, i, size>>20, retainLimit>>20)
 		}
+	}
+	if total > idleBudget {
+		t.Errorf("after %s, the idle instances keep %d MiB together (idleBudget %d MiB)", after, total>>20, idleBudget>>20)
+	}
+}
+
+// A burst of forged large deliveries on many cores (each body copied into an
+// instance before its signature is checked) leaves at most idleBudget pinned.
+func TestIdleMemoryIsBoundedAcrossInstances(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(32))
+	v, err := NewVerifier(SchemeStripe{}, poolSecretNew)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := http.Header{"Stripe-Signature": {"t=1764158400,v1=" + strings.Repeat("ab", 32)}}
+	body := bytes.Repeat([]byte("x"), 3<<20) // under retainLimit each, far over idleBudget together
+	var wg sync.WaitGroup
+	for g := 0; g < 48; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var forged *VerifyNoMatchingSignatureError
+			if _, err := v.Verify(header, body, &WebhookOptions{Now: poolSignedAt}); !errors.As(err, &forged) {
+				t.Errorf("a forged delivery: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	assertNoLargeIdleMemory(t, "48 concurrent forged 3 MiB deliveries")
+	engine.mu.Lock()
+	accounted := engine.idleBytes
+	engine.mu.Unlock()
+	actual := 0
+	for _, size := range idleMemories() {
+		actual += size
+	}
+	if accounted != actual {
+		t.Errorf("the pool accounts %d idle bytes, its instances hold %d", accounted, actual)
 	}
 }
 

@@ -33,8 +33,15 @@ var coreWasm []byte
 var abiJSON []byte
 
 // retainLimit: an instance whose memory a call grew past this is dropped after
-// that call (32 MiB, as in the Python and Node packages).
-const retainLimit = 32 << 20
+// that call. A fresh instance has about 1 MiB and verifying bodies up to a few
+// hundred KiB stays under this; a larger body (or a forged one: the body is
+// copied in before its signature is checked) costs a new instance next time.
+const retainLimit = 8 << 20
+
+// idleBudget caps the memory of all idle instances together: the pool keeps up
+// to 2 x GOMAXPROCS instances, and many cores times retainLimit would otherwise
+// stay pinned after one burst of large deliveries.
+const idleBudget = 64 << 20
 
 // maxCallInput caps what one call may copy into an instance (its memory is
 // 32-bit; the component's own limits are far below this).
@@ -91,8 +98,9 @@ var engine struct {
 	name    string
 	abi     manifest
 
-	mu   sync.Mutex
-	idle []*instance
+	mu        sync.Mutex
+	idle      []*instance
+	idleBytes int // the memory of the idle instances together (at most idleBudget)
 }
 
 // load compiles the core module (once per process) after checking that it was
@@ -139,10 +147,11 @@ func RuntimeName() (string, error) {
 // The generated code calls the helpers; a guest fault or trap inside them panics
 // with a *GuestFault, which release turns into the call's error.
 type instance struct {
-	core  coreInstance
-	mem   []byte
-	stack [32]uint64
-	input int // bytes copied in during the current call
+	core      coreInstance
+	mem       []byte
+	stack     [32]uint64
+	input     int // bytes copied in during the current call
+	idleBytes int // its memory when it went idle
 }
 
 // acquire borrows an idle instance, or makes one.
@@ -154,6 +163,7 @@ func acquire() (*instance, error) {
 	if n := len(engine.idle); n > 0 {
 		m := engine.idle[n-1]
 		engine.idle = engine.idle[:n-1]
+		engine.idleBytes -= m.idleBytes
 		engine.mu.Unlock()
 		return m, nil
 	}
@@ -174,7 +184,7 @@ func acquire() (*instance, error) {
 // release ends a call (deferred by every generated function): a panic raised
 // by the helpers (a trap, a guest fault, an input too large) becomes *errp and
 // drops the instance; otherwise the instance goes back to the pool unless its
-// memory grew past retainLimit.
+// memory grew past retainLimit or the idle instances' memory would pass idleBudget.
 func (m *instance) release(errp *error) {
 	m.input = 0
 	if r := recover(); r != nil {
@@ -192,13 +202,16 @@ func (m *instance) release(errp *error) {
 		}
 		return
 	}
-	if len(m.core.memory()) > retainLimit {
+	size := len(m.core.memory())
+	if size > retainLimit {
 		m.core.close()
 		return
 	}
 	engine.mu.Lock()
-	if len(engine.idle) < 2*runtime.GOMAXPROCS(0) {
+	if len(engine.idle) < 2*runtime.GOMAXPROCS(0) && engine.idleBytes+size <= idleBudget {
 		engine.idle = append(engine.idle, m)
+		engine.idleBytes += size
+		m.idleBytes = size
 		m = nil
 	}
 	engine.mu.Unlock()
@@ -267,11 +280,10 @@ func (m *instance) text(p, n uint32) string {
 	return string(b)
 }
 
-// copyBytes is a copy of the n bytes the guest returned at p.
+// copyBytes is a copy of the n bytes the guest returned at p (a range outside
+// the memory panics before anything is allocated: a guest fault).
 func (m *instance) copyBytes(p, n uint32) []byte {
-	out := make([]byte, n)
-	copy(out, m.mem[p:uint64(p)+uint64(n)])
-	return out
+	return append([]byte(nil), m.mem[p:uint64(p)+uint64(n)]...)
 }
 
 func (m *instance) putU8(a uint32, v uint8)   { m.mem[a] = v }

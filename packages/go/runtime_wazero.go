@@ -7,19 +7,25 @@
 // compiled code is cached on disk: wazero's compilation cache, in
 // <user cache dir>/paywit (PAYWIT_CACHE_DIR to choose another directory, "off"
 // for none). wazero keys an entry by the module's SHA-256, its own version and
-// the CPU's features, writes it atomically (a temporary file renamed) and checks
-// its CRC before loading it. Loading native code from a file means the directory
-// must be the user's own: it is created 0700, and one that is not a directory
-// owned by this user and closed to others is not used. An entry wazero cannot
-// read is compiled again.
+// the CPU's features, and writes it atomically (a temporary file renamed).
+// Loading native code from a file means the directory must be the user's own:
+// it is created 0700, and one that is not a directory owned by this user and
+// closed to others is not used. wazero's own check (a CRC of the machine code)
+// leaves the rest of an entry unchecked, and a damaged offset table crashes the
+// process, so paywit keeps the SHA-256 of every entry it saw written
+// (wazero.sha256 beside them) and deletes any entry that does not match before
+// wazero reads the directory; a deleted entry is compiled and written again.
 
 package paywit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -35,13 +41,86 @@ type wazeroRuntime struct {
 
 func newWazero(wasm []byte) (coreRuntime, error) {
 	if dir := cacheDir(); dir != "" {
+		recorded := checkCacheEntries(dir)
 		if cache, err := wazero.NewCompilationCacheWithDir(dir); err == nil {
 			if r, err := newWazeroWith(wasm, wazero.NewRuntimeConfig().WithCompilationCache(cache)); err == nil {
+				if !recorded {
+					recordCacheEntries(dir)
+				}
 				return r, nil
 			}
 		}
 	}
 	return newWazeroWith(wasm, wazero.NewRuntimeConfig())
+}
+
+// cacheManifest is the file (in the cache directory) holding the SHA-256 of each
+// wazero entry: "<hex digest> <path relative to the directory>" per line.
+const cacheManifest = "wazero.sha256"
+
+// wazeroEntries are the finished entries under dir's wazero-* directories
+// (wazero's temporary files, still being written, are left out), relative to dir.
+func wazeroEntries(dir string) []string {
+	subdirs, _ := filepath.Glob(filepath.Join(dir, "wazero-*"))
+	var out []string
+	for _, sub := range subdirs {
+		files, _ := os.ReadDir(sub)
+		for _, f := range files {
+			if f.Type().IsRegular() && !strings.HasSuffix(f.Name(), ".tmp") {
+				out = append(out, filepath.Join(filepath.Base(sub), f.Name()))
+			}
+		}
+	}
+	return out
+}
+
+func fileDigest(path string) (string, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), true
+}
+
+// checkCacheEntries deletes every entry whose digest is not the manifest's, and
+// reports whether every entry left was in the manifest.
+func checkCacheEntries(dir string) bool {
+	recorded := map[string]string{}
+	if manifest, err := os.ReadFile(filepath.Join(dir, cacheManifest)); err == nil {
+		for _, line := range strings.Split(string(manifest), "\n") {
+			if digest, path, ok := strings.Cut(line, " "); ok {
+				recorded[path] = digest
+			}
+		}
+	}
+	for _, entry := range wazeroEntries(dir) {
+		digest, ok := fileDigest(filepath.Join(dir, entry))
+		if !ok || recorded[entry] != digest {
+			_ = os.Remove(filepath.Join(dir, entry))
+		}
+	}
+	// Every entry left matched the manifest; a missing one is compiled and recorded.
+	return len(wazeroEntries(dir)) > 0
+}
+
+// recordCacheEntries writes the manifest for the entries there now (atomically).
+func recordCacheEntries(dir string) {
+	var b strings.Builder
+	for _, entry := range wazeroEntries(dir) {
+		if digest, ok := fileDigest(filepath.Join(dir, entry)); ok {
+			b.WriteString(digest + " " + entry + "\n")
+		}
+	}
+	tmp, err := os.CreateTemp(dir, cacheManifest+".*.tmp")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.WriteString(b.String())
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), filepath.Join(dir, cacheManifest)) != nil {
+		_ = os.Remove(tmp.Name())
+	}
 }
 
 // cacheDir is the compilation cache's directory, or "" for none (see above).

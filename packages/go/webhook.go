@@ -9,6 +9,7 @@ package paywit
 import (
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -35,7 +36,18 @@ type WebhookOptions struct {
 // safe for concurrent use by any number of goroutines. It never shows its secrets:
 // printing one shows the scheme and how many secrets it holds.
 type Verifier struct {
-	scheme  Scheme
+	// Behind two pointers: fmt prints an unexported field of a struct holding a
+	// Verifier without calling String (and, for a verb that does not fit, the
+	// value one pointer down), and it must find no secret there.
+	state *verifierState
+}
+
+type verifierState struct {
+	scheme Scheme
+	keys   *verifierKeys
+}
+
+type verifierKeys struct {
 	secrets []string // for the general path (headers a field block cannot carry)
 	head    []byte   // prepare-packed's answer: as secret as the secrets
 }
@@ -52,23 +64,35 @@ func NewVerifier(scheme Scheme, secrets ...string) (*Verifier, error) {
 		return nil, err
 	}
 	kept := append([]string(nil), secrets...)
-	return &Verifier{scheme: deref(scheme), secrets: kept, head: head}, nil
+	return &Verifier{state: &verifierState{scheme: deref(scheme), keys: &verifierKeys{secrets: kept, head: head}}}, nil
 }
 
 // String shows the scheme and the number of secrets, never the secrets.
 func (v Verifier) String() string {
-	return fmt.Sprintf("paywit.Verifier{%s, %d secrets}", schemeName(v.scheme), len(v.secrets))
+	if v.state == nil {
+		return "paywit.Verifier{}"
+	}
+	return fmt.Sprintf("paywit.Verifier{%s, %d secrets}", schemeName(v.state.scheme), len(v.state.keys.secrets))
 }
 
 // GoString is String, so %#v shows no secret either.
 func (v Verifier) GoString() string { return v.String() }
+
+// Format is String for every fmt verb.
+func (v Verifier) Format(f fmt.State, verb rune) { redactedFormat(f, verb, v) }
+
+// LogValue is String, so log/slog shows no secret either.
+func (v Verifier) LogValue() slog.Value { return slog.StringValue(v.String()) }
 
 // Verify verifies one delivery: header as the request's headers (r.Header) and
 // body as the raw body, exactly as received (before any JSON decoding). A
 // refusal is a VerifyError: errors.As finds its case, such as
 // *VerifyNoMatchingSignatureError or *VerifyTimestampOutsideToleranceError.
 func (v *Verifier) Verify(header http.Header, body []byte, opts *WebhookOptions) (Verified, error) {
-	return verifyWith(v.head, v.scheme, v.secrets, header, body, opts)
+	if v == nil || v.state == nil {
+		return Verified{}, invalidArg("a Verifier must come from NewVerifier")
+	}
+	return verifyWith(v.state.keys.head, v.state.scheme, v.state.keys.secrets, header, body, opts)
 }
 
 // VerifyWebhook verifies one delivery against secrets (one, or a rotation list):

@@ -163,7 +163,7 @@ fn gofmt(source: &str) -> Result<String> {
 
 /// The import block for the packages `body` uses.
 fn imports_for(body: &str) -> String {
-    let used: Vec<&str> = ["fmt", "math", "strconv", "time", "unicode/utf8"]
+    let used: Vec<&str> = ["fmt", "log/slog", "math", "strconv", "time", "unicode/utf8"]
         .into_iter()
         .filter(|i| body.contains(&format!("{}.", i.rsplit('/').next().unwrap())))
         .collect();
@@ -604,6 +604,8 @@ impl<'a> FileGen<'a> {
                     )
                     .unwrap();
                     writeln!(s, "// GoString is String, so %#v redacts too.\nfunc (v {name}) GoString() string {{ return \"paywit.{name}\" + v.String() }}\n").unwrap();
+                    writeln!(s, "// Format redacts for every verb (%d, %x, ...), not only those that call String.\nfunc (v {name}) Format(f fmt.State, verb rune) {{ redactedFormat(f, verb, v) }}\n").unwrap();
+                    writeln!(s, "// LogValue is String, so log/slog (text or JSON) never logs the secret; encoding/json,\n// which is how a record is stored, keeps every field.\nfunc (v {name}) LogValue() slog.Value {{ return slog.StringValue(v.String()) }}\n").unwrap();
                 }
             }
             TypeDefKind::Enum(e) => {
