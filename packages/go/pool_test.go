@@ -61,7 +61,7 @@ func TestIdleMemoryIsBoundedAcrossInstances(t *testing.T) {
 	header := http.Header{"Stripe-Signature": {"t=1764158400,v1=" + strings.Repeat("ab", 32)}}
 	body := bytes.Repeat([]byte("x"), 3<<20) // under retainLimit each, far over idleBudget together
 	var wg sync.WaitGroup
-	for g := 0; g < 48; g++ {
+	for g := 0; g < 24; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -72,7 +72,7 @@ func TestIdleMemoryIsBoundedAcrossInstances(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	assertNoLargeIdleMemory(t, "48 concurrent forged 3 MiB deliveries")
+	assertNoLargeIdleMemory(t, "24 concurrent forged 3 MiB deliveries")
 	engine.mu.Lock()
 	accounted := engine.idleBytes
 	engine.mu.Unlock()
