@@ -24,6 +24,7 @@ type InvalidArgumentError struct {
 	Reason string
 }
 
+// Error is the message: the argument's path and what it must be, never its value.
 func (e *InvalidArgumentError) Error() string {
 	if e.Path == "" {
 		return "paywit: invalid argument: " + e.Reason
@@ -59,6 +60,7 @@ type GuestFault struct {
 	Reason string
 }
 
+// Error is the message: what the component did.
 func (e *GuestFault) Error() string {
 	return "paywit: the component " + e.Reason + " (a guest fault: its instance is replaced)"
 }

@@ -136,6 +136,7 @@ type AddressError interface {
 // Empty.
 type AddressEmptyError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressEmptyError) Error() string { return errorText("address-error", "empty", nil) }
 
 // Code is "empty".
@@ -148,6 +149,7 @@ func (e *AddressEmptyError) isAddressError() {}
 // Longer than any address of the network.
 type AddressTooLongError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressTooLongError) Error() string { return errorText("address-error", "too-long", nil) }
 
 // Code is "too-long".
@@ -163,6 +165,7 @@ type AddressInvalidCharacterError struct {
 	Details uint32
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *AddressInvalidCharacterError) Error() string {
 	return errorText("address-error", "invalid-character", e.Details)
 }
@@ -177,6 +180,7 @@ func (e *AddressInvalidCharacterError) isAddressError() {}
 // Upper and lower case mixed (bech32).
 type AddressMixedCaseError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressMixedCaseError) Error() string { return errorText("address-error", "mixed-case", nil) }
 
 // Code is "mixed-case".
@@ -189,6 +193,7 @@ func (e *AddressMixedCaseError) isAddressError() {}
 // The checksum does not match (a typo).
 type AddressBadChecksumError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressBadChecksumError) Error() string {
 	return errorText("address-error", "bad-checksum", nil)
 }
@@ -203,6 +208,7 @@ func (e *AddressBadChecksumError) isAddressError() {}
 // A valid address of another network.
 type AddressWrongNetworkError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressWrongNetworkError) Error() string {
 	return errorText("address-error", "wrong-network", nil)
 }
@@ -217,6 +223,7 @@ func (e *AddressWrongNetworkError) isAddressError() {}
 // The decoded length, prefix or version is not an address's.
 type AddressInvalidFormatError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressInvalidFormatError) Error() string {
 	return errorText("address-error", "invalid-format", nil)
 }
@@ -231,6 +238,7 @@ func (e *AddressInvalidFormatError) isAddressError() {}
 // A segwit program of the wrong length for its version.
 type AddressInvalidProgramLengthError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressInvalidProgramLengthError) Error() string {
 	return errorText("address-error", "invalid-program-length", nil)
 }
@@ -245,6 +253,7 @@ func (e *AddressInvalidProgramLengthError) isAddressError() {}
 // A witness version above 16.
 type AddressInvalidWitnessVersionError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressInvalidWitnessVersionError) Error() string {
 	return errorText("address-error", "invalid-witness-version", nil)
 }
@@ -259,6 +268,7 @@ func (e *AddressInvalidWitnessVersionError) isAddressError() {}
 // Non-zero or over-long padding in the 5-to-8-bit conversion.
 type AddressInvalidPaddingError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AddressInvalidPaddingError) Error() string {
 	return errorText("address-error", "invalid-padding", nil)
 }

@@ -100,6 +100,7 @@ type RuleError interface {
 // The recover threshold is not below the alert threshold.
 type RuleNoHysteresisError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RuleNoHysteresisError) Error() string { return errorText("rule-error", "no-hysteresis", nil) }
 
 // Code is "no-hysteresis".
@@ -112,6 +113,7 @@ func (e *RuleNoHysteresisError) isRuleError() {}
 // A threshold above 10 000 basis points, or an alert threshold of 0.
 type RuleThresholdOutOfRangeError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RuleThresholdOutOfRangeError) Error() string {
 	return errorText("rule-error", "threshold-out-of-range", nil)
 }
@@ -126,6 +128,7 @@ func (e *RuleThresholdOutOfRangeError) isRuleError() {}
 // `sustained-windows` is 0.
 type RuleZeroWindowsError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RuleZeroWindowsError) Error() string { return errorText("rule-error", "zero-windows", nil) }
 
 // Code is "zero-windows".

@@ -178,6 +178,7 @@ type PlacementRefusalError interface {
 // A secret, restricted or webhook key headed for a browser.
 type PlacementRefusalSecretInBrowserError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *PlacementRefusalSecretInBrowserError) Error() string {
 	return errorText("placement-refusal", "secret-in-browser", nil)
 }
@@ -192,6 +193,7 @@ func (e *PlacementRefusalSecretInBrowserError) isPlacementRefusalError() {}
 // An unrecognised key headed for a browser (fail closed).
 type PlacementRefusalUnrecognisedInBrowserError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *PlacementRefusalUnrecognisedInBrowserError) Error() string {
 	return errorText("placement-refusal", "unrecognised-in-browser", nil)
 }
@@ -206,6 +208,7 @@ func (e *PlacementRefusalUnrecognisedInBrowserError) isPlacementRefusalError() {
 // A live key in a test configuration.
 type PlacementRefusalLiveKeyInTestError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *PlacementRefusalLiveKeyInTestError) Error() string {
 	return errorText("placement-refusal", "live-key-in-test", nil)
 }
@@ -220,6 +223,7 @@ func (e *PlacementRefusalLiveKeyInTestError) isPlacementRefusalError() {}
 // A test key in the production configuration.
 type PlacementRefusalTestKeyInProductionError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *PlacementRefusalTestKeyInProductionError) Error() string {
 	return errorText("placement-refusal", "test-key-in-production", nil)
 }

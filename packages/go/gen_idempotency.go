@@ -31,6 +31,7 @@ type KeyError interface {
 // The value (after unquoting) is empty.
 type KeyEmptyError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *KeyEmptyError) Error() string { return errorText("key-error", "empty", nil) }
 
 // Code is "empty".
@@ -46,6 +47,7 @@ type KeyTooLongError struct {
 	Details uint32
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *KeyTooLongError) Error() string { return errorText("key-error", "too-long", e.Details) }
 
 // Code is "too-long".
@@ -62,6 +64,7 @@ type KeyInvalidCharacterError struct {
 	Details uint32
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *KeyInvalidCharacterError) Error() string {
 	return errorText("key-error", "invalid-character", e.Details)
 }
@@ -76,6 +79,7 @@ func (e *KeyInvalidCharacterError) isKeyError() {}
 // A quoted sf-string is not terminated, or has a bad escape or trailing data.
 type KeyMalformedQuotedStringError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *KeyMalformedQuotedStringError) Error() string {
 	return errorText("key-error", "malformed-quoted-string", nil)
 }
@@ -274,6 +278,7 @@ type IdempotencyPolicyRetentionOutOfRangeError struct {
 	Details uint32
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *IdempotencyPolicyRetentionOutOfRangeError) Error() string {
 	return errorText("policy-error", "retention-out-of-range", e.Details)
 }

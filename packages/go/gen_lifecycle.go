@@ -467,6 +467,7 @@ type AmountError interface {
 // The string is empty.
 type AmountEmptyError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AmountEmptyError) Error() string { return errorText("amount-error", "empty", nil) }
 
 // Code is "empty".
@@ -482,6 +483,7 @@ type AmountInvalidCharacterError struct {
 	Details uint32
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *AmountInvalidCharacterError) Error() string {
 	return errorText("amount-error", "invalid-character", e.Details)
 }
@@ -496,6 +498,7 @@ func (e *AmountInvalidCharacterError) isAmountError() {}
 // A leading zero in a number other than `0`.
 type AmountLeadingZeroError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AmountLeadingZeroError) Error() string {
 	return errorText("amount-error", "leading-zero", nil)
 }
@@ -510,6 +513,7 @@ func (e *AmountLeadingZeroError) isAmountError() {}
 // Larger than 2^128 - 1.
 type AmountTooLargeError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *AmountTooLargeError) Error() string { return errorText("amount-error", "too-large", nil) }
 
 // Code is "too-large".
@@ -612,6 +616,7 @@ type RefundInvalidAmountError struct {
 	Details AmountError
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *RefundInvalidAmountError) Error() string {
 	return errorText("refund-error", "invalid-amount", e.Details)
 }
@@ -626,6 +631,7 @@ func (e *RefundInvalidAmountError) isRefundError() {}
 // The requested amount is zero.
 type RefundZeroAmountError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RefundZeroAmountError) Error() string { return errorText("refund-error", "zero-amount", nil) }
 
 // Code is "zero-amount".
@@ -638,6 +644,7 @@ func (e *RefundZeroAmountError) isRefundError() {}
 // Nothing was captured.
 type RefundNotCapturedError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RefundNotCapturedError) Error() string {
 	return errorText("refund-error", "not-captured", nil)
 }
@@ -652,6 +659,7 @@ func (e *RefundNotCapturedError) isRefundError() {}
 // More has been refunded than was captured (the stored numbers are inconsistent).
 type RefundAlreadyOverRefundedError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RefundAlreadyOverRefundedError) Error() string {
 	return errorText("refund-error", "already-over-refunded", nil)
 }
@@ -669,6 +677,7 @@ type RefundOverRefundError struct {
 	Details string
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *RefundOverRefundError) Error() string {
 	return errorText("refund-error", "over-refund", e.Details)
 }

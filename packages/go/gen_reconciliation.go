@@ -196,6 +196,7 @@ type ReconciliationInvalidPayoutAmountError struct {
 	Details AmountError
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *ReconciliationInvalidPayoutAmountError) Error() string {
 	return errorText("reconciliation-error", "invalid-payout-amount", e.Details)
 }
@@ -213,6 +214,7 @@ type ReconciliationInvalidItemAmountError struct {
 	Details InvalidItem
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *ReconciliationInvalidItemAmountError) Error() string {
 	return errorText("reconciliation-error", "invalid-item-amount", e.Details)
 }
@@ -227,6 +229,7 @@ func (e *ReconciliationInvalidItemAmountError) isReconciliationError() {}
 // The sums exceed 2^128 - 1.
 type ReconciliationOverflowError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *ReconciliationOverflowError) Error() string {
 	return errorText("reconciliation-error", "overflow", nil)
 }

@@ -107,6 +107,7 @@ type RequestMissingHeaderError struct {
 	Details string
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *RequestMissingHeaderError) Error() string {
 	return errorText("request-error", "missing-header", e.Details)
 }
@@ -124,6 +125,7 @@ type RequestMalformedHeaderError struct {
 	Details string
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *RequestMalformedHeaderError) Error() string {
 	return errorText("request-error", "malformed-header", e.Details)
 }
@@ -138,6 +140,7 @@ func (e *RequestMalformedHeaderError) isRequestError() {}
 // The nonce is not 16-128 visible ASCII characters.
 type RequestInvalidNonceError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RequestInvalidNonceError) Error() string {
 	return errorText("request-error", "invalid-nonce", nil)
 }
@@ -152,6 +155,7 @@ func (e *RequestInvalidNonceError) isRequestError() {}
 // A key id or secret is empty, or a key id is not visible ASCII.
 type RequestUnusableSecretError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RequestUnusableSecretError) Error() string {
 	return errorText("request-error", "unusable-secret", nil)
 }
@@ -166,6 +170,7 @@ func (e *RequestUnusableSecretError) isRequestError() {}
 // No secret is known for the key id.
 type RequestUnknownKeyIDError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RequestUnknownKeyIDError) Error() string {
 	return errorText("request-error", "unknown-key-id", nil)
 }
@@ -180,6 +185,7 @@ func (e *RequestUnknownKeyIDError) isRequestError() {}
 // The body does not match its declared SHA-256.
 type RequestContentMismatchError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RequestContentMismatchError) Error() string {
 	return errorText("request-error", "content-mismatch", nil)
 }
@@ -197,6 +203,7 @@ type RequestTimestampOutsideToleranceError struct {
 	Details int64
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *RequestTimestampOutsideToleranceError) Error() string {
 	return errorText("request-error", "timestamp-outside-tolerance", e.Details)
 }
@@ -211,6 +218,7 @@ func (e *RequestTimestampOutsideToleranceError) isRequestError() {}
 // The signature does not match any secret of the key id.
 type RequestNoMatchingSignatureError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RequestNoMatchingSignatureError) Error() string {
 	return errorText("request-error", "no-matching-signature", nil)
 }

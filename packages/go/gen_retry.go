@@ -321,6 +321,7 @@ type RetryPolicyError interface {
 // `max-attempts` is 0.
 type RetryPolicyZeroAttemptsError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RetryPolicyZeroAttemptsError) Error() string {
 	return errorText("policy-error", "zero-attempts", nil)
 }
@@ -335,6 +336,7 @@ func (e *RetryPolicyZeroAttemptsError) isRetryPolicyError() {}
 // An explicit schedule with no delays.
 type RetryPolicyEmptyScheduleError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RetryPolicyEmptyScheduleError) Error() string {
 	return errorText("policy-error", "empty-schedule", nil)
 }
@@ -349,6 +351,7 @@ func (e *RetryPolicyEmptyScheduleError) isRetryPolicyError() {}
 // The multiplier is not finite or is below 1.0.
 type RetryPolicyInvalidMultiplierError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RetryPolicyInvalidMultiplierError) Error() string {
 	return errorText("policy-error", "invalid-multiplier", nil)
 }
@@ -363,6 +366,7 @@ func (e *RetryPolicyInvalidMultiplierError) isRetryPolicyError() {}
 // `attempt` is 0 (attempts count from 1).
 type RetryPolicyZeroAttemptError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *RetryPolicyZeroAttemptError) Error() string {
 	return errorText("policy-error", "zero-attempt", nil)
 }

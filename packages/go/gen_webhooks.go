@@ -292,6 +292,7 @@ type SecretProblemError interface {
 // The secret is empty (or only its prefix).
 type SecretProblemEmptyError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *SecretProblemEmptyError) Error() string { return errorText("secret-problem", "empty", nil) }
 
 // Code is "empty".
@@ -304,6 +305,7 @@ func (e *SecretProblemEmptyError) isSecretProblemError() {}
 // The secret is not valid base64 (Standard Webhooks keys).
 type SecretProblemBadEncodingError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *SecretProblemBadEncodingError) Error() string {
 	return errorText("secret-problem", "bad-encoding", nil)
 }
@@ -318,6 +320,7 @@ func (e *SecretProblemBadEncodingError) isSecretProblemError() {}
 // The decoded secret is shorter than 16 bytes.
 type SecretProblemTooShortError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *SecretProblemTooShortError) Error() string {
 	return errorText("secret-problem", "too-short", nil)
 }
@@ -332,6 +335,7 @@ func (e *SecretProblemTooShortError) isSecretProblemError() {}
 // The secret is longer than paywit accepts (1024 bytes).
 type SecretProblemTooLongError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *SecretProblemTooLongError) Error() string {
 	return errorText("secret-problem", "too-long", nil)
 }
@@ -346,6 +350,7 @@ func (e *SecretProblemTooLongError) isSecretProblemError() {}
 // An Ed25519 key did not decode to 32 bytes, or is not a valid public key.
 type SecretProblemWrongKeyLengthError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *SecretProblemWrongKeyLengthError) Error() string {
 	return errorText("secret-problem", "wrong-key-length", nil)
 }
@@ -360,6 +365,7 @@ func (e *SecretProblemWrongKeyLengthError) isSecretProblemError() {}
 // The key is of the wrong kind for the operation (a `whpk_` public key used to sign).
 type SecretProblemWrongKeyKindError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *SecretProblemWrongKeyKindError) Error() string {
 	return errorText("secret-problem", "wrong-key-kind", nil)
 }
@@ -569,6 +575,7 @@ type VerifyError interface {
 // `secrets` was empty.
 type VerifyNoSecretsError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *VerifyNoSecretsError) Error() string { return errorText("verify-error", "no-secrets", nil) }
 
 // Code is "no-secrets".
@@ -584,6 +591,7 @@ type VerifyUnusableSecretError struct {
 	Details UnusableSecret
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *VerifyUnusableSecretError) Error() string {
 	return errorText("verify-error", "unusable-secret", e.Details)
 }
@@ -601,6 +609,7 @@ type VerifyMissingHeaderError struct {
 	Details string
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *VerifyMissingHeaderError) Error() string {
 	return errorText("verify-error", "missing-header", e.Details)
 }
@@ -618,6 +627,7 @@ type VerifyMalformedHeaderError struct {
 	Details MalformedHeader
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *VerifyMalformedHeaderError) Error() string {
 	return errorText("verify-error", "malformed-header", e.Details)
 }
@@ -632,6 +642,7 @@ func (e *VerifyMalformedHeaderError) isVerifyError() {}
 // The scheme signs the URL but `request.url` is none.
 type VerifyMissingURLError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *VerifyMissingURLError) Error() string { return errorText("verify-error", "missing-url", nil) }
 
 // Code is "missing-url".
@@ -647,6 +658,7 @@ type VerifyMalformedBodyError struct {
 	Details string
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *VerifyMalformedBodyError) Error() string {
 	return errorText("verify-error", "malformed-body", e.Details)
 }
@@ -664,6 +676,7 @@ type VerifyTimestampOutsideToleranceError struct {
 	Details TimestampSkew
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *VerifyTimestampOutsideToleranceError) Error() string {
 	return errorText("verify-error", "timestamp-outside-tolerance", e.Details)
 }
@@ -678,6 +691,7 @@ func (e *VerifyTimestampOutsideToleranceError) isVerifyError() {}
 // Well-formed, but no signature matches any secret.
 type VerifyNoMatchingSignatureError struct{}
 
+// Error is the message: the WIT error type and case.
 func (e *VerifyNoMatchingSignatureError) Error() string {
 	return errorText("verify-error", "no-matching-signature", nil)
 }
@@ -695,6 +709,7 @@ type VerifyLimitExceededError struct {
 	Details LimitExceeded
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *VerifyLimitExceededError) Error() string {
 	return errorText("verify-error", "limit-exceeded", e.Details)
 }
@@ -731,6 +746,7 @@ type SignUnusableSecretError struct {
 	Details SecretProblem
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *SignUnusableSecretError) Error() string {
 	return errorText("sign-error", "unusable-secret", e.Details)
 }
@@ -748,6 +764,7 @@ type SignMissingFieldError struct {
 	Details string
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *SignMissingFieldError) Error() string {
 	return errorText("sign-error", "missing-field", e.Details)
 }
@@ -765,6 +782,7 @@ type SignInvalidFieldError struct {
 	Details InvalidField
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *SignInvalidFieldError) Error() string {
 	return errorText("sign-error", "invalid-field", e.Details)
 }
@@ -782,6 +800,7 @@ type SignMalformedBodyError struct {
 	Details string
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *SignMalformedBodyError) Error() string {
 	return errorText("sign-error", "malformed-body", e.Details)
 }
@@ -799,6 +818,7 @@ type SignLimitExceededError struct {
 	Details LimitExceeded
 }
 
+// Error is the message: the WIT error type, case and details.
 func (e *SignLimitExceededError) Error() string {
 	return errorText("sign-error", "limit-exceeded", e.Details)
 }

@@ -705,7 +705,7 @@ impl<'a> FileGen<'a> {
                         .unwrap();
                     writeln!(
                         s,
-                        "func (e *{go}) Error() string {{ return errorText({wit_name:?}, {case_name:?}, e.Details) }}"
+                        "// Error is the message: the WIT error type, case and details.\nfunc (e *{go}) Error() string {{ return errorText({wit_name:?}, {case_name:?}, e.Details) }}"
                     )
                     .unwrap();
                 }
@@ -713,7 +713,7 @@ impl<'a> FileGen<'a> {
                     writeln!(s, "type {go} struct{{}}\n").unwrap();
                     writeln!(
                         s,
-                        "func (e *{go}) Error() string {{ return errorText({wit_name:?}, {case_name:?}, nil) }}"
+                        "// Error is the message: the WIT error type and case.\nfunc (e *{go}) Error() string {{ return errorText({wit_name:?}, {case_name:?}, nil) }}"
                     )
                     .unwrap();
                 }
