@@ -1052,30 +1052,13 @@ impl<'a> Module<'a> {
         })
     }
 
-    /// Whether a value of `ty` owns guest memory (so the export has a `cabi_post_` function).
-    fn owns_memory(&self, ty: &Type) -> bool {
-        match ty {
-            Type::String => true,
-            Type::Id(id) => match &self.def(*id).kind {
-                TypeDefKind::Type(t) | TypeDefKind::Option(t) => self.owns_memory(t),
-                TypeDefKind::List(_) => true,
-                TypeDefKind::Record(r) => r.fields.iter().any(|f| self.owns_memory(&f.ty)),
-                TypeDefKind::Variant(v) => v.cases.iter().any(|c| c.ty.as_ref().is_some_and(|t| self.owns_memory(t))),
-                TypeDefKind::Result(r) => r.ok.iter().chain(r.err.iter()).any(|t| self.owns_memory(t)),
-                TypeDefKind::Tuple(t) => t.types.iter().any(|t| self.owns_memory(t)),
-                _ => false,
-            },
-            _ => false,
-        }
-    }
-
     // ---------------------------------------------------------------- functions
 
     fn function(&mut self, f: &Function) -> Result<()> {
         let name = lower_camel(&f.name);
         let sig = self.wit.signature(f);
         let core = self.wit.core_export_name(self.iface.id, f);
-        let post = f.result.as_ref().is_some_and(|t| self.owns_memory(t));
+        let post = f.result.as_ref().is_some_and(|t| self.wit.owns_memory(t));
         // Parameters in WIT order, a `now: s64` moved last and optional.
         let mut order: Vec<usize> =
             (0..f.params.len()).filter(|&i| !(f.params[i].name == "now" && f.params[i].ty == Type::S64)).collect();

@@ -198,6 +198,25 @@ impl Wit {
         self.sizes.payload_offset(tag, cases).size_wasm32()
     }
 
+    /// Whether a value of `ty` owns guest memory (so an export answering it has a
+    /// `cabi_post_` function to call after the answer is read).
+    pub fn owns_memory(&self, ty: &Type) -> bool {
+        use wit_parser::TypeDefKind as K;
+        match ty {
+            Type::String => true,
+            Type::Id(id) => match &self.resolve.types[*id].kind {
+                K::Type(t) | K::Option(t) => self.owns_memory(t),
+                K::List(_) => true,
+                K::Record(r) => r.fields.iter().any(|f| self.owns_memory(&f.ty)),
+                K::Variant(v) => v.cases.iter().any(|c| c.ty.as_ref().is_some_and(|t| self.owns_memory(t))),
+                K::Result(r) => r.ok.iter().chain(r.err.iter()).any(|t| self.owns_memory(t)),
+                K::Tuple(t) => t.types.iter().any(|t| self.owns_memory(t)),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// A stable digest of what the bindings depend on: every exported function's name, core
     /// signature and parameter and result types, spelled out structurally. Generated bindings
     /// embed it; a host whose component was built from a different WIT refuses to load
