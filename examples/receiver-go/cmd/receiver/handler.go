@@ -27,6 +27,7 @@ const maxBodyBytes = 16 << 20
 // receiver answers POST /webhooks and POST /orders.
 type receiver struct {
 	store             *store.Store
+	recorder          *recorder // commits the deliveries (the store's one writer of them)
 	verifier          *paywit.Verifier
 	pauseBeforeAnswer time.Duration
 }

@@ -6,7 +6,7 @@
 // its idempotency key, persisted with the order before any call to the
 // gateway, which the worker makes.
 //
-//	receiver --db receiver.sqlite --port 8003 --secret whsec_...
+//	PAYWIT_WEBHOOK_SECRET=whsec_... receiver --db receiver.sqlite --port 8003
 package main
 
 import (
@@ -34,6 +34,23 @@ const (
 	requestDeadline = 30 * time.Second
 )
 
+// secretVariable is the environment variable that passes the webhook secrets
+// (comma-separated, newest first while rotating), the way to pass them: unlike
+// --secret, it is not shown to other local users by ps. --secret, when given,
+// is used instead.
+const secretVariable = "PAYWIT_WEBHOOK_SECRET"
+
+// secretsFromEnvironment is secretVariable's secrets (none when it is unset or empty).
+func secretsFromEnvironment() secrets {
+	var keys secrets
+	for _, key := range strings.Split(os.Getenv(secretVariable), ",") {
+		if key = strings.TrimSpace(key); key != "" {
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
 // secrets is the repeatable --secret flag (newest first while rotating).
 type secrets []string
 
@@ -45,13 +62,17 @@ func main() {
 	db := flag.String("db", "receiver.sqlite", "a SQLite file, or a postgresql:// URL")
 	port := flag.Int("port", 8003, "the port to listen on (127.0.0.1)")
 	var keys secrets
-	flag.Var(&keys, "secret", "webhook secret (repeat for rotation)")
+	flag.Var(&keys, "secret", "webhook secret (repeat for rotation); prefer the environment variable "+secretVariable+
+		" (comma-separated, newest first): a command line is visible to every local user (ps)")
 	pause := flag.Float64("pause-before-answer", 0, "chaos test hook: seconds to sleep after recording a new event, before answering 200")
 	deadline := flag.Float64("request-deadline", requestDeadline.Seconds(),
 		"seconds a request's headers and body may take to arrive (then the connection is closed)")
 	flag.Parse()
 	if len(keys) == 0 {
-		log.Fatal("receiver: --secret is required")
+		keys = secretsFromEnvironment()
+	}
+	if len(keys) == 0 {
+		log.Fatalf("receiver: a webhook secret is required: set %s (or pass --secret)", secretVariable)
 	}
 
 	st, err := store.Open(*db)
@@ -62,7 +83,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("receiver: the secrets: %v", err)
 	}
-	r := &receiver{store: st, verifier: verifier, pauseBeforeAnswer: seconds(*pause)}
+	r := &receiver{store: st, recorder: newRecorder(st), verifier: verifier, pauseBeforeAnswer: seconds(*pause)}
 	readTimeout := seconds(*deadline)
 	server := &http.Server{
 		Addr:              fmt.Sprintf("127.0.0.1:%d", *port),

@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	paywit "github.com/paywit/paywit/packages/go"
-
-	"github.com/paywit/paywit/examples/receiver-go/internal/store"
 )
 
 // webhook answers one delivery: 401 unless it verifies; else the event is
@@ -24,13 +21,13 @@ func (rc *receiver) webhook(w http.ResponseWriter, r *http.Request, raw []byte, 
 		if !ok {
 			return err
 		}
-		var logged int64
-		if err := rc.store.QueryRow("INSERT INTO deliveries (at, scheme, outcome, code) VALUES (?, ?, ?, ?) RETURNING id",
-			store.Now(), scheme, "refused", code).Scan(&logged); err != nil {
+		refusal := &delivery{code: code}
+		if err := rc.recorder.record(refusal); err != nil {
 			return err
 		}
 		answer(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"}, false)
-		return rc.timeTaken(logged, started)
+		rc.timeTaken(refusal.logged, started)
+		return nil
 	}
 	eventID := ""
 	if verified.MessageID != nil {
@@ -41,25 +38,12 @@ func (rc *receiver) webhook(w http.ResponseWriter, r *http.Request, raw []byte, 
 			return err
 		}
 	}
-	var isNew bool
-	var logged int64
-	err = rc.store.Transaction(func(tx *store.Tx) error { // committed before the answer
-		// Kept as text; a verified body that is not UTF-8 is kept as the other
-		// receivers keep it (replacement characters): recorded, then marked failed by the worker.
-		var err error
-		if isNew, err = tx.RecordEvent(eventID, strings.ToValidUTF8(string(raw), "\uFFFD")); err != nil {
-			return err
-		}
-		outcome := "duplicate"
-		if isNew {
-			outcome = "recorded"
-		}
-		return tx.QueryRow("INSERT INTO deliveries (at, scheme, outcome, code) VALUES (?, ?, ?, NULL) RETURNING id",
-			store.Now(), scheme, outcome).Scan(&logged)
-	})
-	if err != nil {
+	// Committed before the answer (with the deliveries of the requests alongside: the recorder).
+	d := &delivery{eventID: eventID, body: string(raw)}
+	if err := rc.recorder.record(d); err != nil {
 		return err
 	}
+	isNew := d.isNew
 	if rc.pauseBeforeAnswer > 0 && isNew {
 		// The chaos test's hook: recorded, 200 not sent yet (it kills the receiver here).
 		fmt.Printf("receiver: recorded %s, pausing before the answer\n", eventID)
@@ -69,13 +53,14 @@ func (rc *receiver) webhook(w http.ResponseWriter, r *http.Request, raw []byte, 
 		Received  string `json:"received"`
 		Duplicate bool   `json:"duplicate"`
 	}{eventID, !isNew}, false)
-	return rc.timeTaken(logged, started)
+	rc.timeTaken(d.logged, started)
+	return nil
 }
 
-// timeTaken adds to a delivery's log row how long the gateway waited for its answer.
-func (rc *receiver) timeTaken(logged int64, started time.Time) error {
-	_, err := rc.store.Exec("UPDATE deliveries SET ms = ? WHERE id = ?", float64(time.Since(started).Microseconds())/1000, logged)
-	return err
+// timeTaken adds to a delivery's log row how long the gateway waited for its
+// answer (written with the recorder's next batch, after the answer).
+func (rc *receiver) timeTaken(logged int64, started time.Time) {
+	rc.recorder.took(logged, float64(time.Since(started).Microseconds())/1000)
 }
 
 // refusalCode is paywit's error code for a delivery that did not verify (any

@@ -31,7 +31,8 @@ func (e *processingFailed) Error() string { return e.category }
 var malformed = &processingFailed{category: "malformed-event"}
 
 // processOneEvent folds the oldest due event into its object, in one
-// transaction with its processed mark; false when no event is due.
+// transaction with its processed mark; false when no event is due (looked for
+// first with a plain read, so an idle pass takes no lock).
 //
 // No call to the gateway is made inside a transaction (on SQLite it would hold
 // the write lock, and so the receiver's inserts, for a network call): an event
@@ -47,6 +48,12 @@ var malformed = &processingFailed{category: "malformed-event"}
 // dashboard's replay, or a redelivery, requeues a failed event. The store's own
 // trouble is returned: not the event's fault.
 func (w *worker) processOneEvent() (did bool, err error) {
+	// A plain read first: with nothing due (most passes), no write transaction is
+	// opened (on SQLite, BEGIN IMMEDIATE would take the write lock that the
+	// receivers' inserts wait for).
+	if due, err := w.store.EventDue(); err != nil || !due {
+		return false, err
+	}
 	var row *store.Event
 	err = guarded(func() error {
 		var event *event

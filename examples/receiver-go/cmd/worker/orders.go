@@ -18,6 +18,10 @@ import (
 // call: its timeout is 2 s).
 const orderLeaseSeconds = 10
 
+// orderDue is the condition on an order whose charge is due (? is now). A
+// 'charging' order whose lease ran out (its worker died mid-call) is due again.
+const orderDue = "status IN ('pending', 'retrying', 'charging') AND next_attempt_at <= ?"
+
 // claimed is an order this worker holds the lease on.
 type claimed struct {
 	id       int64
@@ -29,19 +33,24 @@ type claimed struct {
 }
 
 // chargeOneOrder makes (or retries, with the same key) the charge of the next
-// due order; false when none is due. Several workers may run: a worker claims
-// the order first (status 'charging', a lease) in one write transaction, so no
+// due order; false when none is due (looked for first with a plain read, so an
+// idle pass takes no lock). Several workers may run: a worker claims the order
+// first (status 'charging', a lease) in one write transaction, so no
 // two call at once, and if it dies mid-call another retries after the lease,
 // with the same key. The outcome is written only while the lease is still its
 // own: a worker whose call outlived its lease (another has taken the order
 // since) drops its answer instead of overwriting.
 func (w *worker) chargeOneOrder() (bool, error) {
+	// A plain read first (a hint, not a claim): with no order due, no write
+	// transaction is opened, and so no lock taken.
+	if due, err := w.store.Any("SELECT 1 FROM orders WHERE "+orderDue+" LIMIT 1", store.Now()); err != nil || !due {
+		return false, err
+	}
 	var order *claimed
 	err := w.store.Transaction(func(tx *store.Tx) error {
 		o := &claimed{}
-		// A 'charging' order whose lease ran out (its worker died mid-call) is due again.
-		err := tx.QueryRow("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN "+
-			"('pending', 'retrying', 'charging') AND next_attempt_at <= ? ORDER BY id LIMIT 1"+w.store.Lock(), store.Now()).
+		err := tx.QueryRow("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE "+orderDue+
+			" ORDER BY id LIMIT 1"+w.store.Lock(), store.Now()).
 			Scan(&o.id, &o.key, &o.amount, &o.card, &o.attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil

@@ -271,12 +271,36 @@ type Event struct {
 	Attempts int64 // failed attempts so far
 }
 
+// eventDue is the condition on an inbox row due for processing (? is now).
+const eventDue = "processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?"
+
+// EventDue is whether any event looks due for processing, read outside any
+// transaction: on SQLite a plain read in WAL mode neither takes the write lock
+// nor waits for it, so an idle worker does not hold up the receivers' inserts.
+// A hint only, never a claim: the event is taken, and its state checked again
+// under the lock, by NextEvent in a transaction (another worker may have taken
+// it meanwhile), and one recorded just after this read is found on the next pass.
+func (s *Store) EventDue() (bool, error) {
+	return s.Any("SELECT 1 FROM inbox WHERE "+eventDue+" LIMIT 1", Now())
+}
+
+// Any is whether a query run outside any transaction returns a row (a worker's
+// look for work before it takes a lock: a hint, never a claim).
+func (s *Store) Any(query string, args ...any) (bool, error) {
+	var one int
+	err := s.QueryRow(query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // NextEvent is the oldest event due for processing, locked for this worker
 // alone; nil when there is none.
 func (t *Tx) NextEvent() (*Event, error) {
 	var e Event
-	err := t.QueryRow("SELECT event_id, body, attempts FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL "+
-		"AND next_attempt_at <= ? ORDER BY received_at LIMIT 1"+t.s.Lock(), Now()).Scan(&e.ID, &e.Body, &e.Attempts)
+	err := t.QueryRow("SELECT event_id, body, attempts FROM inbox WHERE "+eventDue+
+		" ORDER BY received_at LIMIT 1"+t.s.Lock(), Now()).Scan(&e.ID, &e.Body, &e.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
