@@ -2,6 +2,8 @@ package paywit
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -90,6 +92,35 @@ func TestCompilationCache(t *testing.T) {
 		}
 	}
 	runChild(t, dir)
+
+	// An entry written while another (recorded) entry is there, as when two
+	// builds with different wazero versions share the directory, is recorded too:
+	// the next process loads it instead of deleting it as unknown.
+	if os.Getenv("PAYWIT_RUNTIME") != "wasmtime" {
+		other := filepath.Join(dir, "wazero-other-version")
+		if err := os.MkdirAll(other, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		fake := []byte("an entry of another wazero version")
+		if err := os.WriteFile(filepath.Join(other, "entry"), fake, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(fake)
+		manifest := hex.EncodeToString(sum[:]) + " wazero-other-version/entry\n"
+		if err := os.WriteFile(filepath.Join(dir, cacheManifest), []byte(manifest), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		runChild(t, dir) // the real entry is unrecorded now: deleted, compiled, written, recorded
+		recorded, err := os.ReadFile(filepath.Join(dir, cacheManifest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, entry := range wazeroEntries(dir) {
+			if !strings.Contains(string(recorded), " "+entry+"\n") {
+				t.Errorf("the entry %s is not in the manifest:\n%s", entry, recorded)
+			}
+		}
+	}
 
 	// A directory others may write is not used.
 	open := filepath.Join(t.TempDir(), "open")

@@ -41,11 +41,14 @@ type wazeroRuntime struct {
 
 func newWazero(wasm []byte) (coreRuntime, error) {
 	if dir := cacheDir(); dir != "" {
-		recorded := checkCacheEntries(dir)
+		checked := checkCacheEntries(dir)
 		if cache, err := wazero.NewCompilationCacheWithDir(dir); err == nil {
 			if r, err := newWazeroWith(wasm, wazero.NewRuntimeConfig().WithCompilationCache(cache)); err == nil {
-				if !recorded {
-					recordCacheEntries(dir)
+				for _, entry := range wazeroEntries(dir) {
+					if !checked[entry] { // written by this process
+						recordCacheEntries(dir)
+						break
+					}
 				}
 				return r, nil
 			}
@@ -84,8 +87,8 @@ func fileDigest(path string) (string, bool) {
 }
 
 // checkCacheEntries deletes every entry whose digest is not the manifest's, and
-// reports whether every entry left was in the manifest.
-func checkCacheEntries(dir string) bool {
+// returns the entries left (each one the manifest's).
+func checkCacheEntries(dir string) map[string]bool {
 	recorded := map[string]string{}
 	if manifest, err := os.ReadFile(filepath.Join(dir, cacheManifest)); err == nil {
 		for _, line := range strings.Split(string(manifest), "\n") {
@@ -94,14 +97,16 @@ func checkCacheEntries(dir string) bool {
 			}
 		}
 	}
+	checked := map[string]bool{}
 	for _, entry := range wazeroEntries(dir) {
 		digest, ok := fileDigest(filepath.Join(dir, entry))
-		if !ok || recorded[entry] != digest {
+		if ok && recorded[entry] == digest {
+			checked[entry] = true
+		} else {
 			_ = os.Remove(filepath.Join(dir, entry))
 		}
 	}
-	// Every entry left matched the manifest; a missing one is compiled and recorded.
-	return len(wazeroEntries(dir)) > 0
+	return checked
 }
 
 // recordCacheEntries writes the manifest for the entries there now (atomically).
