@@ -119,8 +119,16 @@ func main() {
 }
 "#;
 
-/// A `go test -fuzz` smoke run of verification for `seconds`.
+/// A `go test -fuzz` smoke run of verification for `seconds`. Minimizing a new input is capped
+/// at a second: by default it may take a minute, and a short run spent it all minimizing.
 pub fn fuzz(seconds: u64) -> Result<()> {
     let peers = root().join("packages/go/peers");
-    run(go(&peers).args(["test", "-run=^$", "-fuzz=FuzzVerify", &format!("-fuzztime={seconds}s"), "."]))
+    run(go(&peers).args([
+        "test",
+        "-run=^$",
+        "-fuzz=FuzzVerify",
+        &format!("-fuzztime={seconds}s"),
+        "-fuzzminimizetime=1s",
+        ".",
+    ]))
 }
