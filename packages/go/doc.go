@@ -13,6 +13,8 @@
 //	var stale *paywit.VerifyTimestampOutsideToleranceError
 //	if errors.As(err, &stale) { ... }
 //
+// Verifier.Middleware does the reading and answering for a net/http handler.
+//
 // Every other function is the WIT export of the same name (webhooks.verify is
 // Verify, retry.next-step is NextStep), generated from the WIT with its types:
 // records are structs, enums typed constants, variants sealed interfaces with one
