@@ -791,14 +791,23 @@ impl<'a> FileGen<'a> {
         })
     }
 
+    /// Claims the helper `h` for generation: false when it exists (or is being generated: a
+    /// placeholder is inserted first, so a recursive use ends).
+    fn claim(&mut self, h: &str) -> bool {
+        if self.helpers.contains_key(h) {
+            return false;
+        }
+        self.helpers.insert(h.to_string(), String::new());
+        true
+    }
+
     /// The name of the check function of a named type (generated on first use).
     fn check_helper(&mut self, id: TypeId) -> Result<String> {
         let name = self.go_type(&Type::Id(id))?;
         let h = format!("check{name}");
-        if self.helpers.contains_key(&h) {
+        if !self.claim(&h) {
             return Ok(h);
         }
-        self.helpers.insert(h.clone(), String::new());
         let def = self.def(id);
         let mut s = String::new();
         match &def.kind {
@@ -919,10 +928,9 @@ impl<'a> FileGen<'a> {
     fn store_helper(&mut self, id: TypeId) -> Result<String> {
         let name = self.go_type(&Type::Id(id))?;
         let h = format!("store{name}");
-        if self.helpers.contains_key(&h) {
+        if !self.claim(&h) {
             return Ok(h);
         }
-        self.helpers.insert(h.clone(), String::new());
         let def = self.def(id);
         let mut s = String::new();
         match &def.kind {
@@ -1216,8 +1224,7 @@ impl<'a> FileGen<'a> {
                             TypeDefKind::List(t) => format!("loadList{}", sanitize(&self.go_type(t)?)),
                             _ => unreachable!(),
                         };
-                        if !self.helpers.contains_key(&h) {
-                            self.helpers.insert(h.clone(), String::new());
+                        if self.claim(&h) {
                             let body = match &def.kind {
                                 TypeDefKind::Option(t) => {
                                     let off = self.wit.payload_offset(Int::U8, [None, Some(t)]);
@@ -1255,10 +1262,9 @@ impl<'a> FileGen<'a> {
             None => self.go_type(&Type::Id(id))?,
         };
         let h = format!("load{name}");
-        if self.helpers.contains_key(&h) {
+        if !self.claim(&h) {
             return Ok(h);
         }
-        self.helpers.insert(h.clone(), String::new());
         let wit_name = self.wit_name(id);
         let mut s = format!("func {h}(m *instance, a uint32) {name} {{\n");
         match &def.kind {
