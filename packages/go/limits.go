@@ -7,10 +7,7 @@
 
 package paywit
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // checkAbove: below this many input bytes in all, the component checks the limits itself.
 const checkAbove = 1 << 20
@@ -75,25 +72,12 @@ func boundedSecrets(secrets []string) []string {
 	return out
 }
 
-func validUTF8(s string) bool { return utf8.ValidString(s) }
-
-// deref is scheme with a pointer case read as its value.
-func deref(scheme Scheme) Scheme { return derefScheme(scheme) }
-
-// schemeIndex is the scheme's case index (WIT order), as the packed layout writes it.
-func schemeIndex(scheme Scheme) byte {
-	i, _ := caseScheme(scheme)
-	return byte(i)
+// boundedSecretList is secrets as the component will see them: more than the
+// secret-count limit is its limit-exceeded answer, and each over-long secret is
+// replaced by boundedSecrets' stand-in. NewVerifier and VerifyWebhook share it.
+func boundedSecretList(secrets []string) ([]string, error) {
+	if len(secrets) > int(limit("secret-count")) {
+		return nil, limitError(LimitSecretCount, len(secrets))
+	}
+	return boundedSecrets(secrets), nil
 }
-
-// schemeName is the scheme's WIT case name ("stripe").
-func schemeName(scheme Scheme) string {
-	_, name := caseScheme(scheme)
-	return name
-}
-
-// bodyBytesCase and bodyTextCase are the case indices of body.bytes and body.text.
-var (
-	bodyBytesCase = func() byte { i, _ := caseBody(BodyBytes{}); return byte(i) }()
-	bodyTextCase  = func() byte { i, _ := caseBody(BodyText{}); return byte(i) }()
-)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // WebhookOptions are the optional parts of a verification. The zero value (or a
@@ -55,16 +56,16 @@ type verifierKeys struct {
 // NewVerifier checks and prepares scheme and secrets (newest first while rotating;
 // a delivery verifies when any secret matches, and Verified.SecretIndex says which).
 func NewVerifier(scheme Scheme, secrets ...string) (*Verifier, error) {
-	if len(secrets) > int(limit("secret-count")) {
-		return nil, limitError(LimitSecretCount, len(secrets))
+	secrets, err := boundedSecretList(secrets)
+	if err != nil {
+		return nil, err
 	}
-	secrets = boundedSecrets(secrets)
 	head, err := PreparePacked(scheme, secrets)
 	if err != nil {
 		return nil, err
 	}
 	kept := append([]string(nil), secrets...)
-	return &Verifier{state: &verifierState{scheme: deref(scheme), keys: &verifierKeys{secrets: kept, head: head}}}, nil
+	return &Verifier{state: &verifierState{scheme: derefScheme(scheme), keys: &verifierKeys{secrets: kept, head: head}}}, nil
 }
 
 // String shows the scheme and the number of secrets, never the secrets.
@@ -110,11 +111,12 @@ func VerifyWebhook(scheme Scheme, secrets []string, header http.Header, body []b
 			return Verified{}, invalidArg("must be valid UTF-8").within("secrets" + indexSegment(i))
 		}
 	}
-	if len(secrets) > int(limit("secret-count")) {
-		return Verified{}, limitError(LimitSecretCount, len(secrets))
+	secrets, err := boundedSecretList(secrets)
+	if err != nil {
+		return Verified{}, err
 	}
-	secrets = boundedSecrets(secrets)
-	return verifyWith(packedHead(deref(scheme), secrets), deref(scheme), secrets, header, body, opts)
+	scheme = derefScheme(scheme)
+	return verifyWith(packedHead(scheme, secrets), scheme, secrets, header, body, opts)
 }
 
 // verifyWith verifies on the fast path when the headers fit a field block, and
@@ -285,3 +287,23 @@ func appendText(out []byte, s string) []byte {
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(s)))
 	return append(out, s...)
 }
+
+func validUTF8(s string) bool { return utf8.ValidString(s) }
+
+// schemeIndex is the scheme's case index (WIT order), as the packed layout writes it.
+func schemeIndex(scheme Scheme) byte {
+	i, _ := caseScheme(scheme)
+	return byte(i)
+}
+
+// schemeName is the scheme's WIT case name ("stripe").
+func schemeName(scheme Scheme) string {
+	_, name := caseScheme(scheme)
+	return name
+}
+
+// bodyBytesCase and bodyTextCase are the case indices of body.bytes and body.text.
+var (
+	bodyBytesCase = func() byte { i, _ := caseBody(BodyBytes{}); return byte(i) }()
+	bodyTextCase  = func() byte { i, _ := caseBody(BodyText{}); return byte(i) }()
+)
