@@ -1085,19 +1085,9 @@ impl<'a> FileGen<'a> {
         ty: &Type,
         cases: &[(String, Option<(Type, String)>)],
     ) -> Result<(String, Vec<String>)> {
-        let joined = self.wit.flat(ty).context("a type of more than 16 flat values is never lowered flat")?;
-        let vars: Vec<String> = joined.iter().map(|_| self.fresh("j")).collect();
-        let mut code = String::new();
-        writeln!(code, "var {} uint64", vars.join(", ")).unwrap();
+        let (vars, mut code) = self.joined_slots(ty)?;
         for (k, (cond, payload)) in cases.iter().enumerate() {
-            let mut b = format!("{} = {k}\n", vars[0]);
-            if let Some((t, value)) = payload {
-                let (c, exprs) = self.lower_flat(t, value, false)?;
-                b.push_str(&c);
-                for (i, e) in exprs.iter().enumerate() {
-                    writeln!(b, "{} = {e}", vars[i + 1]).unwrap();
-                }
-            }
+            let b = self.fill_slots(&vars, k, payload)?;
             let keyword = if k == 0 { "if" } else { "} else if" };
             if k + 1 == cases.len() && k > 0 {
                 write!(code, "}} else {{\n{}", indent(&b)).unwrap();
@@ -1110,6 +1100,27 @@ impl<'a> FileGen<'a> {
         Ok((code, vars))
     }
 
+    /// The joined flat slots of a variant or option `ty`: their names, and their declaration.
+    fn joined_slots(&mut self, ty: &Type) -> Result<(Vec<String>, String)> {
+        let joined = self.wit.flat(ty).context("a type of more than 16 flat values is never lowered flat")?;
+        let vars: Vec<String> = joined.iter().map(|_| self.fresh("j")).collect();
+        Ok((vars.clone(), format!("var {} uint64\n", vars.join(", "))))
+    }
+
+    /// Statements filling the joined slots for case `k`: its index, then its payload's flat
+    /// values (the call stack's uint64 encoding makes every join a plain assignment).
+    fn fill_slots(&mut self, vars: &[String], k: usize, payload: &Option<(Type, String)>) -> Result<String> {
+        let mut b = format!("{} = {k}\n", vars[0]);
+        if let Some((t, value)) = payload {
+            let (c, exprs) = self.lower_flat(t, value, false)?;
+            b.push_str(&c);
+            for (i, e) in exprs.iter().enumerate() {
+                writeln!(b, "{} = {e}", vars[i + 1]).unwrap();
+            }
+        }
+        Ok(b)
+    }
+
     /// Flat lowering of a variant: a type switch over its case types (pointers read first).
     fn lower_flat_variant(
         &mut self,
@@ -1119,21 +1130,11 @@ impl<'a> FileGen<'a> {
         name: &str,
         cases: &[(String, Option<(Type, String)>)],
     ) -> Result<(String, Vec<String>)> {
-        let joined = self.wit.flat(ty).context("a type of more than 16 flat values is never lowered flat")?;
-        let vars: Vec<String> = joined.iter().map(|_| self.fresh("j")).collect();
-        let mut code = String::new();
-        writeln!(code, "var {} uint64", vars.join(", ")).unwrap();
+        let (vars, mut code) = self.joined_slots(ty)?;
         writeln!(code, "{x} := deref{name}({v})\nswitch {x}.(type) {{").unwrap();
         self.deref_helper(name)?;
         for (k, (case, payload)) in cases.iter().enumerate() {
-            let mut b = format!("{} = {k}\n", vars[0]);
-            if let Some((t, value)) = payload {
-                let (c, exprs) = self.lower_flat(t, value, false)?;
-                b.push_str(&c);
-                for (i, e) in exprs.iter().enumerate() {
-                    writeln!(b, "{} = {e}", vars[i + 1]).unwrap();
-                }
-            }
+            let b = self.fill_slots(&vars, k, payload)?;
             write!(code, "{case}:\n{}", indent(&b)).unwrap();
         }
         code.push_str("}\n");
