@@ -191,7 +191,10 @@ func caseType(ifc reflect.Type, name string) (reflect.Type, error) {
 	var found []reflect.Type
 	for _, c := range caseTypes {
 		ct := reflect.TypeOf(c)
-		if ct.Implements(ifc) && strings.HasPrefix(ct.Name(), ifc.Name()) && norm(strings.TrimPrefix(ct.Name(), ifc.Name())) == norm(name) {
+		if !ct.Implements(ifc) {
+			continue
+		}
+		if named, ok := c.(interface{ CaseName() string }); ok && named.CaseName() == name {
 			found = append(found, ct)
 		}
 	}
@@ -204,13 +207,16 @@ func caseType(ifc reflect.Type, name string) (reflect.Type, error) {
 // caseName is the WIT case name of the variant value v (not nil, not a pointer).
 func caseName(t *witType, ifc reflect.Type, v reflect.Value) (int, error) {
 	var name string
-	if e, ok := v.Interface().(paywit.Error); ok {
-		name = e.Code()
-	} else {
-		name = strings.TrimPrefix(v.Type().Name(), ifc.Name())
+	switch c := v.Interface().(type) {
+	case paywit.Error:
+		name = c.Code()
+	case interface{ CaseName() string }:
+		name = c.CaseName()
+	default:
+		return 0, fmt.Errorf("%s has neither Code nor CaseName", v.Type())
 	}
 	for i, c := range t.Cases {
-		if norm(c.Name) == norm(name) {
+		if c.Name == name {
 			return i, nil
 		}
 	}

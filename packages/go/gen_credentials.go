@@ -240,6 +240,8 @@ func (e *PlacementRefusalTestKeyInProductionError) isPlacementRefusalError() {}
 // Its cases are the types TokenAdvice<Case>; a nil TokenAdvice is never valid.
 type TokenAdvice interface {
 	isTokenAdvice()
+	// CaseName is the case's WIT name ("use").
+	CaseName() string
 }
 
 // TokenAdviceUse is the case token-advice.use.
@@ -251,6 +253,9 @@ type TokenAdviceUse struct {
 
 func (TokenAdviceUse) isTokenAdvice() {}
 
+// CaseName is "use".
+func (TokenAdviceUse) CaseName() string { return "use" }
+
 // TokenAdviceRefreshNow is the case token-advice.refresh-now.
 //
 // Refresh now; it expires in this many seconds.
@@ -260,6 +265,9 @@ type TokenAdviceRefreshNow struct {
 
 func (TokenAdviceRefreshNow) isTokenAdvice() {}
 
+// CaseName is "refresh-now".
+func (TokenAdviceRefreshNow) CaseName() string { return "refresh-now" }
+
 // TokenAdviceExpired is the case token-advice.expired.
 //
 // It expired this many seconds ago.
@@ -268,6 +276,9 @@ type TokenAdviceExpired struct {
 }
 
 func (TokenAdviceExpired) isTokenAdvice() {}
+
+// CaseName is "expired".
+func (TokenAdviceExpired) CaseName() string { return "expired" }
 
 // ClassifyKey is WIT credentials.classify-key.
 //

@@ -208,6 +208,8 @@ func (v *ExecuteReason) UnmarshalText(text []byte) error {
 // Its cases are the types Decision<Case>; a nil Decision is never valid.
 type Decision interface {
 	isDecision()
+	// CaseName is the case's WIT name ("execute").
+	CaseName() string
 }
 
 // DecisionExecute is the case decision.execute.
@@ -219,6 +221,9 @@ type DecisionExecute struct {
 
 func (DecisionExecute) isDecision() {}
 
+// CaseName is "execute".
+func (DecisionExecute) CaseName() string { return "execute" }
+
 // DecisionReplay is the case decision.replay.
 //
 // Return the stored response without running anything; the payload is `response-ref`.
@@ -228,12 +233,18 @@ type DecisionReplay struct {
 
 func (DecisionReplay) isDecision() {}
 
+// CaseName is "replay".
+func (DecisionReplay) CaseName() string { return "replay" }
+
 // DecisionInProgress is the case decision.in-progress.
 //
 // The first request with this key is still running: 409 Conflict.
 type DecisionInProgress struct{}
 
 func (DecisionInProgress) isDecision() {}
+
+// CaseName is "in-progress".
+func (DecisionInProgress) CaseName() string { return "in-progress" }
 
 // DecisionMismatch is the case decision.mismatch.
 //
@@ -242,12 +253,18 @@ type DecisionMismatch struct{}
 
 func (DecisionMismatch) isDecision() {}
 
+// CaseName is "mismatch".
+func (DecisionMismatch) CaseName() string { return "mismatch" }
+
 // DecisionMissingKey is the case decision.missing-key.
 //
 // The policy requires a key and none was sent: 400.
 type DecisionMissingKey struct{}
 
 func (DecisionMissingKey) isDecision() {}
+
+// CaseName is "missing-key".
+func (DecisionMissingKey) CaseName() string { return "missing-key" }
 
 // Problem is WIT idempotency.problem.
 //

@@ -285,6 +285,8 @@ func (v *InvoiceStatus) UnmarshalText(text []byte) error {
 // Its cases are the types State<Case>; a nil State is never valid.
 type State interface {
 	isState()
+	// CaseName is the case's WIT name ("payment").
+	CaseName() string
 }
 
 // StatePayment is the case state.payment.
@@ -296,6 +298,9 @@ type StatePayment struct {
 
 func (StatePayment) isState() {}
 
+// CaseName is "payment".
+func (StatePayment) CaseName() string { return "payment" }
+
 // StateRefund is the case state.refund.
 //
 // A refund.
@@ -304,6 +309,9 @@ type StateRefund struct {
 }
 
 func (StateRefund) isState() {}
+
+// CaseName is "refund".
+func (StateRefund) CaseName() string { return "refund" }
 
 // StateDispute is the case state.dispute.
 //
@@ -314,6 +322,9 @@ type StateDispute struct {
 
 func (StateDispute) isState() {}
 
+// CaseName is "dispute".
+func (StateDispute) CaseName() string { return "dispute" }
+
 // StatePayout is the case state.payout.
 //
 // A payout.
@@ -322,6 +333,9 @@ type StatePayout struct {
 }
 
 func (StatePayout) isState() {}
+
+// CaseName is "payout".
+func (StatePayout) CaseName() string { return "payout" }
 
 // StateInvoice is the case state.invoice.
 //
@@ -332,6 +346,9 @@ type StateInvoice struct {
 
 func (StateInvoice) isState() {}
 
+// CaseName is "invoice".
+func (StateInvoice) CaseName() string { return "invoice" }
+
 // Rejection is WIT lifecycle.rejection.
 //
 // Why `apply` refused an incoming state.
@@ -339,6 +356,8 @@ func (StateInvoice) isState() {}
 // Its cases are the types Rejection<Case>; a nil Rejection is never valid.
 type Rejection interface {
 	isRejection()
+	// CaseName is the case's WIT name ("kind-mismatch").
+	CaseName() string
 }
 
 // RejectionKindMismatch is the case rejection.kind-mismatch.
@@ -348,6 +367,9 @@ type RejectionKindMismatch struct{}
 
 func (RejectionKindMismatch) isRejection() {}
 
+// CaseName is "kind-mismatch".
+func (RejectionKindMismatch) CaseName() string { return "kind-mismatch" }
+
 // RejectionConflictsWithTerminal is the case rejection.conflicts-with-terminal.
 //
 // The incoming state contradicts a terminal state already reached (the
@@ -356,6 +378,9 @@ type RejectionConflictsWithTerminal struct{}
 
 func (RejectionConflictsWithTerminal) isRejection() {}
 
+// CaseName is "conflicts-with-terminal".
+func (RejectionConflictsWithTerminal) CaseName() string { return "conflicts-with-terminal" }
+
 // Outcome is WIT lifecycle.outcome.
 //
 // What applying an incoming state did.
@@ -363,6 +388,8 @@ func (RejectionConflictsWithTerminal) isRejection() {}
 // Its cases are the types Outcome<Case>; a nil Outcome is never valid.
 type Outcome interface {
 	isOutcome()
+	// CaseName is the case's WIT name ("advanced").
+	CaseName() string
 }
 
 // OutcomeAdvanced is the case outcome.advanced.
@@ -374,6 +401,9 @@ type OutcomeAdvanced struct {
 
 func (OutcomeAdvanced) isOutcome() {}
 
+// CaseName is "advanced".
+func (OutcomeAdvanced) CaseName() string { return "advanced" }
+
 // OutcomeUnchanged is the case outcome.unchanged.
 //
 // The same state again (a duplicate delivery).
@@ -381,12 +411,18 @@ type OutcomeUnchanged struct{}
 
 func (OutcomeUnchanged) isOutcome() {}
 
+// CaseName is "unchanged".
+func (OutcomeUnchanged) CaseName() string { return "unchanged" }
+
 // OutcomeStale is the case outcome.stale.
 //
 // An older state after a newer one: ignore it.
 type OutcomeStale struct{}
 
 func (OutcomeStale) isOutcome() {}
+
+// CaseName is "stale".
+func (OutcomeStale) CaseName() string { return "stale" }
 
 // OutcomeReversed is the case outcome.reversed.
 //
@@ -398,6 +434,9 @@ type OutcomeReversed struct {
 
 func (OutcomeReversed) isOutcome() {}
 
+// CaseName is "reversed".
+func (OutcomeReversed) CaseName() string { return "reversed" }
+
 // OutcomeRejected is the case outcome.rejected.
 //
 // Not applied; the current state stays.
@@ -406,6 +445,9 @@ type OutcomeRejected struct {
 }
 
 func (OutcomeRejected) isOutcome() {}
+
+// CaseName is "rejected".
+func (OutcomeRejected) CaseName() string { return "rejected" }
 
 // Gateway is WIT lifecycle.gateway.
 //
@@ -528,6 +570,8 @@ func (e *AmountTooLargeError) isAmountError() {}
 // Its cases are the types Tolerance<Case>; a nil Tolerance is never valid.
 type Tolerance interface {
 	isTolerance()
+	// CaseName is the case's WIT name ("none").
+	CaseName() string
 }
 
 // ToleranceNone is the case tolerance.none.
@@ -536,6 +580,9 @@ type Tolerance interface {
 type ToleranceNone struct{}
 
 func (ToleranceNone) isTolerance() {}
+
+// CaseName is "none".
+func (ToleranceNone) CaseName() string { return "none" }
 
 // ToleranceAtomic is the case tolerance.atomic.
 //
@@ -546,6 +593,9 @@ type ToleranceAtomic struct {
 
 func (ToleranceAtomic) isTolerance() {}
 
+// CaseName is "atomic".
+func (ToleranceAtomic) CaseName() string { return "atomic" }
+
 // ToleranceBasisPoints is the case tolerance.basis-points.
 //
 // Up to this many basis points (1/100 of a percent) of the expected amount, rounded down.
@@ -554,6 +604,9 @@ type ToleranceBasisPoints struct {
 }
 
 func (ToleranceBasisPoints) isTolerance() {}
+
+// CaseName is "basis-points".
+func (ToleranceBasisPoints) CaseName() string { return "basis-points" }
 
 // Difference is WIT lifecycle.difference.
 //
@@ -572,6 +625,8 @@ type Difference struct {
 // Its cases are the types PaymentAssessment<Case>; a nil PaymentAssessment is never valid.
 type PaymentAssessment interface {
 	isPaymentAssessment()
+	// CaseName is the case's WIT name ("exact").
+	CaseName() string
 }
 
 // PaymentAssessmentExact is the case payment-assessment.exact.
@@ -580,6 +635,9 @@ type PaymentAssessment interface {
 type PaymentAssessmentExact struct{}
 
 func (PaymentAssessmentExact) isPaymentAssessment() {}
+
+// CaseName is "exact".
+func (PaymentAssessmentExact) CaseName() string { return "exact" }
 
 // PaymentAssessmentUnderpaid is the case payment-assessment.underpaid.
 //
@@ -590,6 +648,9 @@ type PaymentAssessmentUnderpaid struct {
 
 func (PaymentAssessmentUnderpaid) isPaymentAssessment() {}
 
+// CaseName is "underpaid".
+func (PaymentAssessmentUnderpaid) CaseName() string { return "underpaid" }
+
 // PaymentAssessmentOverpaid is the case payment-assessment.overpaid.
 //
 // More than expected.
@@ -598,6 +659,9 @@ type PaymentAssessmentOverpaid struct {
 }
 
 func (PaymentAssessmentOverpaid) isPaymentAssessment() {}
+
+// CaseName is "overpaid".
+func (PaymentAssessmentOverpaid) CaseName() string { return "overpaid" }
 
 // RefundError is any error of WIT lifecycle.refund-error: one pointer type per case,
 // such as *RefundInvalidAmountError, which errors.As finds.

@@ -11,192 +11,192 @@ import (
 	"unicode/utf8"
 )
 
-func caseBody(v Body) (int, string) {
+func caseBody(v Body) int {
 	switch derefBody(v).(type) {
 	case BodyText:
-		return 0, "text"
+		return 0
 	case BodyBytes:
-		return 1, "bytes"
+		return 1
 	}
-	return -1, ""
+	return -1
 }
 
-func caseDecision(v Decision) (int, string) {
+func caseDecision(v Decision) int {
 	switch derefDecision(v).(type) {
 	case DecisionExecute:
-		return 0, "execute"
+		return 0
 	case DecisionReplay:
-		return 1, "replay"
+		return 1
 	case DecisionInProgress:
-		return 2, "in-progress"
+		return 2
 	case DecisionMismatch:
-		return 3, "mismatch"
+		return 3
 	case DecisionMissingKey:
-		return 4, "missing-key"
+		return 4
 	}
-	return -1, ""
+	return -1
 }
 
-func caseGiveUpReason(v GiveUpReason) (int, string) {
+func caseGiveUpReason(v GiveUpReason) int {
 	switch derefGiveUpReason(v).(type) {
 	case GiveUpReasonNotRetryable:
-		return 0, "not-retryable"
+		return 0
 	case GiveUpReasonAttemptsExhausted:
-		return 1, "attempts-exhausted"
+		return 1
 	}
-	return -1, ""
+	return -1
 }
 
-func caseOutcome(v Outcome) (int, string) {
+func caseOutcome(v Outcome) int {
 	switch derefOutcome(v).(type) {
 	case OutcomeAdvanced:
-		return 0, "advanced"
+		return 0
 	case OutcomeUnchanged:
-		return 1, "unchanged"
+		return 1
 	case OutcomeStale:
-		return 2, "stale"
+		return 2
 	case OutcomeReversed:
-		return 3, "reversed"
+		return 3
 	case OutcomeRejected:
-		return 4, "rejected"
+		return 4
 	}
-	return -1, ""
+	return -1
 }
 
-func casePaymentAssessment(v PaymentAssessment) (int, string) {
+func casePaymentAssessment(v PaymentAssessment) int {
 	switch derefPaymentAssessment(v).(type) {
 	case PaymentAssessmentExact:
-		return 0, "exact"
+		return 0
 	case PaymentAssessmentUnderpaid:
-		return 1, "underpaid"
+		return 1
 	case PaymentAssessmentOverpaid:
-		return 2, "overpaid"
+		return 2
 	}
-	return -1, ""
+	return -1
 }
 
-func casePayoutMatch(v PayoutMatch) (int, string) {
+func casePayoutMatch(v PayoutMatch) int {
 	switch derefPayoutMatch(v).(type) {
 	case PayoutMatchExact:
-		return 0, "exact"
+		return 0
 	case PayoutMatchPayoutHigher:
-		return 1, "payout-higher"
+		return 1
 	case PayoutMatchPayoutLower:
-		return 2, "payout-lower"
+		return 2
 	}
-	return -1, ""
+	return -1
 }
 
-func casePollDecision(v PollDecision) (int, string) {
+func casePollDecision(v PollDecision) int {
 	switch derefPollDecision(v).(type) {
 	case PollDecisionNotNeeded:
-		return 0, "not-needed"
+		return 0
 	case PollDecisionPollNow:
-		return 1, "poll-now"
+		return 1
 	case PollDecisionWait:
-		return 2, "wait"
+		return 2
 	}
-	return -1, ""
+	return -1
 }
 
-func caseRejection(v Rejection) (int, string) {
+func caseRejection(v Rejection) int {
 	switch derefRejection(v).(type) {
 	case RejectionKindMismatch:
-		return 0, "kind-mismatch"
+		return 0
 	case RejectionConflictsWithTerminal:
-		return 1, "conflicts-with-terminal"
+		return 1
 	}
-	return -1, ""
+	return -1
 }
 
-func caseSchedule(v Schedule) (int, string) {
+func caseSchedule(v Schedule) int {
 	switch derefSchedule(v).(type) {
 	case ScheduleExplicit:
-		return 0, "explicit"
+		return 0
 	case ScheduleExponential:
-		return 1, "exponential"
+		return 1
 	}
-	return -1, ""
+	return -1
 }
 
-func caseScheme(v Scheme) (int, string) {
+func caseScheme(v Scheme) int {
 	switch derefScheme(v).(type) {
 	case SchemeHMAC:
-		return 0, "hmac"
+		return 0
 	case SchemeStandardWebhooks:
-		return 1, "standard-webhooks"
+		return 1
 	case SchemeStripe:
-		return 2, "stripe"
+		return 2
 	case SchemeGithub:
-		return 3, "github"
+		return 3
 	case SchemeShopify:
-		return 4, "shopify"
+		return 4
 	case SchemeCoinbaseCommerce:
-		return 5, "coinbase-commerce"
+		return 5
 	case SchemeBtcpay:
-		return 6, "btcpay"
+		return 6
 	case SchemeRazorpay:
-		return 7, "razorpay"
+		return 7
 	case SchemeSlack:
-		return 8, "slack"
+		return 8
 	case SchemePaddle:
-		return 9, "paddle"
+		return 9
 	case SchemeSquare:
-		return 10, "square"
+		return 10
 	case SchemeNowpayments:
-		return 11, "nowpayments"
+		return 11
 	}
-	return -1, ""
+	return -1
 }
 
-func caseState(v State) (int, string) {
+func caseState(v State) int {
 	switch derefState(v).(type) {
 	case StatePayment:
-		return 0, "payment"
+		return 0
 	case StateRefund:
-		return 1, "refund"
+		return 1
 	case StateDispute:
-		return 2, "dispute"
+		return 2
 	case StatePayout:
-		return 3, "payout"
+		return 3
 	case StateInvoice:
-		return 4, "invoice"
+		return 4
 	}
-	return -1, ""
+	return -1
 }
 
-func caseStep(v Step) (int, string) {
+func caseStep(v Step) int {
 	switch derefStep(v).(type) {
 	case StepRetryAfterMs:
-		return 0, "retry-after-ms"
+		return 0
 	case StepGiveUp:
-		return 1, "give-up"
+		return 1
 	}
-	return -1, ""
+	return -1
 }
 
-func caseTokenAdvice(v TokenAdvice) (int, string) {
+func caseTokenAdvice(v TokenAdvice) int {
 	switch derefTokenAdvice(v).(type) {
 	case TokenAdviceUse:
-		return 0, "use"
+		return 0
 	case TokenAdviceRefreshNow:
-		return 1, "refresh-now"
+		return 1
 	case TokenAdviceExpired:
-		return 2, "expired"
+		return 2
 	}
-	return -1, ""
+	return -1
 }
 
-func caseTolerance(v Tolerance) (int, string) {
+func caseTolerance(v Tolerance) int {
 	switch derefTolerance(v).(type) {
 	case ToleranceNone:
-		return 0, "none"
+		return 0
 	case ToleranceAtomic:
-		return 1, "atomic"
+		return 1
 	case ToleranceBasisPoints:
-		return 2, "basis-points"
+		return 2
 	}
-	return -1, ""
+	return -1
 }
 
 func checkAPISecret(v *APISecret) *InvalidArgumentError {

@@ -22,6 +22,8 @@ import (
 // Its cases are the types PollDecision<Case>; a nil PollDecision is never valid.
 type PollDecision interface {
 	isPollDecision()
+	// CaseName is the case's WIT name ("not-needed").
+	CaseName() string
 }
 
 // PollDecisionNotNeeded is the case poll-decision.not-needed.
@@ -30,6 +32,9 @@ type PollDecision interface {
 type PollDecisionNotNeeded struct{}
 
 func (PollDecisionNotNeeded) isPollDecision() {}
+
+// CaseName is "not-needed".
+func (PollDecisionNotNeeded) CaseName() string { return "not-needed" }
 
 // PollDecisionPollNow is the case poll-decision.poll-now.
 //
@@ -40,6 +45,9 @@ type PollDecisionPollNow struct {
 
 func (PollDecisionPollNow) isPollDecision() {}
 
+// CaseName is "poll-now".
+func (PollDecisionPollNow) CaseName() string { return "poll-now" }
+
 // PollDecisionWait is the case poll-decision.wait.
 //
 // Nothing yet; look again in this many seconds.
@@ -48,6 +56,9 @@ type PollDecisionWait struct {
 }
 
 func (PollDecisionWait) isPollDecision() {}
+
+// CaseName is "wait".
+func (PollDecisionWait) CaseName() string { return "wait" }
 
 // ItemKind is WIT reconciliation.item-kind.
 //
@@ -126,6 +137,8 @@ type SignedAmount struct {
 // Its cases are the types PayoutMatch<Case>; a nil PayoutMatch is never valid.
 type PayoutMatch interface {
 	isPayoutMatch()
+	// CaseName is the case's WIT name ("exact").
+	CaseName() string
 }
 
 // PayoutMatchExact is the case payout-match.exact.
@@ -134,6 +147,9 @@ type PayoutMatch interface {
 type PayoutMatchExact struct{}
 
 func (PayoutMatchExact) isPayoutMatch() {}
+
+// CaseName is "exact".
+func (PayoutMatchExact) CaseName() string { return "exact" }
 
 // PayoutMatchPayoutHigher is the case payout-match.payout-higher.
 //
@@ -144,6 +160,9 @@ type PayoutMatchPayoutHigher struct {
 
 func (PayoutMatchPayoutHigher) isPayoutMatch() {}
 
+// CaseName is "payout-higher".
+func (PayoutMatchPayoutHigher) CaseName() string { return "payout-higher" }
+
 // PayoutMatchPayoutLower is the case payout-match.payout-lower.
 //
 // The payout is lower by this much (unrecorded fees or debits?).
@@ -152,6 +171,9 @@ type PayoutMatchPayoutLower struct {
 }
 
 func (PayoutMatchPayoutLower) isPayoutMatch() {}
+
+// CaseName is "payout-lower".
+func (PayoutMatchPayoutLower) CaseName() string { return "payout-lower" }
 
 // PayoutReport is WIT reconciliation.payout-report.
 //

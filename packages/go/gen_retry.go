@@ -175,6 +175,8 @@ type Exponential struct {
 // Its cases are the types Schedule<Case>; a nil Schedule is never valid.
 type Schedule interface {
 	isSchedule()
+	// CaseName is the case's WIT name ("explicit").
+	CaseName() string
 }
 
 // ScheduleExplicit is the case schedule.explicit.
@@ -186,6 +188,9 @@ type ScheduleExplicit struct {
 
 func (ScheduleExplicit) isSchedule() {}
 
+// CaseName is "explicit".
+func (ScheduleExplicit) CaseName() string { return "explicit" }
+
 // ScheduleExponential is the case schedule.exponential.
 //
 // Computed exponential delays.
@@ -194,6 +199,9 @@ type ScheduleExponential struct {
 }
 
 func (ScheduleExponential) isSchedule() {}
+
+// CaseName is "exponential".
+func (ScheduleExponential) CaseName() string { return "exponential" }
 
 // Jitter is WIT retry.jitter.
 //
@@ -262,6 +270,8 @@ type Policy struct {
 // Its cases are the types GiveUpReason<Case>; a nil GiveUpReason is never valid.
 type GiveUpReason interface {
 	isGiveUpReason()
+	// CaseName is the case's WIT name ("not-retryable").
+	CaseName() string
 }
 
 // GiveUpReasonNotRetryable is the case give-up-reason.not-retryable.
@@ -273,12 +283,18 @@ type GiveUpReasonNotRetryable struct {
 
 func (GiveUpReasonNotRetryable) isGiveUpReason() {}
 
+// CaseName is "not-retryable".
+func (GiveUpReasonNotRetryable) CaseName() string { return "not-retryable" }
+
 // GiveUpReasonAttemptsExhausted is the case give-up-reason.attempts-exhausted.
 //
 // `max-attempts` have been made.
 type GiveUpReasonAttemptsExhausted struct{}
 
 func (GiveUpReasonAttemptsExhausted) isGiveUpReason() {}
+
+// CaseName is "attempts-exhausted".
+func (GiveUpReasonAttemptsExhausted) CaseName() string { return "attempts-exhausted" }
 
 // Step is WIT retry.step.
 //
@@ -287,6 +303,8 @@ func (GiveUpReasonAttemptsExhausted) isGiveUpReason() {}
 // Its cases are the types Step<Case>; a nil Step is never valid.
 type Step interface {
 	isStep()
+	// CaseName is the case's WIT name ("retry-after-ms").
+	CaseName() string
 }
 
 // StepRetryAfterMs is the case step.retry-after-ms.
@@ -298,6 +316,9 @@ type StepRetryAfterMs struct {
 
 func (StepRetryAfterMs) isStep() {}
 
+// CaseName is "retry-after-ms".
+func (StepRetryAfterMs) CaseName() string { return "retry-after-ms" }
+
 // StepGiveUp is the case step.give-up.
 //
 // Stop and alert.
@@ -306,6 +327,9 @@ type StepGiveUp struct {
 }
 
 func (StepGiveUp) isStep() {}
+
+// CaseName is "give-up".
+func (StepGiveUp) CaseName() string { return "give-up" }
 
 // RetryPolicyError is any error of WIT retry.policy-error: one pointer type per case,
 // such as *RetryPolicyZeroAttemptsError, which errors.As finds.

@@ -34,6 +34,8 @@ type Header struct {
 // Its cases are the types Body<Case>; a nil Body is never valid.
 type Body interface {
 	isBody()
+	// CaseName is the case's WIT name ("text").
+	CaseName() string
 }
 
 // BodyText is the case body.text.
@@ -45,6 +47,9 @@ type BodyText struct {
 
 func (BodyText) isBody() {}
 
+// CaseName is "text".
+func (BodyText) CaseName() string { return "text" }
+
 // BodyBytes is the case body.bytes.
 //
 // The body as raw bytes.
@@ -53,3 +58,6 @@ type BodyBytes struct {
 }
 
 func (BodyBytes) isBody() {}
+
+// CaseName is "bytes".
+func (BodyBytes) CaseName() string { return "bytes" }

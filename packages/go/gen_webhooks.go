@@ -130,6 +130,8 @@ type HMACScheme struct {
 // Its cases are the types Scheme<Case>; a nil Scheme is never valid.
 type Scheme interface {
 	isScheme()
+	// CaseName is the case's WIT name ("hmac").
+	CaseName() string
 }
 
 // SchemeHMAC is the case scheme.hmac.
@@ -141,6 +143,9 @@ type SchemeHMAC struct {
 
 func (SchemeHMAC) isScheme() {}
 
+// CaseName is "hmac".
+func (SchemeHMAC) CaseName() string { return "hmac" }
+
 // SchemeStandardWebhooks is the case scheme.standard-webhooks.
 //
 // Standard Webhooks (and Svix): `webhook-id`, `webhook-timestamp`,
@@ -151,6 +156,9 @@ type SchemeStandardWebhooks struct{}
 
 func (SchemeStandardWebhooks) isScheme() {}
 
+// CaseName is "standard-webhooks".
+func (SchemeStandardWebhooks) CaseName() string { return "standard-webhooks" }
+
 // SchemeStripe is the case scheme.stripe.
 //
 // Stripe: `Stripe-Signature: t=<ts>,v1=<hex>[,v1=...]`; signs `{t}.{body}`
@@ -159,12 +167,18 @@ type SchemeStripe struct{}
 
 func (SchemeStripe) isScheme() {}
 
+// CaseName is "stripe".
+func (SchemeStripe) CaseName() string { return "stripe" }
+
 // SchemeGithub is the case scheme.github.
 //
 // GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body.
 type SchemeGithub struct{}
 
 func (SchemeGithub) isScheme() {}
+
+// CaseName is "github".
+func (SchemeGithub) CaseName() string { return "github" }
 
 // SchemeShopify is the case scheme.shopify.
 //
@@ -173,12 +187,18 @@ type SchemeShopify struct{}
 
 func (SchemeShopify) isScheme() {}
 
+// CaseName is "shopify".
+func (SchemeShopify) CaseName() string { return "shopify" }
+
 // SchemeCoinbaseCommerce is the case scheme.coinbase-commerce.
 //
 // Coinbase Commerce: `X-CC-Webhook-Signature: <hex>` over the raw body.
 type SchemeCoinbaseCommerce struct{}
 
 func (SchemeCoinbaseCommerce) isScheme() {}
+
+// CaseName is "coinbase-commerce".
+func (SchemeCoinbaseCommerce) CaseName() string { return "coinbase-commerce" }
 
 // SchemeBtcpay is the case scheme.btcpay.
 //
@@ -187,12 +207,18 @@ type SchemeBtcpay struct{}
 
 func (SchemeBtcpay) isScheme() {}
 
+// CaseName is "btcpay".
+func (SchemeBtcpay) CaseName() string { return "btcpay" }
+
 // SchemeRazorpay is the case scheme.razorpay.
 //
 // Razorpay: `X-Razorpay-Signature: <hex>` over the raw body.
 type SchemeRazorpay struct{}
 
 func (SchemeRazorpay) isScheme() {}
+
+// CaseName is "razorpay".
+func (SchemeRazorpay) CaseName() string { return "razorpay" }
 
 // SchemeSlack is the case scheme.slack.
 //
@@ -202,6 +228,9 @@ type SchemeSlack struct{}
 
 func (SchemeSlack) isScheme() {}
 
+// CaseName is "slack".
+func (SchemeSlack) CaseName() string { return "slack" }
+
 // SchemePaddle is the case scheme.paddle.
 //
 // Paddle Billing: `Paddle-Signature: ts=<ts>;h1=<hex>[;h1=...]` over
@@ -209,6 +238,9 @@ func (SchemeSlack) isScheme() {}
 type SchemePaddle struct{}
 
 func (SchemePaddle) isScheme() {}
+
+// CaseName is "paddle".
+func (SchemePaddle) CaseName() string { return "paddle" }
 
 // SchemeSquare is the case scheme.square.
 //
@@ -218,6 +250,9 @@ type SchemeSquare struct{}
 
 func (SchemeSquare) isScheme() {}
 
+// CaseName is "square".
+func (SchemeSquare) CaseName() string { return "square" }
+
 // SchemeNowpayments is the case scheme.nowpayments.
 //
 // NOWPayments: `x-nowpayments-sig: <hex>` HMAC-SHA512 over the JSON body
@@ -226,6 +261,9 @@ func (SchemeSquare) isScheme() {}
 type SchemeNowpayments struct{}
 
 func (SchemeNowpayments) isScheme() {}
+
+// CaseName is "nowpayments".
+func (SchemeNowpayments) CaseName() string { return "nowpayments" }
 
 // Request is WIT webhooks.request.
 //

@@ -58,7 +58,7 @@ func goldenScheme(t *testing.T, raw json.RawMessage) Scheme {
 	if json.Unmarshal(raw, &name) == nil {
 		for _, s := range []Scheme{SchemeStandardWebhooks{}, SchemeStripe{}, SchemeGithub{}, SchemeShopify{},
 			SchemeCoinbaseCommerce{}, SchemeBtcpay{}, SchemeRazorpay{}, SchemeSlack{}, SchemePaddle{}, SchemeSquare{}, SchemeNowpayments{}} {
-			if schemeName(s) == name {
+			if s.CaseName() == name {
 				return s
 			}
 		}

@@ -73,7 +73,7 @@ func (v Verifier) String() string {
 	if v.state == nil {
 		return "paywit.Verifier{}"
 	}
-	return fmt.Sprintf("paywit.Verifier{%s, %d secrets}", schemeName(v.state.scheme), len(v.state.keys.secrets))
+	return fmt.Sprintf("paywit.Verifier{%s, %d secrets}", v.state.scheme.CaseName(), len(v.state.keys.secrets))
 }
 
 // GoString is String, so %#v shows no secret either.
@@ -291,19 +291,10 @@ func appendText(out []byte, s string) []byte {
 func validUTF8(s string) bool { return utf8.ValidString(s) }
 
 // schemeIndex is the scheme's case index (WIT order), as the packed layout writes it.
-func schemeIndex(scheme Scheme) byte {
-	i, _ := caseScheme(scheme)
-	return byte(i)
-}
-
-// schemeName is the scheme's WIT case name ("stripe").
-func schemeName(scheme Scheme) string {
-	_, name := caseScheme(scheme)
-	return name
-}
+func schemeIndex(scheme Scheme) byte { return byte(caseScheme(scheme)) }
 
 // bodyBytesCase and bodyTextCase are the case indices of body.bytes and body.text.
 var (
-	bodyBytesCase = func() byte { i, _ := caseBody(BodyBytes{}); return byte(i) }()
-	bodyTextCase  = func() byte { i, _ := caseBody(BodyText{}); return byte(i) }()
+	bodyBytesCase = byte(caseBody(BodyBytes{}))
+	bodyTextCase  = byte(caseBody(BodyText{}))
 )

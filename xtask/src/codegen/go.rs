@@ -645,7 +645,7 @@ impl<'a> FileGen<'a> {
                 self.deref_helper(&name)?;
                 self.case_helper(id, &name)?;
                 let marker = format!("is{name}");
-                writeln!(s, "//\n// Its cases are the types {name}<Case>; a nil {name} is never valid.\ntype {name} interface {{\n\t{marker}()\n}}\n").unwrap();
+                writeln!(s, "//\n// Its cases are the types {name}<Case>; a nil {name} is never valid.\ntype {name} interface {{\n\t{marker}()\n\t// CaseName is the case's WIT name (\"{}\").\n\tCaseName() string\n}}\n", v.cases[0].name).unwrap();
                 for c in &v.cases {
                     let case = format!("{name}{}", go_name(&c.name));
                     writeln!(s, "// {case} is the case {wit_name}.{}.", c.name).unwrap();
@@ -662,6 +662,12 @@ impl<'a> FileGen<'a> {
                         None => writeln!(s, "type {case} struct{{}}\n").unwrap(),
                     }
                     writeln!(s, "func ({case}) {marker}() {{}}\n").unwrap();
+                    writeln!(
+                        s,
+                        "// CaseName is {:?}.\nfunc ({case}) CaseName() string {{ return {:?} }}\n",
+                        c.name, c.name
+                    )
+                    .unwrap();
                 }
             }
             other => bail!("the Go generator does not support WIT {} types ({wit_name})", other.as_str()),
@@ -1166,14 +1172,15 @@ impl<'a> FileGen<'a> {
         Ok(())
     }
 
-    /// `case<Variant>`: a variant value's case index (WIT order) and WIT case name; -1 for nil.
+    /// `case<Variant>`: a variant value's case index (WIT order); -1 for nil. (Its WIT name is
+    /// the value's `CaseName`.)
     fn case_helper(&mut self, id: TypeId, name: &str) -> Result<()> {
         let TypeDefKind::Variant(var) = &self.def(id).kind else { bail!("{name} is not a variant") };
-        let mut s = format!("func case{name}(v {name}) (int, string) {{\n\tswitch deref{name}(v).(type) {{\n");
+        let mut s = format!("func case{name}(v {name}) int {{\n\tswitch deref{name}(v).(type) {{\n");
         for (i, c) in var.cases.iter().enumerate() {
-            writeln!(s, "\tcase {name}{}:\n\t\treturn {i}, {:?}", go_name(&c.name), c.name).unwrap();
+            writeln!(s, "\tcase {name}{}:\n\t\treturn {i}", go_name(&c.name)).unwrap();
         }
-        s.push_str("\t}\n\treturn -1, \"\"\n}\n");
+        s.push_str("\t}\n\treturn -1\n}\n");
         self.helpers.insert(format!("case{name}"), s);
         Ok(())
     }

@@ -62,7 +62,7 @@ func fold(tx *store.Tx, eventID, objectID string, incoming paywit.State, at int6
 		}
 		_, err = tx.Exec("INSERT INTO alerts VALUES (?, ?, ?) ON CONFLICT DO NOTHING", eventID, objectID, before+" -> "+newStatus)
 	case paywit.OutcomeRejected:
-		_, err = tx.Exec("INSERT INTO operator_queue VALUES (?, ?, ?) ON CONFLICT DO NOTHING", eventID, objectID, rejectionCase(o.Value))
+		_, err = tx.Exec("INSERT INTO operator_queue VALUES (?, ?, ?) ON CONFLICT DO NOTHING", eventID, objectID, o.Value.CaseName())
 	}
 	return err
 }
@@ -125,15 +125,4 @@ func kindStatus(state paywit.State) (string, string) {
 		return "invoice", s.Value.String()
 	}
 	return "", ""
-}
-
-// rejectionCase is a rejection's WIT case name.
-func rejectionCase(r paywit.Rejection) string {
-	switch r.(type) {
-	case paywit.RejectionKindMismatch:
-		return "kind-mismatch"
-	case paywit.RejectionConflictsWithTerminal:
-		return "conflicts-with-terminal"
-	}
-	return fmt.Sprintf("%T", r)
 }

@@ -115,7 +115,7 @@ func (w *worker) chargeOneOrder() (bool, error) {
 	case paywit.StepRetryAfterMs:
 		return true, settle("status = 'retrying', attempts = ?, next_attempt_at = ?, detail = ?", attempts, w.later(s.Value), category)
 	case paywit.StepGiveUp:
-		return true, settle("status = 'failed', attempts = ?, detail = ?", attempts, giveUpCase(s.Value)+": "+category)
+		return true, settle("status = 'failed', attempts = ?, detail = ?", attempts, s.Value.CaseName()+": "+category)
 	}
 	return true, fmt.Errorf("paywit's next step is %T", step)
 }
@@ -149,17 +149,6 @@ func (w *worker) charge(o *claimed) (int, map[string]any, *paywit.Failure) {
 	}
 	answer, _ := decodeObject(raw)
 	return response.StatusCode, answer, nil
-}
-
-// giveUpCase is a give-up reason's WIT case name.
-func giveUpCase(r paywit.GiveUpReason) string {
-	switch r.(type) {
-	case paywit.GiveUpReasonNotRetryable:
-		return "not-retryable"
-	case paywit.GiveUpReasonAttemptsExhausted:
-		return "attempts-exhausted"
-	}
-	return fmt.Sprintf("%T", r)
 }
 
 // nullable is s, or NULL when empty.
