@@ -141,7 +141,7 @@ pub fn test(part: Option<Part>) -> Result<()> {
     drop(postgres);
     if wanted(Part::Fuzz) {
         fuzz::fuzz(fuzz::FUZZ_SMOKE_SECONDS)?;
-        golang::fuzz(fuzz::FUZZ_SMOKE_SECONDS)?;
+        golang::fuzz(golang::FUZZ_SMOKE_EXECUTIONS)?;
     }
     Ok(())
 }
