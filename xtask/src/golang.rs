@@ -1,5 +1,6 @@
 //! The Go package's part of `cargo xtask test` and `cargo xtask fuzz` (`packages/go`, its
-//! differential module `packages/go/peers`, and `examples/receiver-go`).
+//! differential module `packages/go/peers`, `examples/reference-integration/receiver-go` and
+//! `examples/quickstart/go-net-http`).
 //!
 //! Go comes with the machine; modules come from the Go module proxy on first use (the
 //! checksums are in each `go.sum`). `cargo xtask build` copies the core module and `abi.json`
@@ -12,10 +13,18 @@ use anyhow::{bail, Result};
 
 use crate::tools::{root, run};
 
+/// The `net/http` quickstart, a module of its own as a user's project is.
+const QUICKSTART: &str = "examples/quickstart/go-net-http";
+
 /// The Go module directories, each with its own go.mod.
 fn modules() -> Vec<PathBuf> {
     let root = root();
-    vec![root.join("packages/go"), root.join("packages/go/peers"), root.join("examples/receiver-go")]
+    vec![
+        root.join("packages/go"),
+        root.join("packages/go/peers"),
+        root.join("examples/reference-integration/receiver-go"),
+        root.join(QUICKSTART),
+    ]
 }
 
 fn go(dir: &Path) -> Command {
@@ -40,7 +49,7 @@ pub fn lint() -> Result<()> {
 }
 
 /// `go test -race` on the package with its default runtime (wazero) and again on
-/// wasmtime-go, then the differential module.
+/// wasmtime-go, then the differential module and the quickstart as it stands.
 pub fn test() -> Result<()> {
     let root = root();
     let package = root.join("packages/go");
@@ -51,6 +60,7 @@ pub fn test() -> Result<()> {
         .env("PAYWIT_RUNTIME", "wasmtime")
         .env("CGO_ENABLED", "1"))?;
     run(go(&package.join("peers")).args(["test", "-race", "-count=1", "./..."]))?;
+    run(go(&root.join(QUICKSTART)).args(["test", "-race", "-count=1", "./..."]))?;
     new_program()
 }
 

@@ -8,3 +8,9 @@
 import './runtime-node.js';
 
 export * from './api.js';
+// The framework adapters (hand-written): they read the raw body themselves,
+// verify it and hand the handler a Delivery (src/delivery.js).
+export { Delivery, BodyAlreadyReadError, BodyTooLargeError } from './delivery.js';
+export { verifyWebhookRequest } from './fetch-adapter.js';
+export { webhookMiddleware } from './node-middleware.js';
+export { paywitFastify } from './fastify.js';

@@ -4,9 +4,10 @@
 import {
   retry, webhooks, classify, apiPolicy, nextStep, parseRetryAfter, validateAddress, verifyWebhook, Verifier, signWebhook,
   PaywitError, InvalidArgumentError, VerifyError, VerifyLimitExceededError, AmountError, evaluateAlert, defaultAlertRule, decide,
-  LIMITS,
+  LIMITS, verifyWebhookRequest, webhookMiddleware, paywitFastify, Delivery, BodyAlreadyReadError, BodyTooLargeError,
 } from 'paywit';
 import type { Classification, Policy, Step, Verified, Failure } from 'paywit';
+import type { VerifyWebhookRequestOptions, WebhookMiddlewareOptions, PaywitFastifyOptions, WithWebhook, WebhookMiddleware } from 'paywit';
 
 const failure: Failure = { status: 503 };
 const c: Classification = classify(failure);
@@ -55,3 +56,34 @@ const n: number = parseRetryAfter('1', 1);
 validateAddress('dogecoin', 'x');
 
 void retryable; void ms; void after; void checksummed; void signedAt; void headers; void ns; void secret; void action; void limit; void bad; void n;
+
+// The framework adapters.
+
+export async function route(request: Request): Promise<Response> {
+  const options: VerifyWebhookRequestOptions = { maxBytes: 1 << 20, url: (r) => r.url, onError: (r, e) => void e.message };
+  const delivery = await verifyWebhookRequest(v, request, options);
+  if (delivery instanceof Response) return delivery;
+  const id: string | undefined = delivery.messageId;
+  const at: bigint | undefined = delivery.signedAt;
+  const index: number = delivery.secretIndex;
+  const raw: Uint8Array = delivery.body;
+  const type: string = delivery.json<{ type: string }>().type;
+  void id; void at; void index; void raw;
+  return new Response(`${type} ${delivery.text()}`);
+}
+const middleware: WebhookMiddleware = webhookMiddleware(v, { maxBytes: 1024, url: 'https://example.com/webhooks' } satisfies WebhookMiddlewareOptions);
+export const routeHandler = (req: WithWebhook<{ url: string }>) => req.webhook.messageId;
+const plugin: (fastify: any, options: PaywitFastifyOptions) => Promise<void> = paywitFastify;
+const fastifyOptions: PaywitFastifyOptions = { verifier: v, path: '/webhooks', handler: async (delivery) => delivery.messageId };
+const misread: 'body-already-read' = new BodyAlreadyReadError().code;
+const cap: number = new BodyTooLargeError(1).details.limit;
+const asPaywit: PaywitError = new BodyAlreadyReadError();
+// @ts-expect-error: maxBytes is a number
+webhookMiddleware(v, { maxBytes: '1' });
+// @ts-expect-error: the body is bytes, not a string
+const text: string = new Delivery({ secretIndex: 0 }, new Uint8Array(0)).body;
+// @ts-expect-error: the plugin needs a handler
+const noHandler: PaywitFastifyOptions = { verifier: v, path: '/webhooks' };
+// @ts-expect-error: verifyWebhookRequest takes a Request
+verifyWebhookRequest(v, '/webhooks');
+void middleware; void plugin; void fastifyOptions; void misread; void cap; void asPaywit; void text; void noHandler;
