@@ -8,21 +8,53 @@ use anyhow::{bail, Result};
 
 use crate::build::build;
 use crate::postgres;
-use crate::tools::{cargo, python, root, run};
+use crate::tools::{cargo, go_tool, python, root, run};
 
-/// Rust (component vs native), then Node, Python and Go (paywit vs the peers), each
-/// measured in one run; prints the tables and writes them to `BENCHMARKS.md`.
-pub fn bench() -> Result<()> {
-    let component = build()?;
+/// The heading of BENCHMARKS.md's last section, which `bench load` replaces.
+const LOAD_HEADING: &str = "## A real integration under load\n\n";
+
+/// Runs `command` and returns what it printed (its stderr passes through).
+fn capture(command: &mut Command) -> Result<String> {
+    eprintln!("xtask: {command:?}");
+    let output = command.stderr(std::process::Stdio::inherit()).output()?;
+    if !output.status.success() {
+        bail!("{command:?} failed");
+    }
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// The receivers and their workers under open-loop load (day-of-traffic/load.py, with vegeta
+/// from the Go module proxy), on SQLite and on a throwaway PostgreSQL.
+fn load() -> Result<String> {
     let root = root();
-    let capture = |command: &mut Command| -> Result<String> {
-        eprintln!("xtask: {command:?}");
-        let output = command.output()?;
-        if !output.status.success() {
-            bail!("{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-        }
-        Ok(String::from_utf8(output.stdout)?)
-    };
+    let vegeta = go_tool("github.com/tsenart/vegeta/v12", "v12.13.0", "vegeta")?;
+    run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
+    let postgres = postgres::Postgres::start()?;
+    let load = capture(
+        Command::new(python()?)
+            .arg("load.py")
+            .env("PYTHONPATH", root.join("packages/python"))
+            .env("PAYWIT_VEGETA", vegeta)
+            .current_dir(root.join("examples/reference-integration/day-of-traffic")),
+    );
+    drop(postgres);
+    load
+}
+
+/// Rust (component vs native), then Node, Python and Go (paywit vs the peers), the edge and the
+/// receivers under load, each measured in one run; prints the tables and writes them to
+/// `BENCHMARKS.md`. With `only_load`, only the receivers, replacing their section.
+pub fn bench(only_load: bool) -> Result<()> {
+    let root = root();
+    if only_load {
+        let load = load()?;
+        let path = root.join("BENCHMARKS.md");
+        let report = std::fs::read_to_string(&path)?;
+        let Some(at) = report.find(LOAD_HEADING) else { bail!("BENCHMARKS.md has no {LOAD_HEADING:?} section") };
+        print!("{load}");
+        return Ok(std::fs::write(path, format!("{}{LOAD_HEADING}{load}", &report[..at]))?);
+    }
+    let component = build()?;
     // Criterion measures (estimates land in target/criterion); the `bench`
     // binary adds the one-shot figures and prints the tables.
     run(cargo().args(["bench", "--package", "paywit-host-tests", "--bench", "component"]))?;
@@ -48,16 +80,7 @@ pub fn bench() -> Result<()> {
             .env("PAYWIT_RUNTIME", "wasmtime")
             .current_dir(&go_peers),
     )?;
-    // The reference integration under 5x its expected peak (examples/day-of-traffic/load.py).
-    run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
-    let postgres = postgres::Postgres::start()?;
-    let load = capture(
-        Command::new(self::python()?)
-            .arg("load.py")
-            .env("PYTHONPATH", root.join("packages/python"))
-            .current_dir(root.join("examples/day-of-traffic")),
-    )?;
-    drop(postgres);
+    let load = load()?;
     let gzip = capture(Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", component.display())))?;
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -76,7 +99,7 @@ pub fn bench() -> Result<()> {
          ## Python (paywit vs PyPI peers)\n\n{python}\n## Go (paywit vs the Go SDKs)\n\n{go_wazero}\n\
          The same program on wasmtime-go (`-tags paywit_wasmtime`, `PAYWIT_RUNTIME=wasmtime`):\n\n{go_wasmtime}\n## At the edge\n\nCold start of the composed wasi:http component \
          (wasmtime 48, Cranelift):\n\n| component | size | compile | deserialize (precompiled) |\n|---|---|---|---|\n\
-         {cold_start}\n{edge}\n## A real integration under load\n\n{load}",
+         {cold_start}\n{edge}\n{LOAD_HEADING}{load}",
         gzip.trim()
     );
     print!("{report}");

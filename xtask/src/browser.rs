@@ -10,18 +10,18 @@ use crate::build::build;
 use crate::tools::{apt_install, cargo, npm_ci, python, root, run};
 
 /// `cargo xtask screenshot`: the dashboard's browser test, saving its screenshot to
-/// `examples/operator/dashboard.png` (the README shows it).
+/// `examples/reference-integration/operator/dashboard.png` (the README shows it).
 pub fn screenshot() -> Result<()> {
     build()?;
     run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
-    browser_test(Some(&root().join("examples/operator/dashboard.png")))
+    browser_test(Some(&root().join("examples/reference-integration/operator/dashboard.png")))
 }
 
-/// The dashboard's browser test (examples/operator/test): Debian's chromium installed if missing,
+/// The dashboard's browser test (examples/reference-integration/operator/test): Debian's chromium installed if missing,
 /// playwright-core from npm. `screenshot`: where the test saves the page (default under target/).
 pub fn browser_test(screenshot: Option<&Path>) -> Result<()> {
     let chromium = ensure_chromium()?;
-    let operator = root().join("examples/operator");
+    let operator = root().join("examples/reference-integration/operator");
     npm_ci(&operator)?;
     let mut command = Command::new("node");
     command

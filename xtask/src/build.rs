@@ -62,7 +62,7 @@ fn componentize(file: &str) -> Result<Vec<u8>> {
         .with_context(|| format!("wrapping {file} into a component"))
 }
 
-/// Builds `examples/edge-ingress` for wasm32, wraps it into a component, and
+/// Builds `examples/edge/ingress` for wasm32, wraps it into a component, and
 /// plugs paywit's exports into its imports with wac-graph, leaving
 /// `target/webhook-ingress.wasm`, whose imports are only WASI.
 fn build_ingress(paywit: &[u8]) -> Result<()> {

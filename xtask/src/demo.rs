@@ -19,16 +19,16 @@ pub fn demo(keep_up: bool) -> Result<()> {
     day_of_traffic(&["demo.py"].into_iter().chain(keep_up).collect::<Vec<_>>())
 }
 
-/// Runs `python ARGS` in examples/day-of-traffic, with the sandbox gateway built and the Node
+/// Runs `python ARGS` in examples/reference-integration/day-of-traffic, with the sandbox gateway built and the Node
 /// receiver's dependencies installed (better-sqlite3 builds from source on a new machine);
 /// Its PostgreSQL tests use the server `PAYWIT_PG_URL` names (see `postgres.rs`).
 pub fn day_of_traffic(args: &[&str]) -> Result<()> {
     run(cargo().args(["build", "--quiet", "--package", "paywit-sandbox-gateway"]))?;
-    npm_ci(&root().join("examples/receiver-node"))?;
+    npm_ci(&root().join("examples/reference-integration/receiver-node"))?;
     let mut command = Command::new(python()?);
     command
         .args(args)
         .env("PYTHONPATH", root().join("packages/python"))
-        .current_dir(root().join("examples/day-of-traffic"));
+        .current_dir(root().join("examples/reference-integration/day-of-traffic"));
     run(&mut command)
 }

@@ -21,9 +21,11 @@
 //!   receivers, then the operator's dashboard over the Python receiver's store (up until
 //!   Enter, or Ctrl-C with `--keep-up`).
 //! - `screenshot` (`browser.rs`): the dashboard's browser test, saving its screenshot to
-//!   `examples/operator/dashboard.png` (the README shows it).
-//! - `bench` (`bench.rs`): build, then measure per-call cost through the component vs native
-//!   (criterion) and each language package vs its peers; writes `BENCHMARKS.md`.
+//!   `examples/reference-integration/operator/dashboard.png` (the README shows it).
+//! - `bench [load]` (`bench.rs`): build, then measure per-call cost through the component vs
+//!   native (criterion), each language package vs its peers, the edge and the receivers under
+//!   load (vegeta, installed from the Go module proxy); writes `BENCHMARKS.md`. `load` measures
+//!   only the receivers and replaces that section.
 //! - `fuzz [seconds]` (`fuzz.rs`): every libFuzzer target for a bounded time (`test` runs a
 //!   20 s smoke).
 //!
@@ -61,8 +63,11 @@ enum Task {
         /// Keep the dashboard up until Ctrl-C instead of until Enter.
         keep_up: bool,
     },
-    /// `bench`
-    Bench,
+    /// `bench [load]`
+    Bench {
+        /// Only the receivers under load, replacing that section of BENCHMARKS.md.
+        only_load: bool,
+    },
     /// `fuzz [seconds per target]` (default 60).
     Fuzz {
         /// How long each target runs.
@@ -75,7 +80,7 @@ enum Task {
 /// What `cargo xtask` with no or a wrong command prints.
 fn usage() -> String {
     format!(
-        "usage: cargo xtask <build|codegen [--check] [--wit DIR] [--out DIR]|test [{}]|demo [--keep-up]|bench|fuzz [seconds per target]|screenshot>",
+        "usage: cargo xtask <build|codegen [--check] [--wit DIR] [--out DIR]|test [{}]|demo [--keep-up]|bench [load]|fuzz [seconds per target]|screenshot>",
         test::Part::names().join("|")
     )
 }
@@ -109,7 +114,11 @@ impl Task {
                 Some("--keep-up") => Ok(Task::Demo { keep_up: true }),
                 Some(other) => bail!("`cargo xtask demo` takes only --keep-up, not {other:?}\n{}", usage()),
             },
-            "bench" => none(Task::Bench),
+            "bench" => match at_most_one()? {
+                None => Ok(Task::Bench { only_load: false }),
+                Some("load") => Ok(Task::Bench { only_load: true }),
+                Some(other) => bail!("`cargo xtask bench` takes only load, not {other:?}\n{}", usage()),
+            },
             "fuzz" => {
                 let seconds = at_most_one()?
                     .map(|s| s.parse().with_context(|| format!("fuzz: {s:?} is not a number of seconds\n{}", usage())))
@@ -129,7 +138,7 @@ fn main() -> Result<()> {
         Task::Codegen(args) => codegen::run(&args),
         Task::Test(part) => test::test(part),
         Task::Demo { keep_up } => demo::demo(keep_up),
-        Task::Bench => bench::bench(),
+        Task::Bench { only_load } => bench::bench(only_load),
         Task::Fuzz { seconds } => fuzz::fuzz(seconds),
         Task::Screenshot => browser::screenshot(),
     }

@@ -135,7 +135,7 @@ pub fn test(part: Option<Part>) -> Result<()> {
         run(Command::new(python()?)
             .args(["-m", "pytest", "-q"])
             .env("PYTHONPATH", root().join("packages/python"))
-            .current_dir(root().join("examples/operator")))?;
+            .current_dir(root().join("examples/reference-integration/operator")))?;
         browser::browser_test(None)?;
     }
     drop(postgres);

@@ -110,3 +110,18 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// A Go program installed from the Go module proxy at a pinned version (`go install
+/// module/cmd@version`, checked against the checksum database) into `target/go-bin/<version>/`,
+/// once (idempotent); returns the binary's path.
+pub fn go_tool(package: &str, version: &str, binary: &str) -> Result<PathBuf> {
+    let bin = root().join("target").join("go-bin").join(version);
+    let path = bin.join(binary);
+    if !path.exists() {
+        run(Command::new("go")
+            .args(["install", &format!("{package}@{version}")])
+            .env("GOBIN", &bin)
+            .env("GOFLAGS", "-mod=mod"))?;
+    }
+    Ok(path)
+}

@@ -5,8 +5,8 @@
 //
 // - wasmtime: target/webhook-ingress.wasm served as `wasmtime serve` does (a new
 //   instance per request), forwarding each delivery to a local upstream;
-// - workerd: examples/edge-workers (verify + Durable Object dedupe);
-// - Deno: examples/edge-deno (verify + Deno KV dedupe).
+// - workerd: examples/edge/workers (verify + Durable Object dedupe);
+// - Deno: examples/edge/deno (verify + Deno KV dedupe).
 import http from 'node:http';
 import { signWebhook } from '../src/index.js';
 import { freePort, run, startDeno, startWorkerd, waitForPort } from '../support/edge-runtimes.js';
@@ -76,10 +76,10 @@ try {
   results.push({ ...(await measure('wasmtime', `http://127.0.0.1:${port}/webhooks`)), what: 'webhook-ingress.wasm, instance per request; verify + signed forward to an upstream' });
   const workerd = await startWorkerd({ PAYWIT_SCHEME: 'standard-webhooks', PAYWIT_SECRETS: SECRET });
   stops.push(workerd.stop);
-  results.push({ ...(await measure('workerd', workerd.url)), what: 'examples/edge-workers: verify + Durable Object dedupe' });
+  results.push({ ...(await measure('workerd', workerd.url)), what: 'examples/edge/workers: verify + Durable Object dedupe' });
   const deno = await startDeno({ PAYWIT_SECRETS: SECRET });
   stops.push(deno.stop);
-  results.push({ ...(await measure('deno', deno.url)), what: 'examples/edge-deno: verify + Deno KV dedupe' });
+  results.push({ ...(await measure('deno', deno.url)), what: 'examples/edge/deno: verify + Deno KV dedupe' });
 } finally {
   for (const stop of stops) stop();
   upstream.close();

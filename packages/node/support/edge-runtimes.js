@@ -43,7 +43,7 @@ export function run(command, args, options) {
   return { child, log: () => output };
 }
 
-/** Bundles examples/edge-workers and serves it with workerd; `vars` become text bindings. */
+/** Bundles examples/edge/workers and serves it with workerd; `vars` become text bindings. */
 export async function startWorkerd(vars) {
   const dir = mkdtempSync(join(tmpdir(), 'paywit-workerd-'));
   // `paywit` resolved as a user's bundler resolves it: node_modules/paywit with its export conditions.
@@ -56,7 +56,7 @@ export async function startWorkerd(vars) {
     },
   };
   await esbuild.build({
-    entryPoints: [join(examples, 'edge-workers', 'worker.js')],
+    entryPoints: [join(examples, 'edge', 'workers', 'worker.js')],
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -94,11 +94,11 @@ ${bindings}
   return { ...served, bundle };
 }
 
-/** Serves examples/edge-deno with Deno; `vars` become its environment. */
+/** Serves examples/edge/deno with Deno; `vars` become its environment. */
 export async function startDeno(vars) {
   const dir = mkdtempSync(join(tmpdir(), 'paywit-deno-'));
   const port = await freePort();
-  const example = join(examples, 'edge-deno');
+  const example = join(examples, 'edge', 'deno');
   const { child, log } = run(
     join(pkg, 'node_modules', '.bin', 'deno'),
     ['run', '--quiet', '--unstable-kv', '--allow-net=127.0.0.1', `--allow-read=${pkg},${dir}`, `--allow-write=${dir}`, '--allow-env',

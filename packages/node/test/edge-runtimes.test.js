@@ -1,6 +1,6 @@
-// The package on JavaScript edge runtimes, for real: examples/edge-workers
+// The package on JavaScript edge runtimes, for real: examples/edge/workers
 // bundled with the `workerd` export condition (as wrangler does) and served by
-// Cloudflare's runtime (the npm `workerd` binary), and examples/edge-deno
+// Cloudflare's runtime (the npm `workerd` binary), and examples/edge/deno
 // served by Deno (the npm `deno` binary). Both get the same signed deliveries
 // on loopback and must answer 200/401/405 and drop duplicates.
 import { test } from 'node:test';
