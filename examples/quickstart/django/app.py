@@ -33,8 +33,12 @@ def webhook(request):
     if delivery.message_id in seen:
         return JsonResponse({"duplicate": True})  # 200: the gateway stops redelivering
     seen.add(delivery.message_id)  # record the event id BEFORE processing (Model.objects.get_or_create)
-    event = delivery.json()  # parsed from the verified raw bytes (request.body holds them too)
-    print(f"{delivery.message_id}: {event['type']}", flush=True)  # your processing here
+    try:
+        event = delivery.json()  # parsed from the verified raw bytes (request.body holds them too)
+        print(f"{delivery.message_id}: {event['type']}", flush=True)  # your processing here
+    except Exception:
+        seen.discard(delivery.message_id)  # not processed: the gateway's redelivery will be
+        raise
     return JsonResponse({"received": delivery.message_id, "type": event["type"]})
 
 

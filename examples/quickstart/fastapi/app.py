@@ -27,6 +27,10 @@ def webhook(delivery: Annotated[paywit.Delivery, Depends(verified)]) -> dict:
     if delivery.message_id in seen:
         return {"duplicate": True}  # 200: the gateway stops redelivering
     seen.add(delivery.message_id)  # record the event id BEFORE processing (INSERT ... ON CONFLICT DO NOTHING)
-    event = delivery.json()  # parsed from the verified raw bytes
-    print(f"{delivery.message_id}: {event['type']}", flush=True)  # your processing here
+    try:
+        event = delivery.json()  # parsed from the verified raw bytes
+        print(f"{delivery.message_id}: {event['type']}", flush=True)  # your processing here
+    except Exception:
+        seen.discard(delivery.message_id)  # not processed: the gateway's redelivery will be
+        raise
     return {"received": delivery.message_id, "type": event["type"]}

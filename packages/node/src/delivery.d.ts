@@ -49,3 +49,6 @@ export declare function capBytes(maxBytes: number | undefined): number;
 export declare function checkVerifier(verifier: unknown, where: string): void;
 /** @internal The URL to verify with: the string, the function's answer, or undefined. */
 export declare function urlFor<R>(url: string | ((request: R) => string) | undefined, request: R): string | undefined;
+
+/** @internal Calls an adapter's onError hook, awaits it, and never throws (a failing hook is logged). */
+export declare function report(onError: ((request: any, error: Error) => unknown) | undefined, request: any, error: Error): Promise<void>;

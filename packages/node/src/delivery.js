@@ -119,3 +119,22 @@ export function checkVerifier(verifier, where) {
 export function urlFor(url, request) {
   return typeof url === 'function' ? url(request) : url ?? undefined;
 }
+
+/**
+ * Calls the adapter's `onError(request, error)` hook and waits for a promise it returns; never
+ * throws: a hook that throws or rejects (its refusal log down, say) is logged here, and the
+ * request is answered as it would have been. A hook's failure must not crash the process, and an
+ * unsigned request can reach it.
+ * @param {((request: any, error: Error) => unknown) | undefined} onError
+ * @param {any} request
+ * @param {Error} error
+ * @returns {Promise<void>}
+ */
+export async function report(onError, request, error) {
+  if (onError === undefined) return;
+  try {
+    await onError(request, error);
+  } catch (failure) {
+    console.error('paywit: the onError hook failed:', failure);
+  }
+}

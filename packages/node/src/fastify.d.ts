@@ -15,8 +15,8 @@ export interface PaywitFastifyOptions<Request = any, Reply = any> {
   maxBytes?: number;
   /** The full URL the delivery was sent to, for schemes that sign it (Square), or a function of the request. Left out: none. */
   url?: string | ((request: Request) => string);
-  /** Receives why a request was refused, for logging (the `VerifyError` subclass, `BodyTooLargeError`, `BodyAlreadyReadError`). Not called for a 405. */
-  onError?: (request: Request, error: Error) => void;
+  /** Receives why a request was refused, for logging (the `VerifyError` subclass, `BodyTooLargeError`, `BodyAlreadyReadError`). Not called for a 405. A promise it returns is awaited before the answer; a hook that throws is logged, never fatal. */
+  onError?: (request: Request, error: Error) => void | Promise<void>;
   /**
    * Called once per verified delivery. What it returns is sent, as any Fastify
    * handler's; nothing (and no `reply.send`) sends an empty 200.

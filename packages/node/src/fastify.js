@@ -5,9 +5,11 @@
 // (packages/go/middleware.go).
 
 import { VerifyError, VerifyLimitExceededError } from './gen/webhooks.js';
-import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, urlFor } from './delivery.js';
+import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, report, urlFor } from './delivery.js';
 
 const isBytes = (value) => value instanceof Uint8Array;
+/** The Buffer the plugin's parser produced, per request (a body replaced later is not it). */
+const rawBodies = new WeakMap();
 
 /**
  * A Fastify plugin registering a webhook route at `path`:
@@ -53,10 +55,15 @@ export async function paywitFastify(fastify, options) {
 
   // Only this plugin's context: the app's parsers stay as they are elsewhere.
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: max }, (request, body, done) => done(null, body));
+  // The parser keeps its own Buffer: a hook that replaces request.body (even with bytes, a
+  // re-serialised body) is a body read before us, not a forgery.
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: max }, (request, body, done) => {
+    rawBodies.set(request, body);
+    done(null, body);
+  });
   if (onError) {
     fastify.addHook('onError', async (request, reply, error) => {
-      if (error?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') onError(request, new BodyTooLargeError(max));
+      if (error?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') await report(onError, request, new BodyTooLargeError(max));
     });
   }
 
@@ -67,8 +74,8 @@ export async function paywitFastify(fastify, options) {
     exposeHeadRoute: false,
     async handler(request, reply) {
       if (request.method !== 'POST') return reply.code(405).header('Allow', 'POST').send();
-      const refuse = (status, error) => {
-        onError?.(request, error);
+      const refuse = async (status, error) => {
+        await report(onError, request, error); // a promise is awaited: a refusal recorded before its answer
         return reply.code(status).send();
       };
       const headers = request.headers;
@@ -76,9 +83,9 @@ export async function paywitFastify(fastify, options) {
       const hasBody = declared || headers['transfer-encoding'] !== undefined;
       let body = request.body;
       if (body === undefined && !hasBody) body = new Uint8Array(0);
-      if (!isBytes(body)) {
+      else if (!isBytes(body) || body !== rawBodies.get(request)) {
         const error = new BodyAlreadyReadError();
-        onError?.(request, error);
+        await report(onError, request, error);
         throw error;
       }
       let verified;

@@ -4,7 +4,7 @@
 // Response to answer. Mirrors the Go middleware (packages/go/middleware.go).
 
 import { VerifyError, VerifyLimitExceededError } from './gen/webhooks.js';
-import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, urlFor } from './delivery.js';
+import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, report, urlFor } from './delivery.js';
 
 const refusal = (status, headers) => new Response(null, headers ? { status, headers } : { status });
 
@@ -42,12 +42,12 @@ export async function verifyWebhookRequest(verifier, request, { maxBytes, url, o
   const max = capBytes(maxBytes);
   if (request.method !== 'POST') return refusal(405, { Allow: 'POST' });
   const refuse = async (status, error) => {
-    await onError?.(request, error); // a promise is awaited: a refusal recorded before its answer
+    await report(onError, request, error); // a promise is awaited: a refusal recorded before its answer
     return refusal(status);
   };
-  const alreadyRead = () => {
+  const alreadyRead = async () => {
     const error = new BodyAlreadyReadError();
-    onError?.(request, error);
+    await report(onError, request, error);
     throw error;
   };
   const header = request.headers.get('content-length');

@@ -5,7 +5,7 @@
 // silently. Mirrors the Go middleware (packages/go/middleware.go).
 
 import { VerifyError, VerifyLimitExceededError } from './gen/webhooks.js';
-import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, urlFor } from './delivery.js';
+import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, report, urlFor } from './delivery.js';
 
 /**
  * A middleware `(req, res, next)` that verifies each webhook delivery before
@@ -54,7 +54,7 @@ export function webhookMiddleware(verifier, { maxBytes, url, onError } = {}) {
     } catch (error) {
       if (typeof next === 'function') next(error);
       else {
-        if (!(error instanceof BodyAlreadyReadError)) onError?.(req, error); // BodyAlreadyReadError was reported
+        if (!(error instanceof BodyAlreadyReadError)) await report(onError, req, error); // BodyAlreadyReadError was reported
         fail(res, error, onError === undefined);
       }
       return undefined;
@@ -88,13 +88,13 @@ async function receive(verifier, req, res, max, url, onError) {
     return undefined;
   }
   const refuse = async (status, error, headers) => {
-    await onError?.(req, error); // a promise is awaited: a refusal recorded before its answer
+    await report(onError, req, error); // a promise is awaited: a refusal recorded before its answer
     if (!res.headersSent) res.writeHead(status, headers).end();
     return undefined;
   };
-  const alreadyRead = () => {
+  const alreadyRead = async () => {
     const error = new BodyAlreadyReadError();
-    onError?.(req, error);
+    await report(onError, req, error);
     throw error;
   };
   const header = req.headers['content-length'];
@@ -105,9 +105,11 @@ async function receive(verifier, req, res, max, url, onError) {
   // A parser set req.body, or the stream was read (or ended) while the request declared a body.
   const hasBody = (declared !== undefined && declared > 0) || chunked;
   if (req.body !== undefined) return alreadyRead();
-  if (hasBody && (req.readableDidRead || req.readableEnded || req.destroyed)) return alreadyRead();
-
-  const read = await readCapped(req, max);
+  if (hasBody && (req.readableDidRead || req.readableEnded)) return alreadyRead();
+  // The client went away before anything read its body (while a middleware in front awaited).
+  if (req.destroyed && !req.readableEnded) return refuse(400, new Error('paywit: the request was aborted before its body ended'));
+  // Read to its end in front of us, with no body declared: nothing is left to wait for.
+  const read = req.readableEnded ? { body: new Uint8Array(0) } : await readCapped(req, max);
   if (read.tooLarge) return refuse(413, new BodyTooLargeError(max), { Connection: 'close' });
   if (read.error) return refuse(400, read.error); // the client went away, or sent a malformed body
   const body = read.body;

@@ -204,6 +204,46 @@ describe('plain node:http (webhookMiddleware awaited, no next)', () => {
     }
     assert.deepEqual(events, ['recorded VerifyNoMatchingSignatureError', 'answered 401']);
   });
+  it('node:http: an onError that throws or rejects is logged, and the request answered as before', async () => {
+    const logged = [];
+    const consoleError = console.error;
+    console.error = (...args) => logged.push(args.join(' '));
+    const failing = http.createServer(async (req, res) => {
+      if (req.url === '/read-first') for await (const chunk of req) void chunk;
+      const paywit = webhookMiddleware(verifier, { onError: req.url === '/throws' ? () => { throw new Error('log store down'); } : async () => { throw new Error('log store down'); } });
+      await paywit(req, res);
+    });
+    const at = await listen(failing);
+    try {
+      const { headers } = signed();
+      for (const path of ['/rejects', '/throws']) {
+        const reply = await fetch(`${at}${path}`, { method: 'POST', headers, body: '{"tampered":true}' });
+        assert.equal(reply.status, 401, path);
+      }
+      const read = signed();
+      const reply = await fetch(`${at}/read-first`, { method: 'POST', headers: read.headers, body: read.body });
+      assert.equal(reply.status, 500);
+    } finally {
+      await close(failing);
+      console.error = consoleError;
+    }
+    assert.ok(logged.length >= 3 && logged.every((line) => line.includes('onError hook failed')), logged.join('\n'));
+  });
+  it('node:http: a request with no body, read to its end in front, is answered (never left hanging)', async () => {
+    const paywit = webhookMiddleware(verifier);
+    const drained = http.createServer(async (req, res) => {
+      for await (const chunk of req) void chunk;
+      await paywit(req, res);
+    });
+    const at = await listen(drained);
+    try {
+      const { headers } = signed();
+      const reply = await fetch(`${at}/webhooks`, { method: 'POST', headers: { ...headers, 'content-length': '0' }, signal: AbortSignal.timeout(5000) });
+      assert.equal(reply.status, 401); // an empty body does not verify
+    } finally {
+      await close(drained);
+    }
+  });
   it('node:http: a body read in front is a 500 with the message naming the fix, never a 401', async () => {
     const { headers, body } = signed();
     const reply = await fetch(`${origin}/logged-first`, { method: 'POST', headers, body });
@@ -230,9 +270,13 @@ describe('Fastify 5 (paywitFastify)', () => {
     // The mistake in Fastify's terms: an app-wide hook that replaces each body by its parsed JSON.
     const parsed = Fastify();
     parsed.addHook('preValidation', async (request) => {
-      if (Buffer.isBuffer(request.body)) request.body = JSON.parse(request.body.toString());
+      if (!Buffer.isBuffer(request.body)) return;
+      const json = JSON.parse(request.body.toString());
+      // /webhooks gets the parsed object; /reserialised the JSON written again, as bytes.
+      request.body = request.url === '/reserialised' ? Buffer.from(JSON.stringify(json)) : json;
     });
     parsed.register(paywitFastify, { verifier, path: '/webhooks', handler: async (delivery) => answer(delivery) });
+    parsed.register(paywitFastify, { verifier, path: '/reserialised', handler: async (delivery) => answer(delivery) });
     apps.push(app, parsed);
     [origin, parsedOrigin] = await Promise.all(apps.map((a) => a.listen({ port: 0, host: '127.0.0.1' })));
   });
@@ -249,10 +293,15 @@ describe('Fastify 5 (paywitFastify)', () => {
     assert.deepEqual(await reply.json(), { parsedByApp: { a: 1 } });
   });
   it('Fastify: a body replaced before the route is a 500 naming the fix, never a 401', async () => {
-    const { headers, body } = signed();
-    const reply = await fetch(`${parsedOrigin}/webhooks`, { method: 'POST', headers, body });
-    assert.equal(reply.status, 500);
-    assert.equal((await reply.json()).message, FIX);
+    for (const path of ['/webhooks', '/reserialised']) {
+      const { headers } = signed();
+      // Spaces a re-serialisation drops: the bytes the hook puts back differ from the signed ones.
+      const body = '{ "id": "evt", "type": "payment.succeeded" }';
+      const signedHeaders = { ...signWebhook('standard-webhooks', NEW, body, { id: 'msg_spaced' }), 'content-type': headers['content-type'] };
+      const reply = await fetch(`${parsedOrigin}${path}`, { method: 'POST', headers: signedHeaders, body });
+      assert.equal(reply.status, 500, path);
+      assert.equal((await reply.json()).message, FIX);
+    }
   });
 });
 
@@ -370,6 +419,23 @@ describe('verifyWebhookRequest and Delivery on their own', () => {
     const answer = await verifyWebhookRequest(verifier, request({ headers, body: '{"tampered":true}' }), { onError });
     events.push(`answered ${answer.status}`);
     assert.deepEqual(events, ['recorded VerifyNoMatchingSignatureError', 'answered 401']);
+  });
+  it('an onError that rejects is logged, never thrown: the 401 and the BodyAlreadyReadError are as before', async () => {
+    const consoleError = console.error;
+    const logged = [];
+    console.error = (...args) => logged.push(args.join(' '));
+    try {
+      const onError = async () => { throw new Error('log store down'); };
+      const { headers } = signed();
+      const answer = await verifyWebhookRequest(verifier, request({ headers, body: '{"tampered":true}' }), { onError });
+      assert.equal(answer.status, 401);
+      const used = request(signed());
+      await used.text();
+      await assert.rejects(verifyWebhookRequest(verifier, used, { onError }), BodyAlreadyReadError);
+    } finally {
+      console.error = consoleError;
+    }
+    assert.equal(logged.length, 2);
   });
   it('a streamed body is cancelled as it passes maxBytes; maxBytes is capped at the body-bytes limit', async () => {
     let pulled = 0;

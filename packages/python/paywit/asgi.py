@@ -59,12 +59,18 @@ def _header_lengths(headers: Iterable[Tuple[bytes, bytes]]) -> Tuple[Optional[in
         lname = name.lower()
         if lname == b"content-length":
             text = value.strip()
-            if not text.isdigit() or (length is not None and int(text) != length):
+            if not text.isdigit():  # ASCII digits only (bytes.isdigit is)
                 return None, encoded, True
-            length = int(text)
+            # More than 19 digits is over any cap: never parsed (int() refuses 4,300 and more).
+            digits = text.lstrip(b"0")
+            declared = int(digits or b"0") if len(digits) <= 19 else 1 << 63
+            if length is not None and declared != length:
+                return None, encoded, True
+            length = declared
         elif lname == b"transfer-encoding":
             encoded = True
-    return length, encoded, False
+    # With a Transfer-Encoding, the Content-Length does not frame the body (RFC 9112, 6.3).
+    return (None if encoded else length), encoded, False
 
 
 def _url(url: Union[str, Callable[[Any], str], None], request: Any) -> Optional[str]:
@@ -206,7 +212,7 @@ async def _respond(send: Send, status: int, body: bytes = b"", headers: Optional
 
 
 def verified_delivery(verifier: Verifier, *, max_body: int = DEFAULT_MAX_BODY, url: Union[str, Callable[[Any], str], None] = None,
-                      on_error: Optional[Callable[[Any, Exception], None]] = None) -> Callable[[Any], Awaitable[Delivery]]:
+                      on_error: Optional[Callable[[Any, Exception], Optional[Awaitable[None]]]] = None) -> Callable[[Any], Awaitable[Delivery]]:
     """A FastAPI dependency that verifies the request's delivery and returns its `Delivery`; in a
     Starlette route, await it with the request (``delivery = await verify(request)``).
 
@@ -223,19 +229,21 @@ def verified_delivery(verifier: Verifier, *, max_body: int = DEFAULT_MAX_BODY, u
 
     `url` is the delivery's full URL for schemes that sign it (a str, or a function of the
     request); `on_error(request, exc)`, when given, receives why a request was refused (as
-    `WebhookMiddleware`'s); without it `BodyAlreadyReadError` is logged. Needs Starlette (FastAPI
+    `WebhookMiddleware`'s, awaited when it is a coroutine function); without it `BodyAlreadyReadError` is logged. Needs Starlette (FastAPI
     brings it), imported here.
     """
     from starlette.exceptions import HTTPException
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
 
     if not isinstance(verifier, Verifier):
         raise TypeError("paywit.asgi.verified_delivery needs a paywit.Verifier")
     cap = _max_body_bytes(max_body)
 
-    def refuse(request: Request, status: int, error: Exception) -> HTTPException:
+    async def refuse(request: Request, status: int, error: Exception) -> HTTPException:
         if on_error is not None:
-            on_error(request, error)
+            reported = on_error(request, error)
+            if inspect.isawaitable(reported):
+                await reported
         elif isinstance(error, BodyAlreadyReadError):
             _log_body_already_read(request.method, request.url.path)
         if isinstance(error, BodyAlreadyReadError):
@@ -247,7 +255,7 @@ def verified_delivery(verifier: Verifier, *, max_body: int = DEFAULT_MAX_BODY, u
         if malformed:
             raise HTTPException(400)
         if length is not None and length > cap:
-            raise refuse(request, 413, _too_large(cap, length))
+            raise await refuse(request, 413, _too_large(cap, length))
         chunks: List[bytes] = []
         size = 0
         try:
@@ -255,14 +263,16 @@ def verified_delivery(verifier: Verifier, *, max_body: int = DEFAULT_MAX_BODY, u
                 async for chunk in stream:
                     size += len(chunk)
                     if size > cap:
-                        raise refuse(request, 413, _too_large(cap, size))
+                        raise await refuse(request, 413, _too_large(cap, size))
                     chunks.append(chunk)
+        except ClientDisconnect:
+            raise HTTPException(400) from None  # the client went away mid-body: nobody to answer
         except RuntimeError:
             # "Stream consumed": something read the body without caching it.
-            raise refuse(request, 500, BodyAlreadyReadError()) from None
+            raise await refuse(request, 500, BodyAlreadyReadError()) from None
         body = b"".join(chunks)
         if length is not None and len(body) < length:
-            raise refuse(request, 500, BodyAlreadyReadError())
+            raise await refuse(request, 500, BodyAlreadyReadError())
         request._body = body  # Starlette's own cache: request.body() and request.json() read it
         try:
             verified = verifier.verify(request.scope.get("headers") or [], body, url=_url(url, request))
@@ -271,7 +281,7 @@ def verified_delivery(verifier: Verifier, *, max_body: int = DEFAULT_MAX_BODY, u
                 raise
             length_unknown = length is None and (encoded or request.scope.get("http_version", "1.1") not in ("1.0", "1.1"))
             status, reported = _refusal(error, body, length_unknown)
-            raise refuse(request, status, reported) from None
+            raise await refuse(request, status, reported) from None
         return Delivery(verified=verified, body=body)
 
     # FastAPI reads the dependency's parameters from its signature: the request, by its class.

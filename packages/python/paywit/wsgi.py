@@ -112,9 +112,11 @@ class WebhookMiddleware:
         if environ.get("REQUEST_METHOD") != "POST":
             return _respond(start_response, 405, headers=[("Allow", "POST")])
         declared = (environ.get("CONTENT_LENGTH") or "").strip()
-        if declared and not declared.isdigit():
+        if declared and not (declared.isascii() and declared.isdigit()):
             return _respond(start_response, 400)
-        length = int(declared) if declared else None
+        # More than 19 digits is over any cap: never parsed (int() refuses 4,300 and more).
+        digits = declared.lstrip("0")
+        length = (int(digits or "0") if len(digits) <= 19 else 1 << 63) if declared else None
         if length is not None and length > self.max_body:
             return self._refuse(environ, start_response, 413, _too_large(self.max_body, length))
         terminated = bool(environ.get("wsgi.input_terminated"))
@@ -139,8 +141,11 @@ class WebhookMiddleware:
             cached = _cached_by_werkzeug(environ)
             if cached is not None and (len(cached) == length if length is not None else len(cached) <= self.max_body):
                 body = cached
-        if length is not None and len(body) < length:
-            # Fewer bytes than CONTENT_LENGTH: something read (part of) the body before us.
+        if length is not None and 0 < len(body) < length:
+            # Some of the body, then its end: the client went away mid-body (servers give a short read).
+            return self._refuse(environ, start_response, 400, ConnectionError("the request body ended before its Content-Length"))
+        if length and not body:
+            # Nothing where a body was declared: something read it before us.
             return self._refuse(environ, start_response, 500, BodyAlreadyReadError())
         try:
             verified = self.verifier.verify(_headers(environ), body, url=self.url(environ) if callable(self.url) else self.url)

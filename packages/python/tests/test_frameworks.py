@@ -360,6 +360,60 @@ def test_wsgi_middleware_logs_a_body_read_before_it_and_answers_the_fix(caplog):
     assert [r.getMessage() for r in caplog.records] == [f"{MESSAGE} (method=POST path=/hook)"]
 
 
+def test_a_client_that_went_away_mid_body_is_a_400_not_a_misconfiguration(caplog):
+    """WSGI servers give a short read when the client drops mid-body: that is the client's fault
+    (400), not a body read before paywit (the 500 and its log line are for a misconfiguration)."""
+    app = paywit.wsgi.WebhookMiddleware(wsgi_echo, VERIFIER, path="/hook")
+    body = b'{"type":"x"}'
+    with caplog.at_level(logging.ERROR, logger="paywit"):
+        status, _, answer = wsgi_call(app, body=body[:5], headers=signed(NEW, body, "msg_1"), environ={"CONTENT_LENGTH": str(len(body))})
+    assert (status, answer, caplog.records) == (400, b"", [])
+
+
+@pytest.mark.parametrize("length, status", [("\u00b2", 400), ("1" * 5000, 413), ("0" * 30 + "12", 200), ("+12", 400)])
+def test_a_content_length_only_int_would_take_or_refuse_is_answered_not_raised(length, status):
+    """str.isdigit takes a superscript two and int() refuses 5,000 digits: neither may become a 500."""
+    body = b'{"type":"x"}'
+    headers = signed(NEW, body, "msg_1")
+    wsgi = paywit.wsgi.WebhookMiddleware(wsgi_echo, VERIFIER, path="/hook")
+    assert wsgi_call(wsgi, body=body, headers=headers, environ={"CONTENT_LENGTH": length})[0] == status
+    asgi = paywit.asgi.WebhookMiddleware(echo_app, VERIFIER, path="/hook")
+    raw = [*headers.items(), ("content-length", length.encode("utf-8").decode("latin-1"))]
+    assert asgi_call(asgi, body=body, headers=raw)[0] == status
+
+
+def test_a_content_length_beside_a_transfer_encoding_does_not_frame_the_body():
+    """RFC 9112 6.3: with a Transfer-Encoding the Content-Length is ignored (h11 decodes the chunks
+    and passes both headers): the decoded body is verified, never taken for a short one."""
+    app = paywit.asgi.WebhookMiddleware(echo_app, VERIFIER, path="/hook")
+    body = b'{"type":"x"}'
+    headers = [*signed(NEW, body, "msg_1").items(), ("content-length", "100"), ("transfer-encoding", "chunked")]
+    assert asgi_call(app, body=body, headers=headers)[::2] == (200, b'{"id": "msg_1", "replayed": true}')
+
+
+def test_the_dependency_awaits_a_coroutine_on_error():
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+
+    seen = []
+
+    async def on_error(request, error):
+        await asyncio.sleep(0)
+        seen.append(type(error).__name__)
+
+    body = b'{"type":"y"}'
+    headers = signed(NEW, b'{"type":"x"}', "msg_1")
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/hook", "query_string": b"",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    dependency = paywit.asgi.verified_delivery(VERIFIER, on_error=on_error)
+    with pytest.raises(HTTPException) as refused:
+        asyncio.run(dependency(Request(scope, receive)))
+    assert (refused.value.status_code, seen) == (401, ["VerifyNoMatchingSignatureError"])
+
+
 def test_wsgi_delivery_names_the_missing_middleware():
     with pytest.raises(RuntimeError, match="wrap the WSGI application in paywit.wsgi.WebhookMiddleware"):
         paywit.wsgi.delivery({})
