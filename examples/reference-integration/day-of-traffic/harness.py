@@ -39,10 +39,20 @@ POSTGRES = os.environ.get(PG_URL_VARIABLE, "postgresql://postgres@127.0.0.1:5432
 CARDS = ["4242424242424242"] * 6 + ["4000000000000002", "4000000000009995", "4000000000000341"]
 
 
+_issued_ports: set = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, never one this process handed out before: the kernel may give
+    the same free port twice in a row, and a receiver given the gateway's port would fail to
+    bind while its wait found the gateway listening there."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _issued_ports:
+            _issued_ports.add(port)
+            return port
 
 
 def until(predicate: Callable[[], bool], seconds: float = 60.0) -> bool:

@@ -52,3 +52,6 @@ export declare function urlFor<R>(url: string | ((request: R) => string) | undef
 
 /** @internal Calls an adapter's onError hook, awaits it, and never throws (a failing hook is logged). */
 export declare function report(onError: ((request: any, error: Error) => unknown) | undefined, request: any, error: Error): Promise<void>;
+
+/** @internal `chunks` as one Uint8Array (the one chunk itself when there is one). */
+export declare function concat(chunks: Uint8Array[], total: number): Uint8Array;

@@ -138,3 +138,20 @@ export async function report(onError, request, error) {
     console.error('paywit: the onError hook failed:', failure);
   }
 }
+
+/**
+ * `chunks` as one Uint8Array (the one chunk itself when there is one).
+ * @param {Uint8Array[]} chunks
+ * @param {number} total their byte length
+ * @returns {Uint8Array}
+ */
+export function concat(chunks, total) {
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}

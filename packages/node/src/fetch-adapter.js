@@ -4,7 +4,7 @@
 // Response to answer. Mirrors the Go middleware (packages/go/middleware.go).
 
 import { VerifyError, VerifyLimitExceededError } from './gen/webhooks.js';
-import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, report, urlFor } from './delivery.js';
+import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, concat, report, urlFor } from './delivery.js';
 
 const refusal = (status, headers) => new Response(null, headers ? { status, headers } : { status });
 
@@ -95,12 +95,5 @@ async function readCapped(stream, max) {
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0];
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return body;
+  return concat(chunks, total);
 }

@@ -5,7 +5,7 @@
 // silently. Mirrors the Go middleware (packages/go/middleware.go).
 
 import { VerifyError, VerifyLimitExceededError } from './gen/webhooks.js';
-import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, report, urlFor } from './delivery.js';
+import { BodyAlreadyReadError, BodyTooLargeError, Delivery, capBytes, checkVerifier, concat, report, urlFor } from './delivery.js';
 
 /**
  * A middleware `(req, res, next)` that verifies each webhook delivery before
@@ -163,16 +163,4 @@ function readCapped(req, max) {
     req.on('error', onFailure);
     req.on('close', onClose);
   });
-}
-
-/** `chunks` as one Uint8Array (the one chunk itself when there is one). */
-function concat(chunks, total) {
-  if (chunks.length === 1) return chunks[0];
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
 }

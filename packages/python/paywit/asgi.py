@@ -29,7 +29,7 @@ import inspect
 from contextlib import aclosing
 from typing import Any, Awaitable, Callable, Iterable, List, MutableMapping, Optional, Tuple, Union
 
-from .delivery import (DEFAULT_MAX_BODY, BodyAlreadyReadError, Delivery, _is_refusal, _log_body_already_read,
+from .delivery import (_check_middleware, DEFAULT_MAX_BODY, BodyAlreadyReadError, Delivery, _is_refusal, _log_body_already_read,
                        _max_body_bytes, _refusal, _too_large)
 from .verifier import Verifier
 
@@ -106,10 +106,7 @@ class WebhookMiddleware:
     def __init__(self, app: ASGIApp, verifier: Verifier, *, path: str, max_body: int = DEFAULT_MAX_BODY,
                  url: Union[str, Callable[[Scope], str], None] = None,
                  on_error: Optional[Callable[[Scope, Exception], Optional[Awaitable[None]]]] = None) -> None:
-        if not isinstance(verifier, Verifier):
-            raise TypeError("paywit.asgi.WebhookMiddleware needs a paywit.Verifier")
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ValueError("paywit.asgi.WebhookMiddleware: path must be a str starting with '/'")
+        _check_middleware("paywit.asgi.WebhookMiddleware", verifier, path)
         self.app = app
         self.verifier = verifier
         self.path = path

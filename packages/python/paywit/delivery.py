@@ -127,3 +127,13 @@ def _log_body_already_read(method: str, path: str) -> None:
     """Logs `BodyAlreadyReadError` (the `paywit` logger, level ERROR): what an adapter does when it
     answers one and no `on_error` is given."""
     _log.error("%s (method=%s path=%s)", BodyAlreadyReadError.MESSAGE, method, path)
+
+
+def _check_middleware(where: str, verifier: object, path: object) -> None:
+    """A middleware's arguments, checked at mount time (`where`: its name, for the message)."""
+    from .verifier import Verifier
+
+    if not isinstance(verifier, Verifier):
+        raise TypeError(f"{where} needs a paywit.Verifier")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError(f"{where}: path must be a str starting with '/'")

@@ -21,7 +21,7 @@ import io
 from http import HTTPStatus
 from typing import Any, Callable, Iterable, List, MutableMapping, Optional, Tuple, Union
 
-from .delivery import (DEFAULT_MAX_BODY, BodyAlreadyReadError, Delivery, _is_refusal, _log_body_already_read,
+from .delivery import (_check_middleware, DEFAULT_MAX_BODY, BodyAlreadyReadError, Delivery, _is_refusal, _log_body_already_read,
                        _max_body_bytes, _refusal, _too_large)
 from .verifier import Verifier
 
@@ -91,10 +91,7 @@ class WebhookMiddleware:
     def __init__(self, app: WSGIApp, verifier: Verifier, *, path: str, max_body: int = DEFAULT_MAX_BODY,
                  url: Union[str, Callable[[Environ], str], None] = None,
                  on_error: Optional[Callable[[Environ, Exception], None]] = None) -> None:
-        if not isinstance(verifier, Verifier):
-            raise TypeError("paywit.wsgi.WebhookMiddleware needs a paywit.Verifier")
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise ValueError("paywit.wsgi.WebhookMiddleware: path must be a str starting with '/'")
+        _check_middleware("paywit.wsgi.WebhookMiddleware", verifier, path)
         self.app = app
         self.verifier = verifier
         self.path = path
