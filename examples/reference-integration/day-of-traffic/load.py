@@ -170,9 +170,6 @@ print("| receiver | store | 5x peak (500/s): achieved | ack p50 | ack p99 | lost
 print("|---|---|---|---|---|---|---|---|---|---|")
 for receiver in RECEIVERS:
     for store in ("SQLite", "PostgreSQL"):
-        if receiver == "node" and store == "PostgreSQL":
-            print("| node | PostgreSQL | not measured: the Node receiver and worker store on SQLite only ||||||||")
-            continue
         steps = run(receiver, store)
         if not steps:
             print(f"| {receiver} | {store} | skipped: no PostgreSQL server ||||||||")

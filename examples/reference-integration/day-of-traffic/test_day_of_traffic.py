@@ -1,9 +1,9 @@
 """Each reference receiver (Python, Node, Go) and its worker end to end against the sandbox gateway
-(every misbehaviour on), on SQLite and, for the Python and Go receivers, on PostgreSQL with two
-receivers and two workers: each logical charge happens exactly once although responses are lost and
-retried, every object ends in the gateway's true state, duplicates are dropped, forgeries refused;
-a worker killed with SIGKILL inside an event's transaction and a receiver killed between "event
-recorded" and "200 sent" lose nothing and double nothing; 5x the expected peak is absorbed.
+(every misbehaviour on), on SQLite and on PostgreSQL with two receivers and two workers: each
+logical charge happens exactly once although responses are lost and retried, every object ends in
+the gateway's true state, duplicates are dropped, forgeries refused; a worker killed with SIGKILL
+inside an event's transaction and a receiver killed between "event recorded" and "200 sent" lose
+nothing and double nothing; 5x the expected peak is absorbed.
 
 The PostgreSQL tests use the server at PAYWIT_PG_URL (default postgresql://postgres@127.0.0.1:5432/test;
 `cargo xtask test` starts a throwaway cluster and sets it). With no server answering they FAIL when
@@ -21,7 +21,7 @@ from harness import System, day_of_traffic, load, postgres_url, until
 EXPECTED_PEAK = 100  # deliveries a second at one receiver; the load test sends 5x that
 
 
-@pytest.fixture(params=["python-sqlite", "node-sqlite", "go-sqlite", "python-postgres", "go-postgres"])
+@pytest.fixture(params=["python-sqlite", "node-sqlite", "go-sqlite", "python-postgres", "node-postgres", "go-postgres"])
 def system(request, tmp_path):
     receiver, database = request.param.split("-")
     with ExitStack() as stack:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import secrets
 import signal
 import socket
 import sqlite3
@@ -343,6 +344,25 @@ def test_a_poison_event_is_marked_failed_and_the_worker_goes_on(start, receiver)
     assert worker.poll() is None, "the worker goes on"
 
 
+@pytest.mark.parametrize("receiver", ["python", "node", "go"])
+def test_an_event_past_a_postgres_limit_is_its_own_failure_not_the_stores(start, receiver):
+    """PostgreSQL refuses an index row over 8 kB (SQLSTATE 54, a program limit): an event whose
+    object id is 10 kB of random text can never be stored. Taken for the store's trouble, it was
+    retried forever ahead of every event behind it; it is that event's failure."""
+    system, _ = start(receiver, database="postgres")
+    huge = secrets.token_hex(5000)  # 10 kB that does not compress
+    assert deliver(system, "evt_poison_limit", good_event("evt_poison_limit", huge))[0] == 200
+    assert deliver(system, "evt_after_limit", good_event("evt_after_limit", "pi_after_limit"))[0] == 200
+    worker = system.worker()
+    with system.store() as store:
+        def settled() -> bool:
+            return store.one("SELECT COUNT(*) FROM inbox WHERE event_id = 'evt_after_limit' AND processed_at IS NOT NULL")[0] == 1
+        assert until(settled, 30), f"the event behind it was never processed: {output(worker)[-2000:]}"
+        failed = store.one("SELECT failed_at IS NOT NULL, error FROM inbox WHERE event_id = 'evt_poison_limit'")
+        assert failed[0] and re.fullmatch(r"processing-error \(\w+\)", failed[1]), failed
+    assert worker.poll() is None, "the worker goes on"
+
+
 # Suspected (a): a gateway call inside SQLite's write lock.
 
 @pytest.mark.parametrize("receiver", ["python", "node", "go"])
@@ -367,7 +387,7 @@ def test_the_worker_holds_no_write_lock_while_it_calls_the_gateway(start, receiv
 
 # Suspected (b): a failure recorded on an event another worker processed meanwhile.
 
-@pytest.mark.parametrize("setup", ["python-sqlite", "python-postgres", "node-sqlite", "go-sqlite", "go-postgres"])
+@pytest.mark.parametrize("setup", ["python-sqlite", "python-postgres", "node-sqlite", "node-postgres", "go-sqlite", "go-postgres"])
 def test_a_failure_is_not_recorded_on_an_event_another_worker_processed(start, setup):
     """Worker A's payout fetch fails (its gateway answers 404: not retryable, so it gives up) and it
     pauses before recording that; meanwhile the gateway redelivers the event (at least once: it

@@ -6,15 +6,15 @@
 // with its idempotency key persisted before any call to the gateway.
 //
 //   PAYWIT_WEBHOOK_SECRET=whsec_... node receiver.js --db receiver.sqlite --port 8002
+//   (--db postgresql://...: several receivers and workers on one PostgreSQL database)
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { Verifier, VerifyError, VerifyLimitExceededError, newKey, webhookMiddleware } from 'paywit';
-import { open } from './store.js';
+import { isPostgres, openStore } from './store.js';
 import { Recorder } from './recorder.js';
 
 const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'receiver.sqlite' }, port: { type: 'string', default: '8002' }, secret: { type: 'string', multiple: true } } });
 const SCHEME = 'standard-webhooks'; // the sandbox gateway's; the deliveries log keeps it per row
-const db = open(args.db);
 // The secrets: --secret (repeated) or PAYWIT_WEBHOOK_SECRET (space-separated), newest first.
 const secrets = args.secret ?? (process.env.PAYWIT_WEBHOOK_SECRET ?? '').split(/\s+/).filter(Boolean);
 if (secrets.length === 0) {
@@ -22,9 +22,10 @@ if (secrets.length === 0) {
   process.exit(2);
 }
 const verifier = new Verifier(SCHEME, secrets);
-// Each delivery's event and log row are committed before its answer, in groups (recorder.js).
-const recorder = new Recorder(args.db, SCHEME);
-const order = db.prepare('INSERT INTO orders (idempotency_key, amount, card) VALUES (?, ?, ?)');
+const store = await openStore(args.db); // the schema, before the first request
+// Each delivery's event and log row are committed before its answer, in groups (recorder.js); on
+// SQLite over a connection of the recorder's own, on PostgreSQL over the store's pool.
+const recorder = new Recorder(isPostgres(args.db) ? store : args.db, SCHEME);
 
 // The most body a request may have: paywit's verify limit (paywit::limits::MAX_BODY_BYTES, the
 // "body-bytes" of paywit's abi.json), as verify would refuse a larger one anyway. A larger
@@ -103,11 +104,12 @@ async function webhook(req, res, started) {
 }
 
 /** Answers one request other than a delivery, whose whole body is `raw`; throws Refused for a fault of the request's. */
-function handle(req, res, raw) {
+async function handle(req, res, raw) {
   if (req.method === 'POST' && req.url === '/orders') {
     const { amount, card } = parseOrder(raw);
     const key = newKey(); // persisted with the order, before any call
-    answer(res, 202, { order: Number(order.run(key, amount, card).lastInsertRowid), idempotency_key: key });
+    const { id } = await store.get('INSERT INTO orders (idempotency_key, amount, card) VALUES (?, ?, ?) RETURNING id', [key, amount, card]);
+    answer(res, 202, { order: Number(id), idempotency_key: key });
   } else {
     answer(res, 404, { error: 'not found' });
   }
@@ -156,12 +158,7 @@ const server = http.createServer((req, res) => {
   });
   req.on('end', () => {
     if (done) return;
-    try {
-      handle(req, res, Buffer.concat(chunks));
-    } catch (error) {
-      fail(error);
-    }
-    done = true;
+    handle(req, res, Buffer.concat(chunks)).then(() => { done = true; }, fail);
   });
 });
 server.listen(Number(args.port), '127.0.0.1', () => console.log(`receiver: listening on http://127.0.0.1:${args.port}`));

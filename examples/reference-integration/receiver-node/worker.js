@@ -5,9 +5,14 @@
 // and polls the gateway for objects whose webhooks may be lost.
 //
 //   node worker.js --db receiver.sqlite --gateway http://127.0.0.1:8787
+//   (--db postgresql://...: several workers on one PostgreSQL database)
+//
+// On either store (store.js's Store): on SQLite each transaction takes the write lock at once;
+// on PostgreSQL the events and orders a worker takes are locked for it alone (FOR UPDATE SKIP
+// LOCKED: other workers skip them) and an object's row is locked while an event folds into it.
 import { parseArgs } from 'node:util';
 import { PaywitError, apiPolicy, apply, classify, mapEvent, nextStep, pollBackstop, reconcilePayout } from 'paywit';
-import { open, now } from './store.js';
+import { openStore, now } from './store.js';
 
 const { values: args } = parseArgs({ options: {
   db: { type: 'string', default: 'receiver.sqlite' },
@@ -17,63 +22,74 @@ const { values: args } = parseArgs({ options: {
   // The chaos test's hook: sleep after a failed attempt, before recording it.
   'pause-before-recording-failure': { type: 'string', default: '0' },
 } });
-const db = open(args.db);
+/** @type {import('./store.js').Store} */
+const store = await openStore(args.db);
 const timeScale = Number(args['time-scale']);
 let pauseSeconds = Number(args['pause-after-apply']);
 const pauseBeforeFailure = Number(args['pause-before-recording-failure']);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const API_PATHS = { payment: 'payment_intents', refund: 'refunds', payout: 'payouts' };
 
-const nextEvent = db.prepare('SELECT event_id, body FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1');
-const objectOf = db.prepare('SELECT kind, status FROM objects WHERE id = ?');
-const upsert = db.prepare(`INSERT INTO objects (id, kind, status, events_applied, last_event_at) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT(id) DO UPDATE SET status = excluded.status, events_applied = events_applied + ?, last_event_at = MAX(last_event_at, excluded.last_event_at)`);
-const touch = db.prepare('UPDATE objects SET events_applied = events_applied + ?, last_event_at = MAX(last_event_at, ?) WHERE id = ?');
-const alert = db.prepare('INSERT OR IGNORE INTO alerts VALUES (?, ?, ?)');
-const operator = db.prepare('INSERT OR IGNORE INTO operator_queue VALUES (?, ?, ?)');
-const processed = db.prepare('UPDATE inbox SET processed_at = ?, error = NULL WHERE event_id = ?');
+// PostgreSQL: the row is inserted empty (no state yet) if missing, then locked (OBJECT) before it is read.
+const PLACEHOLDER = "INSERT INTO objects (id, kind, status, events_applied, last_event_at) VALUES (?, '', '', 0, 0) ON CONFLICT DO NOTHING";
+const OBJECT = `SELECT kind, status FROM objects WHERE id = ?${store.postgres ? ' FOR UPDATE' : ''}`;
+const UPSERT = `INSERT INTO objects (id, kind, status, events_applied, last_event_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET status = excluded.status, kind = excluded.kind, events_applied = objects.events_applied + ?,
+  last_event_at = ${store.greatest}(objects.last_event_at, excluded.last_event_at)`;
+const TOUCH = `UPDATE objects SET events_applied = events_applied + ?, last_event_at = ${store.greatest}(last_event_at, ?) WHERE id = ?`;
+const ALERT = 'INSERT INTO alerts VALUES (?, ?, ?) ON CONFLICT DO NOTHING';
+const OPERATOR = 'INSERT INTO operator_queue VALUES (?, ?, ?) ON CONFLICT DO NOTHING';
+const PROCESSED = 'UPDATE inbox SET processed_at = ?, error = NULL WHERE event_id = ?';
 
 /** paywit's retry step (`{ tag: 'retry-after-ms', val: bigint }` or `{ tag: 'give-up', ... }`) as milliseconds, or undefined. */
 const retryAfterMs = (step) => (step.tag === 'retry-after-ms' ? Number(step.val) : undefined);
 
-/** Applies one state to its object; `eventId` undefined for a poll (not counted as an event). */
-function fold(eventId, objectId, incoming, at) {
-  const current = objectOf.get(objectId);
+/** Inside a transaction: applies one state to its object; `eventId` undefined for a poll (not counted as an event). */
+async function fold(tx, eventId, objectId, incoming, at) {
+  // PostgreSQL: the row exists (empty kind: no state yet) and is locked before it is read, so folds
+  // of one object by concurrent workers take turns instead of overwriting each other.
+  if (tx.postgres) await tx.run(PLACEHOLDER, [objectId]);
+  const row = await tx.get(OBJECT, [objectId]);
   // paywit's lifecycle state is the WIT variant `{ tag: kind, val: status }`.
-  const outcome = apply(current ? { tag: current.kind, val: current.status } : undefined, incoming);
+  const current = row?.kind ? { tag: row.kind, val: row.status } : undefined;
+  const outcome = apply(current, incoming);
   const counted = eventId ? 1 : 0;
   if (outcome.tag === 'advanced' || outcome.tag === 'reversed') {
-    upsert.run(objectId, outcome.val.tag, outcome.val.val, counted, at, counted);
-  } else if (current) {
-    touch.run(counted, at, objectId);
+    await tx.run(UPSERT, [objectId, outcome.val.tag, outcome.val.val, counted, at, counted]);
+  } else if (row) {
+    await tx.run(TOUCH, [counted, at, objectId]);
   }
-  if (outcome.tag === 'reversed' && eventId) alert.run(eventId, objectId, `${current?.status} -> ${outcome.val.val}`);
-  if (outcome.tag === 'rejected' && eventId) operator.run(eventId, objectId, outcome.val.tag);
+  if (outcome.tag === 'reversed' && eventId) await tx.run(ALERT, [eventId, objectId, `${current?.val} -> ${outcome.val.val}`]);
+  if (outcome.tag === 'rejected' && eventId) await tx.run(OPERATOR, [eventId, objectId, outcome.val.tag]);
 }
 
-const succeededPayments = db.prepare("SELECT id FROM objects WHERE kind = 'payment' AND status = 'succeeded'");
-const keepReport = db.prepare(`INSERT INTO payouts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET match = excluded.match,
-  difference = excluded.difference, missing = excluded.missing, unexpected = excluded.unexpected`);
+const SUCCEEDED_PAYMENTS = "SELECT id FROM objects WHERE kind = 'payment' AND status = 'succeeded'";
+const KEEP_REPORT = `INSERT INTO payouts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET match = excluded.match,
+  difference = excluded.difference, missing = excluded.missing, unexpected = excluded.unexpected`;
 
 /** Inside a transaction: checks a paid payout against its items and the payments this receiver knows succeeded. */
-function reconcile(payout) {
+async function reconcile(tx, payout) {
   const items = (payout.items ?? []).map((i) => ({ id: i.id, kind: i.kind, amount: String(i.amount) }));
-  const known = new Set(succeededPayments.all().map((row) => row.id));
+  const known = new Set((await tx.all(SUCCEEDED_PAYMENTS)).map((row) => row.id));
   const report = reconcilePayout(String(payout.amount), items, items.filter((i) => known.has(i.id)).map((i) => i.id));
-  keepReport.run(payout.id, String(payout.amount), report.result.tag, report.result.val ?? null, report.missing.length, report.unexpected.length);
+  await tx.run(KEEP_REPORT, [payout.id, String(payout.amount), report.result.tag, report.result.val ?? null, report.missing.length, report.unexpected.length]);
 }
 
-const dueEvent = db.prepare('SELECT event_id, body, attempts FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY received_at LIMIT 1');
-// Inside a transaction on an event read before it: still neither processed nor given up (another
-// worker may have done either meanwhile)? Its failed attempts so far, or undefined.
-const stillDue = db.prepare('SELECT attempts FROM inbox WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL');
+const DUE_EVENT = 'SELECT event_id, body, attempts FROM inbox WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY received_at LIMIT 1';
+/** Inside a transaction: the oldest due event, locked for this worker alone (PostgreSQL: others skip it); undefined if none. */
+const nextEvent = (tx) => tx.get(DUE_EVENT + tx.lock, [now()]);
+/** Inside a transaction on an event read before it: still neither processed nor given up (another
+ *  worker may have done either meanwhile), and not held by another worker? Its row
+ *  (`{ attempts }`: failed attempts so far), locked for this worker alone, or undefined. */
+const takeEvent = (tx, eventId) =>
+  tx.get(`SELECT attempts FROM inbox WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL${tx.lock}`, [eventId]);
 // A lease on an event while the API is called for it: other workers leave it alone meanwhile (and
 // take it after the lease if this one dies). No change: it is not due any more, or another worker has it.
-const leaseEvent = db.prepare('UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?');
+const LEASE_EVENT = 'UPDATE inbox SET next_attempt_at = ? WHERE event_id = ? AND processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?';
 const FETCH_LEASE_SECONDS = 10; // longer than a call to the API (its timeout: 2 s)
-const retryLater = db.prepare('UPDATE inbox SET attempts = ?, next_attempt_at = ?, error = ? WHERE event_id = ?');
-const giveUp = db.prepare('UPDATE inbox SET attempts = ?, failed_at = ?, error = ? WHERE event_id = ?');
-const logAttempt = db.prepare('INSERT INTO attempts VALUES (?, ?, ?, ?)');
+const RETRY_LATER = 'UPDATE inbox SET attempts = ?, next_attempt_at = ?, error = ? WHERE event_id = ?';
+const GIVE_UP = 'UPDATE inbox SET attempts = ?, failed_at = ?, error = ? WHERE event_id = ?';
+const LOG_ATTEMPT = 'INSERT INTO attempts VALUES (?, ?, ?, ?)';
 
 /** An event that cannot be processed now: `category` is paywit's retry category of a failed
  *  API call (with the `failure` to schedule its retry), or `malformed-event`. */
@@ -127,33 +143,30 @@ function parseEvent(body) {
 }
 
 /** Inside a transaction: what one (parsed) event does to the store. */
-function applyEvent(eventId, event, payout) {
+async function applyEvent(tx, eventId, event, payout) {
   const object = event.data.object;
   const incoming = mapEvent(event.source ?? 'stripe', event.type, object.status ?? undefined);
-  if (incoming) fold(eventId, object.id, incoming, Math.trunc(event.created));
-  if (payout) reconcile(payout);
+  if (incoming) await fold(tx, eventId, object.id, incoming, Math.trunc(event.created));
+  if (payout) await reconcile(tx, payout);
 }
 
 /** Records a failed attempt on an event (its attempt's transaction rolled back), only if it is still
  *  due: another worker may have processed it, or given it up, meanwhile (a failure is never written
  *  over a success). `failure` undefined: not retried, marked failed. */
 function recordFailure(eventId, category, failure) {
-  db.transaction(recordFailureIn).immediate(eventId, category, failure);
+  return store.transaction((tx) => recordFailureIn(tx, eventId, category, failure));
 }
 
 /** Inside a transaction: `recordFailure`'s writes. */
-function recordFailureIn(eventId, category, failure) {
-  const row = stillDue.get(eventId);
+async function recordFailureIn(tx, eventId, category, failure) {
+  const row = await takeEvent(tx, eventId);
   if (!row) return;
   const attempts = row.attempts + 1;
   const delay = failure ? retryAfterMs(nextStep(apiPolicy(), attempts, failure)) : undefined;
-  if (delay === undefined) giveUp.run(attempts, now(), category, eventId);
-  else retryLater.run(attempts, now() + delay / 1000 / timeScale, category, eventId);
-  logAttempt.run(now(), eventId, delay === undefined ? 'failed' : 'retrying', category);
+  if (delay === undefined) await tx.run(GIVE_UP, [attempts, now(), category, eventId]);
+  else await tx.run(RETRY_LATER, [attempts, now() + delay / 1000 / timeScale, category, eventId]);
+  await tx.run(LOG_ATTEMPT, [now(), eventId, delay === undefined ? 'failed' : 'retrying', category]);
 }
-
-/** The store's own trouble (busy, locked, I/O, a full disk), never an event's fault. */
-const storeTrouble = (error) => /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|PROTOCOL)/.test(error?.code ?? '');
 
 /** What a processing failure is recorded as: its category, and the failure paywit schedules a retry of. */
 function failureOf(eventId, error) {
@@ -172,25 +185,30 @@ function isPaidPayout(body) {
   }
 }
 
-/** Inside a transaction: folds one event and marks it processed; a nested transaction (a savepoint),
- *  so what it wrote is rolled back alone when it throws. */
-const foldEvent = db.transaction((eventId, event, payout) => {
-  try {
-    applyEvent(eventId, event, payout);
-  } catch (error) {
-    throw error instanceof PaywitError ? new ProcessingFailed('malformed-event') : error;
-  }
-  if (pauseSeconds > 0) {
-    console.log(`worker: paused inside the transaction of ${eventId}`);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseSeconds * 1000);
-    pauseSeconds = 0;
-  }
-  processed.run(now(), eventId);
-  logAttempt.run(now(), eventId, 'processed', null);
-});
+/** Inside a transaction: folds one event and marks it processed, in a savepoint, so what it wrote
+ *  is rolled back alone when it throws. */
+function foldEvent(tx, eventId, event, payout) {
+  return tx.savepoint(async () => {
+    try {
+      await applyEvent(tx, eventId, event, payout);
+    } catch (error) {
+      throw error instanceof PaywitError ? new ProcessingFailed('malformed-event') : error;
+    }
+    if (pauseSeconds > 0) {
+      console.log(`worker: paused inside the transaction of ${eventId}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseSeconds * 1000);
+      pauseSeconds = 0;
+    }
+    await tx.run(PROCESSED, [now(), eventId]);
+    await tx.run(LOG_ATTEMPT, [now(), eventId, 'processed', null]);
+  });
+}
 
 // The most events folded in one transaction (one commit for all of them).
-const EVENT_BATCH = 64;
+// On PostgreSQL one: two workers whose batches lock the same objects in another order deadlock
+// (each batch holds its objects' rows until its commit), and PostgreSQL has no single write lock
+// for batches to spare.
+const EVENT_BATCH = store.postgres ? 1 : 64;
 
 /** Folds the due events, oldest first, up to EVENT_BATCH of them in one transaction: each in a
  *  savepoint of its own (foldEvent), so an event whose processing throws is rolled back alone and
@@ -199,21 +217,23 @@ const EVENT_BATCH = 64;
  *  worker held the write lock nearly all the time under a backlog, and the receiver's inserts
  *  waited for it. Stops before a paid payout (processOneEvent takes it, its items fetched with no
  *  transaction open). Returns how many events it took. */
-const processEvents = db.transaction(() => {
-  let taken = 0;
-  while (taken < EVENT_BATCH) {
-    const row = dueEvent.get(now());
-    if (!row || isPaidPayout(row.body)) break;
-    taken += 1;
-    try {
-      foldEvent(row.event_id, parseEvent(row.body));
-    } catch (error) {
-      if (storeTrouble(error)) throw error; // the batch rolls back; the main loop pauses
-      recordFailureIn(row.event_id, ...failureOf(row.event_id, error));
+function processEvents() {
+  return store.transaction(async (tx) => {
+    let taken = 0;
+    while (taken < EVENT_BATCH) {
+      const row = await nextEvent(tx);
+      if (!row || isPaidPayout(row.body)) break;
+      taken += 1;
+      try {
+        await foldEvent(tx, row.event_id, parseEvent(row.body));
+      } catch (error) {
+        if (store.isUnavailable(error)) throw error; // the batch rolls back; the main loop pauses
+        await recordFailureIn(tx, row.event_id, ...failureOf(row.event_id, error));
+      }
     }
-  }
-  return taken;
-});
+    return taken;
+  });
+}
 
 /** Folds the oldest due event, in one transaction with its processed mark (a paid payout's items are
  *  fetched before it, outside any transaction). Whatever processing throws is recorded on the event,
@@ -222,7 +242,8 @@ const processEvents = db.transaction(() => {
  *  malformed event, or anything else thrown (logged; `processing-error (<type>)`), is marked failed
  *  at once. The dashboard's replay, or a redelivery, requeues a failed event. */
 async function processOneEvent() {
-  const row = dueEvent.get(now());
+  // Read outside any transaction: a hint, taken under the lock below only if it is still due.
+  const row = await store.get(DUE_EVENT, [now()]);
   if (!row) return false;
   try {
     const event = parseEvent(row.body);
@@ -230,53 +251,56 @@ async function processOneEvent() {
     // The event is thin, as Stripe's: a paid payout's items are listed from the API, under a lease.
     let payout;
     if (object.object === 'payout' && object.status === 'paid') {
-      if (leaseEvent.run(now() + FETCH_LEASE_SECONDS, row.event_id, now()).changes === 0) return true;
+      if ((await store.run(LEASE_EVENT, [now() + FETCH_LEASE_SECONDS, row.event_id, now()])).changes === 0) return true;
       payout = await fetchObject(`/v1/payouts/${object.id}`);
     }
-    db.transaction(() => {
-      if (stillDue.get(row.event_id)) foldEvent(row.event_id, event, payout); // else requeued or done meanwhile
-    }).immediate();
+    await store.transaction(async (tx) => {
+      // Else processed, given up, requeued or held by another worker meanwhile.
+      if (await takeEvent(tx, row.event_id)) await foldEvent(tx, row.event_id, event, payout);
+    });
   } catch (error) {
-    // The store's own trouble (busy, locked, I/O, a full disk) is not the event's fault: the main
-    // loop logs it, pauses and goes on, and the event is taken again.
-    if (storeTrouble(error)) throw error;
+    // The store's own trouble (busy, locked, I/O, a full disk, a lost connection) is not the
+    // event's fault: the main loop logs it, pauses and goes on, and the event is taken again.
+    if (store.isUnavailable(error)) throw error;
     const [category, failure] = failureOf(row.event_id, error);
     if (pauseBeforeFailure > 0) {
       console.log(`worker: paused before recording the failure of ${row.event_id}`);
       await sleep(pauseBeforeFailure * 1000);
     }
-    recordFailure(row.event_id, category, failure);
+    await recordFailure(row.event_id, category, failure);
   }
   return true;
 }
 
 // A 'charging' order whose lease ran out (its worker died mid-call) is due again.
-const dueOrder = db.prepare("SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN ('pending', 'retrying', 'charging') AND next_attempt_at <= ? ORDER BY id LIMIT 1");
-const lease = db.prepare("UPDATE orders SET status = 'charging', next_attempt_at = ? WHERE id = ?");
+const DUE_ORDER = "SELECT id, idempotency_key, amount, card, attempts FROM orders WHERE status IN ('pending', 'retrying', 'charging') AND next_attempt_at <= ? ORDER BY id LIMIT 1";
+const LEASE = "UPDATE orders SET status = 'charging', next_attempt_at = ? WHERE id = ?";
 // The outcome is written only while this worker's lease holds: a worker whose call outlived its
 // lease (another worker has the order since) drops its answer rather than overwrite the other's.
-const setOrder = db.prepare("UPDATE orders SET status = ?, attempts = ?, payment_intent = COALESCE(?, payment_intent), detail = ?, next_attempt_at = ? WHERE id = ? AND status = 'charging' AND next_attempt_at = ?");
+const SET_ORDER = "UPDATE orders SET status = ?, attempts = ?, payment_intent = COALESCE(?, payment_intent), detail = ?, next_attempt_at = ? WHERE id = ? AND status = 'charging' AND next_attempt_at = ?";
 const LEASE_SECONDS = 10; // longer than a call (its timeout: 2 s)
 
 /** The next due order, claimed for this worker (status 'charging' for LEASE_SECONDS) in one write
  *  transaction, so no two workers call the gateway for it at once; if this one dies mid-call,
  *  another retries after the lease, with the same key. */
-const claimOrder = db.transaction(() => {
-  const order = dueOrder.get(now());
-  if (order) {
-    order.lease = now() + LEASE_SECONDS;
-    lease.run(order.lease, order.id);
-  }
-  return order;
-});
+function claimOrder() {
+  return store.transaction(async (tx) => {
+    const order = await tx.get(DUE_ORDER + tx.lock, [now()]);
+    if (order) {
+      order.lease = now() + LEASE_SECONDS;
+      await tx.run(LEASE, [order.lease, order.id]);
+    }
+    return order;
+  });
+}
 
 /** Makes (or retries, with the same key) the charge of the next due order. */
 async function chargeOneOrder() {
-  const order = claimOrder.immediate();
+  const order = await claimOrder();
   if (!order) return false;
   const attempts = order.attempts + 1;
   const settle = (status, intent, detail, nextAttemptAt) =>
-    setOrder.run(status, attempts, intent, detail, nextAttemptAt, order.id, order.lease);
+    store.run(SET_ORDER, [status, attempts, intent, detail, nextAttemptAt, order.id, order.lease]);
   let failure;
   let response;
   let body;
@@ -294,13 +318,13 @@ async function chargeOneOrder() {
   if (!failure) {
     const intent = body !== null && typeof body === 'object' ? body : {};
     if (response.ok && typeof intent.status === 'string' && typeof intent.id === 'string') {
-      settle(intent.status === 'succeeded' ? 'charged' : intent.status, intent.id, null, 0);
+      await settle(intent.status === 'succeeded' ? 'charged' : intent.status, intent.id, null, 0);
       return true;
     }
     if (response.status === 402) {
       const declined = intent.error !== null && typeof intent.error === 'object' ? intent.error : {};
       const id = declined.payment_intent?.id;
-      settle('declined', typeof id === 'string' ? id : null, typeof declined.code === 'string' ? declined.code : null, 0);
+      await settle('declined', typeof id === 'string' ? id : null, typeof declined.code === 'string' ? declined.code : null, 0);
       return true;
     }
     // A 2xx whose answer is not a payment intent counts as a failed attempt, like a server error.
@@ -309,17 +333,17 @@ async function chargeOneOrder() {
   const { category } = classify(failure); // kept with the order, for the operator
   const step = nextStep(apiPolicy(), attempts, failure);
   const delay = retryAfterMs(step);
-  if (delay === undefined) settle('failed', null, `${JSON.stringify(step.val)}: ${category}`, 0);
-  else settle('retrying', null, category, now() + delay / 1000 / timeScale);
+  if (delay === undefined) await settle('failed', null, `${JSON.stringify(step.val)}: ${category}`, 0);
+  else await settle('retrying', null, category, now() + delay / 1000 / timeScale);
   return true;
 }
 
-const inFlight = db.prepare("SELECT id, kind, status, last_event_at FROM objects WHERE kind IN ('payment', 'refund', 'payout')");
-const polled = db.prepare('UPDATE objects SET last_event_at = ? WHERE id = ?');
+const IN_FLIGHT = "SELECT id, kind, status, last_event_at FROM objects WHERE kind IN ('payment', 'refund', 'payout')";
+const POLLED = 'UPDATE objects SET last_event_at = ? WHERE id = ?';
 
 /** The polling backstop: fetches one object whose events are overdue and folds its state. */
 async function pollOneObject() {
-  for (const o of inFlight.all()) {
+  for (const o of await store.all(IN_FLIGHT)) {
     const elapsed = Math.trunc((now() - o.last_event_at) * timeScale);
     if (pollBackstop({ tag: o.kind, val: o.status }, 0, elapsed).tag !== 'poll-now') continue;
     let object;
@@ -329,11 +353,11 @@ async function pollOneObject() {
       if (error instanceof ProcessingFailed) return false; // retried on the next pass
       throw error;
     }
-    db.transaction(() => {
+    await store.transaction(async (tx) => {
       const state = mapEvent('stripe', `${object.object}.updated`, object.status);
-      if (state) fold(undefined, o.id, state, Math.trunc(now()));
-      polled.run(Math.trunc(now()), o.id);
-    }).immediate();
+      if (state) await fold(tx, undefined, o.id, state, Math.trunc(now()));
+      await tx.run(POLLED, [Math.trunc(now()), o.id]);
+    });
     return true;
   }
   return false;
@@ -343,11 +367,11 @@ console.log('worker: started');
 for (;;) {
   try {
     const started = performance.now();
-    let did = processEvents.immediate() > 0;
+    let did = (await processEvents()) > 0;
     // Under a backlog the worker would hold SQLite's write lock nearly all the time: it leaves the
     // lock free as long as it held it (at most half the time), for the receiver's inserts.
-    if (did) await sleep(Math.min(performance.now() - started, 50));
-    else did = await processOneEvent();
+    if (did && !store.postgres) await sleep(Math.min(performance.now() - started, 50));
+    else did = (await processOneEvent()) || did;
     did = (await chargeOneOrder()) || did;
     if (!did && !(await pollOneObject())) await sleep(20);
   } catch (error) {

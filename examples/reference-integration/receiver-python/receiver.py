@@ -163,10 +163,7 @@ class Receiver:
         # (replacement characters): recorded, then marked failed by the worker.
         body = delivery.body.decode("utf-8", "replace")
 
-        def record(store: Store) -> Tuple[bool, int]:
-            new = store.record_event(event_id, body)
-            return new, log(store, "recorded" if new else "duplicate")
-        new, logged = await self.recorder.write(record)
+        new, logged = await self.recorder.write(lambda store: store.record_delivery(event_id, body, SCHEME))
         if self.pause_before_answer and new:
             # The chaos test's hook: recorded, 200 not sent yet (it kills the receiver here).
             print(f"receiver: recorded {event_id}, pausing before the answer", flush=True)
@@ -175,8 +172,7 @@ class Receiver:
         self.time_taken(logged, started)
 
     def time_taken(self, logged: int, started: float) -> None:
-        ms = (time.perf_counter() - started) * 1000
-        self.recorder.later(lambda store: store.execute("UPDATE deliveries SET ms = ? WHERE id = ?", (ms, logged)))
+        self.recorder.time_taken(logged, (time.perf_counter() - started) * 1000)
 
     async def refused(self, scope: Scope, error: Exception) -> None:
         """paywit's middleware refused a delivery: its log row (paywit's error code) is committed

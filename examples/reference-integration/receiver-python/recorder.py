@@ -13,7 +13,7 @@ import asyncio
 import queue
 import sys
 import threading
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Sequence, Tuple
 
 from store import Store
 
@@ -23,12 +23,17 @@ MAX_BATCH = 256
 Write = Callable[[Store], Any]
 
 
+def _NOTHING(store: Store) -> None:
+    """A write that writes nothing (wakes the writer for the time-taken updates)."""
+
+
 class Recorder:
     """Runs writes (a function of a Store) in the writer thread, in groups of concurrent ones."""
 
     def __init__(self, db: str) -> None:
         self._db = db
         self._store = Store(db)
+        self._timings: "queue.SimpleQueue[Tuple[float, int]]" = queue.SimpleQueue()
         self._queue: "queue.SimpleQueue[Tuple[Write, asyncio.AbstractEventLoop | None, asyncio.Future | None]]" = queue.SimpleQueue()
         threading.Thread(target=self._run, name="recorder", daemon=True).start()
 
@@ -41,8 +46,14 @@ class Recorder:
         return await future
 
     def later(self, write: Write) -> None:
-        """Runs `write` with the next batch, waiting for nothing (a delivery's time taken)."""
+        """Runs `write` with the next batch, waiting for nothing."""
         self._queue.put((write, None, None))
+
+    def time_taken(self, logged: int, ms: float) -> None:
+        """Adds a delivery's time taken to its log row, with the next batch (all of a batch's in
+        one statement)."""
+        self._timings.put((ms, logged))
+        self._queue.put((_NOTHING, None, None))  # wakes the writer
 
     def _run(self) -> None:
         while True:
@@ -52,9 +63,23 @@ class Recorder:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            timings = []
+            while True:
+                try:
+                    timings.append(self._timings.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                results = self._commit([write for write, _, _ in batch])
-            except Exception:
+                results = self._commit([write for write, _, _ in batch], timings)
+            except Exception as batch_error:
+                if self._store.is_unavailable(batch_error):
+                    # The store's own trouble (a lock not had in 30 s, a lost connection): every
+                    # write of the batch would meet it again, one wait each. All fail now (500s:
+                    # the gateway redelivers).
+                    for item in batch:
+                        self._settle(item, None, batch_error)
+                    self._reconnect_if_unusable(batch_error)
+                    continue
                 # One transaction each: a failure is only its own write's.
                 for item in batch:
                     try:
@@ -62,12 +87,18 @@ class Recorder:
                     except Exception as error:  # noqa: BLE001 (the request answers 500 with it)
                         self._settle(item, None, error)
                         self._reconnect_if_unusable(error)
+                try:
+                    self._commit([], timings)
+                except Exception as error:  # noqa: BLE001 (a log column only)
+                    print(f"receiver: the deliveries' times taken were not written: {error!r}", file=sys.stderr, flush=True)
             else:
                 for item, result in zip(batch, results):
                     self._settle(item, result, None)
 
-    def _commit(self, writes: List[Write]) -> List[Any]:
+    def _commit(self, writes: List[Write], timings: Sequence[Tuple[float, int]] = ()) -> List[Any]:
         with self._store.transaction():
+            if timings:
+                self._store.executemany("UPDATE deliveries SET ms = ? WHERE id = ?", timings)
             return [write(self._store) for write in writes]
 
     def _reconnect_if_unusable(self, error: Exception) -> None:

@@ -32,6 +32,11 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
+# Records a verified event, or counts its redelivery (and queues it again if its processing had failed).
+RECORD_EVENT = ("INSERT INTO inbox (event_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT (event_id) DO UPDATE "
+                "SET times_delivered = inbox.times_delivered + 1, attempts = 0, next_attempt_at = 0, failed_at = NULL "
+                "RETURNING times_delivered")
+
 # How long a write waits for SQLite's write lock (the busy timeout) before it fails.
 LOCK_WAIT_SECONDS = 30
 
@@ -94,7 +99,11 @@ class Store:
         if self.postgres:
             import psycopg
 
-            return isinstance(error, psycopg.OperationalError)
+            # psycopg files SQLSTATE class 54 (a program limit: an index row too large, a statement
+            # too complex) under OperationalError, but an event's content causes it and it never
+            # passes: taken for the store's trouble, one such event would stop the worker for good.
+            sqlstate = getattr(error, "sqlstate", None) or ""
+            return isinstance(error, psycopg.OperationalError) and not sqlstate.startswith("54")
         return isinstance(error, sqlite3.OperationalError)
 
     def __init__(self, url: str) -> None:
@@ -102,7 +111,12 @@ class Store:
         if self.postgres:
             import psycopg  # only needed for PostgreSQL
 
-            self._db: Any = psycopg.connect(url, autocommit=True)
+            try:
+                self._db: Any = psycopg.connect(url, autocommit=True)
+            except psycopg.Error as error:
+                # psycopg's message may quote the URL, password included: only the error's kind.
+                raise ConnectionError(f"cannot connect to PostgreSQL ({type(error).__name__}); "
+                                      "check the --db URL") from None
             self._param = "%s"
             schema = SCHEMA.replace("{serial}", "BIGSERIAL")
             with self.transaction():
@@ -125,6 +139,15 @@ class Store:
             sql = sql.replace("%", "%%").replace("?", "%s")
         return self._db.execute(sql, tuple(args))
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Runs `sql` (with `?` placeholders) once per row: one round trip on PostgreSQL (psycopg
+        pipelines it)."""
+        if self.postgres:
+            with self._db.cursor() as cursor:
+                cursor.executemany(sql.replace("%", "%%").replace("?", "%s"), rows)
+        else:
+            self._db.executemany(sql, rows)
+
     def one(self, sql: str, args: Sequence[Any] = ()) -> Optional[Tuple[Any, ...]]:
         return self.execute(sql, args).fetchone()
 
@@ -141,10 +164,11 @@ class Store:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # also a COMMIT that failed: never left open on this connection
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     @contextmanager
     def savepoint(self) -> Iterator["Store"]:
@@ -162,13 +186,25 @@ class Store:
             raise
         self._db.execute("RELEASE part")
 
+    def record_delivery(self, event_id: str, body: str, scheme: str) -> Tuple[bool, int]:
+        """Inside a transaction: `record_event`, and the delivery's log row (outcome "recorded" or
+        "duplicate"); returns (new, the log row's id). On PostgreSQL one statement (one round
+        trip), on SQLite two."""
+        if not self.postgres:
+            new = self.record_event(event_id, body)
+            row = self.one("INSERT INTO deliveries (at, scheme, outcome, code) VALUES (?, ?, ?, NULL) RETURNING id",
+                           (now(), scheme, "recorded" if new else "duplicate"))
+            return new, row[0]  # type: ignore[index]
+        row = self.one("WITH e AS (" + RECORD_EVENT + ") INSERT INTO deliveries (at, scheme, outcome, code) "
+                       "SELECT ?, ?, CASE WHEN times_delivered = 1 THEN 'recorded' ELSE 'duplicate' END, NULL FROM e "
+                       "RETURNING id, outcome", (event_id, body, now(), now(), scheme))
+        return row[1] == "recorded", row[0]  # type: ignore[index]
+
     def record_event(self, event_id: str, body: str) -> bool:
         """Records a verified event unless its id is already there; True if it was new. A
         redelivery (or a replay) of a known event is counted, and one whose processing
         had failed is queued again; an event already processed stays processed."""
-        row = self.one("INSERT INTO inbox (event_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT (event_id) DO UPDATE "
-                       "SET times_delivered = inbox.times_delivered + 1, attempts = 0, next_attempt_at = 0, failed_at = NULL "
-                       "RETURNING times_delivered", (event_id, body, now()))
+        row = self.one(RECORD_EVENT, (event_id, body, now()))
         return row is not None and row[0] == 1
 
     def next_event(self) -> Optional[Tuple[str, str, int]]:

@@ -54,8 +54,12 @@ def process_events(store: Store, time_scale: float = 1.0, pause_seconds: float =
     Stops before a paid payout (its items come from the API, with no transaction open:
     `process_one_event` takes it). Returns how many events it took."""
     taken = 0
+    # On PostgreSQL one at a time: two workers whose batches lock the same objects in another order
+    # deadlock (a batch holds its objects' rows until its commit), and PostgreSQL has no single
+    # write lock for batches to spare.
+    batch = 1 if store.postgres else EVENT_BATCH
     with store.transaction():
-        while taken < EVENT_BATCH:
+        while taken < batch:
             row = store.next_event()
             if row is None or is_paid_payout(row[1]):
                 break
@@ -414,6 +418,8 @@ def main() -> None:
         try:
             started = time.monotonic()
             did = process_events(store, args.time_scale, pause) > 0
+            if did:
+                pause = 0.0  # the hook pauses in the first event's transaction only
             if did and not store.postgres:
                 # Under a backlog the worker would hold SQLite's write lock nearly all the time, and
                 # the receiver's inserts, asleep in SQLite's busy handler, would rarely find it free:

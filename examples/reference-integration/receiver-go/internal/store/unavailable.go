@@ -29,11 +29,12 @@ func IsUnavailable(err error) bool {
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		// psycopg's OperationalError: connection, resources, limits, state,
-		// operator intervention, system errors, and a transaction rolled back
-		// (serialization failure, deadlock).
+		// Connection, resources, state, operator intervention, system errors,
+		// and a transaction rolled back (serialization failure, deadlock). Not
+		// 54 (a program limit, such as an index row too large): an event's
+		// content causes it and it never passes, so it is that event's failure.
 		switch pg.Code[:2] {
-		case "08", "40", "53", "54", "55", "57", "58":
+		case "08", "40", "53", "55", "57", "58":
 			return true
 		}
 		return false
