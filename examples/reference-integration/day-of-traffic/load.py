@@ -165,7 +165,10 @@ print(f"Each receiver with its worker on one store, under open-loop load from ve
       f"2 s warm-up at {PEAK}/s, pre-signed deliveries, each a new event, keep-alive connections) on these same cores. A rate is *held* "
       f"when it is achieved in full, every delivery is answered 2xx and the ack p99 is under {P99_LIMIT_MS:.0f} ms. "
       "Lost: answered 2xx but not recorded; doubled: applied more than once (both counted after the worker "
-      "drained the backlog). Receiver CPU: of one core.\n")
+      "drained the backlog). Receiver CPU: of one core, at the first rate not held: near or over 100%, the "
+      "receiver's process is the bound (Python: one process, its GIL shared with the store's writer thread); "
+      "well under, the store (SQLite's one write lock, shared with the worker; PostgreSQL's commits) or the cores "
+      "the load generator and the worker share.\n")
 print("| receiver | store | 5x peak (500/s): achieved | ack p50 | ack p99 | lost | doubled | ceiling | at the first rate not held | receiver CPU there |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for receiver in RECEIVERS:
