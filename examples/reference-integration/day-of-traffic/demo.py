@@ -9,14 +9,13 @@ with --keep-up, until Ctrl-C.
 """
 import argparse
 import re
-import subprocess
 import sys
 import tempfile
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
-from harness import System, day_of_traffic, free_port
+from harness import System, day_of_traffic, every_forgery_refused, free_port
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "operator" / "dashboard.py"
 
@@ -24,7 +23,7 @@ DASHBOARD = Path(__file__).resolve().parents[1] / "operator" / "dashboard.py"
 def checked(figures: dict) -> bool:
     return (figures["all final states match"] and figures["charges made"] == figures["logical charges"]
             and figures["events applied"] == figures["events received"] == figures["events"]
-            and figures["forgeries refused (401)"] == figures["forgeries reaching the receiver"]
+            and every_forgery_refused(figures)
             and figures["forgeries accepted"] == 0
             and figures["payouts matching exactly"] == figures["payouts reconciled"] > 0)
 

@@ -81,6 +81,9 @@ pub struct Counters {
     pub forgeries_answered: u64,
     /// Of those, the ones it acknowledged with 2xx: a receiver that verifies keeps this at 0.
     pub forgeries_accepted: u64,
+    /// Forgeries with no answer (the connection failed or timed out): the receiver may still have
+    /// read and refused one, e.g. when it was stopped between logging the refusal and its 401.
+    pub forgeries_unanswered: u64,
     /// Deliveries the endpoint did not acknowledge with 2xx (redelivered later).
     pub deliveries_refused: u64,
     /// Events whose redelivery schedule ran out (replay them).

@@ -114,6 +114,8 @@ pub async fn sender(gateway: Arc<Gateway>) {
                         if (200..300).contains(&code) {
                             state.counters.forgeries_accepted += 1;
                         }
+                    } else {
+                        state.counters.forgeries_unanswered += 1;
                     }
                     return;
                 }
