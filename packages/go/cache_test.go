@@ -152,3 +152,29 @@ func TestCompilationCache(t *testing.T) {
 	// "off" turns the cache off.
 	runChild(t, "off")
 }
+
+// PAYWIT_CACHE_DIR is trimmed, "off" matches in any case, and a relative
+// directory (which would depend on the working directory) means no cache.
+func TestCacheDirSetting(t *testing.T) {
+	abs := t.TempDir()
+	if err := os.Chmod(abs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for value, want := range map[string]string{
+		"off":           "",
+		" OFF ":         "",
+		"Off":           "",
+		"rel-cache":     "",
+		"./rel-cache":   "",
+		abs:             abs,
+		" " + abs + " ": abs,
+	} {
+		t.Setenv("PAYWIT_CACHE_DIR", value)
+		if got := cacheDir(); got != want {
+			t.Errorf("PAYWIT_CACHE_DIR=%q: cacheDir() = %q, want %q", value, got, want)
+		}
+	}
+	if _, err := os.Stat("rel-cache"); !os.IsNotExist(err) {
+		t.Errorf("a relative PAYWIT_CACHE_DIR created a directory: %v", err)
+	}
+}

@@ -265,7 +265,7 @@ func (e *ReconciliationOverflowError) isReconciliationError() {}
 //
 // Whether an object in `state` whose last event arrived at `last-event-at` needs a poll at `now`
 // (quiet periods: processing payment 15 min, pending refund 1 day, in-transit payout 2 days,
-// crypto invoice awaiting payment or confirmations 30 min; see the README table).
+// crypto invoice awaiting payment or confirmations 30 min; see docs/interfaces/reconciliation.md).
 //
 // The zero now means the current time.
 //

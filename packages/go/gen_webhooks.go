@@ -257,7 +257,7 @@ func (SchemeSquare) CaseName() string { return "square" }
 //
 // NOWPayments: `x-nowpayments-sig: <hex>` HMAC-SHA512 over the JSON body
 // re-serialised compactly with object keys sorted at every depth
-// (see the README for the exact canonical form).
+// (see docs/interfaces/webhooks.md for the exact canonical form).
 type SchemeNowpayments struct{}
 
 func (SchemeNowpayments) isScheme() {}

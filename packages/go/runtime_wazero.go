@@ -130,9 +130,12 @@ func recordCacheEntries(dir string) {
 
 // cacheDir is the compilation cache's directory, or "" for none (see above).
 func cacheDir() string {
-	dir := os.Getenv("PAYWIT_CACHE_DIR")
-	if dir == "off" {
+	dir := strings.TrimSpace(os.Getenv("PAYWIT_CACHE_DIR"))
+	if strings.EqualFold(dir, "off") {
 		return ""
+	}
+	if dir != "" && !filepath.IsAbs(dir) {
+		return "" // a relative directory would depend on the working directory: no cache
 	}
 	if dir == "" {
 		base, err := os.UserCacheDir()

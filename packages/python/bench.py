@@ -1,5 +1,6 @@
 """Per-call medians of verifying a JSON body (2 B, 1 KiB, 64 KiB) with a valid signature:
-paywit (through the component) vs PyPI standardwebhooks and stripe, in one run."""
+paywit (through the component) vs PyPI standardwebhooks and stripe, in one run; the other calls;
+then the cold-start table (bench_cold.py: fresh processes, start to first verified delivery)."""
 import json
 import statistics
 import time
@@ -7,6 +8,7 @@ import time
 import stripe
 from standardwebhooks.webhooks import Webhook
 
+import bench_cold
 import paywit
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -111,3 +113,6 @@ print("| call | median per call |")
 print("|---|---|")
 for (name, _), mine in zip(others, samples, strict=True):
     print(f"| {name} | {statistics.median(mine):.2f} us |")
+
+print()
+bench_cold.main()

@@ -5,7 +5,8 @@
 //! `wasi:random/random`, and leaves `target/paywit.wasm` with the WIT beside it in
 //! `target/wit/`, the core module alone in `target/paywit.core.wasm`, and `target/abi.json`
 //! (every export's canonical-ABI layout, for the packages, `abi_manifest.rs`). It composes the
-//! edge ingress with paywit into `target/webhook-ingress.wasm`, copies the component and the
+//! edge ingress with paywit into `target/webhook-ingress.wasm` (and its WASIp3 build into
+//! `target/webhook-ingress-p3.wasm`), copies the component and the
 //! manifest into the Python package, and the core module into the Node package (its `npm run build`).
 
 use std::path::PathBuf;
@@ -64,18 +65,26 @@ fn componentize(file: &str) -> Result<Vec<u8>> {
 
 /// Builds `examples/edge/ingress` for wasm32, wraps it into a component, and
 /// plugs paywit's exports into its imports with wac-graph, leaving
-/// `target/webhook-ingress.wasm`, whose imports are only WASI.
+/// `target/webhook-ingress.wasm`, whose imports are only WASI; then the same
+/// for its WASIp3 build (`build_ingress_p3`).
 fn build_ingress(paywit: &[u8]) -> Result<()> {
+    compose_ingress(paywit, &[], "webhook-ingress.wasm")?;
+    build_ingress_p3(paywit)
+}
+
+/// The ingress's `p3` feature (a `wasi:http@0.3.0` async handler) composed
+/// with paywit the same way, into `target/webhook-ingress-p3.wasm`.
+fn build_ingress_p3(paywit: &[u8]) -> Result<()> {
+    compose_ingress(paywit, &["--features", "p3"], "webhook-ingress-p3.wasm")
+}
+
+/// Builds the ingress with `features`, wraps it into a component and plugs
+/// paywit into it, writing `target/<out>`.
+fn compose_ingress(paywit: &[u8], features: &[&str], out: &str) -> Result<()> {
     use wac_graph::{plug, types::Package, CompositionGraph, EncodeOptions};
-    run(cargo().args([
-        "build",
-        "--profile",
-        "component",
-        "--package",
-        "paywit-edge-ingress",
-        "--target",
-        WASM_TARGET,
-    ]))?;
+    run(cargo()
+        .args(["build", "--profile", "component", "--package", "paywit-edge-ingress", "--target", WASM_TARGET])
+        .args(features))?;
     let root = root();
     let socket = componentize("paywit_edge_ingress.wasm")?;
     let mut graph = CompositionGraph::new();
@@ -89,7 +98,7 @@ fn build_ingress(paywit: &[u8]) -> Result<()> {
     if let Some(leftover) = imports.iter().find(|name| !name.starts_with("wasi:")) {
         bail!("the composed ingress still imports {leftover}: paywit did not plug into it");
     }
-    let out = root.join("target").join("webhook-ingress.wasm");
+    let out = root.join("target").join(out);
     std::fs::write(&out, &composed)?;
     eprintln!("xtask: wrote {} ({} bytes), imports {}", out.display(), composed.len(), imports.join(", "));
     Ok(())

@@ -24,6 +24,7 @@ fn modules() -> Vec<PathBuf> {
         root.join("packages/go/peers"),
         root.join("examples/reference-integration/receiver-go"),
         root.join(QUICKSTART),
+        root.join("tools/gomodzip"),
     ]
 }
 

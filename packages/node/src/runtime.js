@@ -2,10 +2,11 @@
 // instance every call runs on. The generated modules (src/gen/, one per WIT
 // interface) lower their arguments into this instance's memory, call its core
 // exports and lift the answers; src/core-verify.js (the verify fast path) uses
-// the same instance. The entry point installs the module: src/index.js from the
-// file (Node, Deno), src/edge.js from a module import (Cloudflare Workers and
-// other runtimes that forbid compiling wasm from bytes). Everything is
-// synchronous.
+// the same instance. The entry point installs the module: src/index.js a loader
+// that reads and compiles the file on the first call (Node, Deno, Bun), so an
+// import compiles nothing; src/edge.js the module a module import gave (Cloudflare
+// Workers and other runtimes that forbid compiling wasm from bytes). Everything
+// is synchronous.
 //
 // An instance is replaced, never reused, after anything thrown from inside the
 // guest (a trap leaves its memory in an unknown state), and after a call that
@@ -57,6 +58,8 @@ function checkExports(module) {
 }
 
 let compiled;
+/** @type {(() => WebAssembly.Module) | undefined} */
+let loader;
 let current;
 
 /** wasi:random/random@0.2.0, the core module's only import (get-random-u64 only: see src/component/mod.rs). */
@@ -71,7 +74,31 @@ export function install(coreModule) {
   if (!(coreModule instanceof WebAssembly.Module)) throw new TypeError('paywit needs the core module as a WebAssembly.Module');
   checkExports(coreModule);
   compiled = coreModule;
+  loader = undefined;
   current = undefined;
+}
+
+/**
+ * Installs the component lazily: `load` (which returns the compiled core module) runs on the
+ * first call that needs an instance, not at import. A load that fails throws from that call
+ * and runs again on the next one.
+ */
+export function installLazily(load) {
+  compiled = undefined;
+  loader = load;
+  current = undefined;
+}
+
+/** The compiled core module, loaded (and its exports checked) on first use. */
+function coreModule() {
+  if (compiled) return compiled;
+  if (!loader) throw new Error("paywit's component is not loaded: import 'paywit', not its inner modules");
+  const loaded = loader();
+  if (!(loaded instanceof WebAssembly.Module)) throw new TypeError('paywit needs the core module as a WebAssembly.Module');
+  checkExports(loaded);
+  compiled = loaded;
+  loader = undefined;
+  return compiled;
 }
 
 /** One instance of the core module and the canonical-ABI helpers over its memory. */
@@ -193,8 +220,7 @@ export function decode(bytes) {
 /** The instance for the next call (made on first use and after one was dropped). */
 export function instance() {
   if (current !== undefined) return current;
-  if (!compiled) throw new Error("paywit's component is not loaded: import 'paywit', not its inner modules");
-  current = new Instance(compiled);
+  current = new Instance(coreModule());
   return current;
 }
 

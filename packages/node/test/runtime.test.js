@@ -49,3 +49,57 @@ test('a core module without the exports the bindings call is refused at install'
   assert.throws(() => install(empty), /lacks the export memory/);
   assert.equal(paywit.classify({ status: 503 }).category, 'server-error', 'the installed component is kept');
 });
+
+/** Runs `program` (an ES module) in a fresh Node process; its stdout and stderr, and whether it exited 0. */
+async function fresh(program) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', program], { timeout: 60000 });
+    return { ok: true, stdout, stderr };
+  } catch (error) {
+    return { ok: false, stdout: error.stdout, stderr: error.stderr };
+  }
+}
+
+test('importing the package compiles nothing; the first call compiles the core module, once', async () => {
+  const { ok, stdout, stderr } = await fresh(`
+    let compiles = 0;
+    globalThis.WebAssembly.Module = new Proxy(WebAssembly.Module, { construct(target, args) { compiles++; return Reflect.construct(target, args); } });
+    const paywit = await import(${JSON.stringify(join(pkg, 'src', 'index.js'))});
+    const counts = [compiles];
+    paywit.classify({ status: 503 });
+    counts.push(compiles);
+    paywit.signWebhook('standard-webhooks', ${JSON.stringify('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')}, '{}', { id: 'msg_1' });
+    counts.push(compiles);
+    console.log(JSON.stringify(counts));
+  `);
+  assert.ok(ok, stderr);
+  assert.deepEqual(JSON.parse(stdout), [0, 1, 1]);
+});
+
+test('a missing or damaged core module is a clear error at the first call, and the import still loads', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paywit-damaged-'));
+  try {
+    for (const part of ['src', 'gen', 'package.json']) cpSync(join(pkg, part), join(dir, part), { recursive: true });
+    const wasm = join(dir, 'gen', 'paywit.core.wasm');
+    const program = `
+      const paywit = await import(${JSON.stringify(join(dir, 'src', 'index.js'))});
+      console.log('imported');
+      for (let i = 0; i < 2; i++) {
+        try { paywit.classify({ status: 503 }); console.log('answered'); } catch (error) { console.log(error.constructor.name + ': ' + error.message); }
+      }
+    `;
+    writeFileSync(wasm, readFileSync(wasm).subarray(0, 1000));
+    let { ok, stdout } = await fresh(program);
+    assert.ok(ok);
+    const [imported, ...calls] = stdout.trim().split('\n');
+    assert.equal(imported, 'imported');
+    assert.equal(calls.length, 2);
+    for (const call of calls) assert.match(call, /^Error: paywit: .*paywit\.core\.wasm is not a valid core module \(.+\); reinstall paywit$/);
+    rmSync(wasm);
+    ({ ok, stdout } = await fresh(program));
+    assert.ok(ok);
+    assert.match(stdout, /^imported\nError: paywit: cannot read its core module .*paywit\.core\.wasm \(ENOENT\); reinstall paywit\n/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

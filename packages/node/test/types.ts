@@ -87,3 +87,17 @@ const noHandler: PaywitFastifyOptions = { verifier: v, path: '/webhooks' };
 // @ts-expect-error: verifyWebhookRequest takes a Request
 verifyWebhookRequest(v, '/webhooks');
 void middleware; void plugin; void fastifyOptions; void misread; void cap; void asPaywit; void text; void noHandler;
+
+// The adapters' subpaths: each declares its adapter (the same function as the flat export) and
+// its option types, and nothing else.
+import { verifyWebhookRequest as fromFetch } from 'paywit/fetch';
+import type { VerifyWebhookRequestOptions as FetchOptions } from 'paywit/fetch';
+import { webhookMiddleware as fromNode } from 'paywit/node';
+import type { WebhookMiddlewareOptions as NodeOptions } from 'paywit/node';
+import { paywitFastify as fromFastify } from 'paywit/fastify';
+import type { PaywitFastifyOptions as FastifyOptions } from 'paywit/fastify';
+// @ts-expect-error: a subpath declares only its adapter
+import { classify as notAnAdapter } from 'paywit/fastify';
+const subpaths: [typeof verifyWebhookRequest, typeof webhookMiddleware, typeof paywitFastify] = [fromFetch, fromNode, fromFastify];
+const subpathOptions: [FetchOptions, NodeOptions, FastifyOptions] = [{ maxBytes: 1 }, { maxBytes: 1 }, fastifyOptions];
+void subpaths; void subpathOptions; void notAnAdapter;

@@ -15,18 +15,58 @@ and `paywit.wsgi` (Flask, Django) read the raw body themselves and hand the hand
 `paywit.Delivery`; a body read before them is a loud `paywit.BodyAlreadyReadError` (a 500 naming
 the fix), never a 401. They import no framework: paywit's one dependency stays wasmtime.
 
+`import paywit` loads the webhook surface only; the other interface modules, their flat names and
+the adapters are imported on first use (PEP 562), so a process that only verifies webhooks does
+not build the classes of the other nine interfaces at start-up.
+
 Thread-safe: each thread uses its own instance of the component (see _runtime).
 """
 from __future__ import annotations
 
-from . import _exports, asgi, delivery, errors, verifier, wsgi
-from ._exports import *  # noqa: F403
-from ._exports import (addresses, alerts, credentials, idempotency, lifecycle, reconciliation, requests, retry, types,
-                       webhooks)
-from .delivery import BodyAlreadyReadError, Delivery
+import importlib
+from typing import TYPE_CHECKING, Any, List
+
+from . import errors, types, verifier, webhooks
 from .errors import InvalidArgumentError, PaywitError
 from .verifier import Verifier, sign_webhook, verify_webhook
 
-__all__ = [*_exports.__all__, "PaywitError", "InvalidArgumentError", "Verifier", "verify_webhook", "sign_webhook",
-           "Delivery", "BodyAlreadyReadError", "errors", "verifier", "delivery", "asgi", "wsgi", "types", "webhooks",
-           "idempotency", "retry", "lifecycle", "requests", "credentials", "reconciliation", "addresses", "alerts"]
+if TYPE_CHECKING:  # the names imported on first use, for type checkers
+    from . import (_exports, addresses, alerts, asgi, credentials, delivery, idempotency, lifecycle, reconciliation,
+                   requests, retry, wsgi)
+    from ._exports import *  # noqa: F403
+    from .delivery import BodyAlreadyReadError, Delivery
+
+# Submodules imported when first read as an attribute of the package.
+_LAZY_MODULES = frozenset({"_exports", "addresses", "alerts", "asgi", "credentials", "delivery", "idempotency",
+                           "lifecycle", "reconciliation", "requests", "retry", "wsgi"})
+# Hand-written names of submodules imported on first use: name -> module.
+_LAZY_NAMES = {"Delivery": "delivery", "BodyAlreadyReadError": "delivery"}
+_OWN_NAMES = ["PaywitError", "InvalidArgumentError", "Verifier", "verify_webhook", "sign_webhook", "Delivery",
+              "BodyAlreadyReadError", "errors", "verifier", "delivery", "asgi", "wsgi", "types", "webhooks",
+              "idempotency", "retry", "lifecycle", "requests", "credentials", "reconciliation", "addresses", "alerts"]
+
+
+def __getattr__(name: str) -> Any:
+    """The lazily imported names: the submodules, `Delivery` and `BodyAlreadyReadError`, and every
+    flat name of `paywit._exports` (which imports every interface module); each one is kept in
+    the package once read."""
+    value: Any
+    if name in _LAZY_MODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    elif name == "__all__":
+        value = [*importlib.import_module(f"{__name__}._exports").__all__, *_OWN_NAMES]
+    elif name.startswith("__"):  # dunder lookups (copy, pickle, doctest) must not import everything
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    else:
+        exports = importlib.import_module(f"{__name__}._exports")
+        if name not in exports.__all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(exports, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__getattr__("__all__")))

@@ -20,12 +20,11 @@ goes to the component, and an input too large for its memory raises `ComponentMe
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, NoReturn, Optional, Sequence, Tuple
 
-from ._runtime import ABI_PATH
+from ._runtime import shipped_manifest
 
-LIMITS: Dict[str, int] = json.loads(ABI_PATH.read_text(encoding="utf-8"))["limits"]
+LIMITS: Dict[str, int] = shipped_manifest()["limits"]
 # Below this many input bytes in all, the component checks the limits itself.
 CHECK_ABOVE = 1 << 20
 _MAX_SECRET = LIMITS["secret-bytes"]

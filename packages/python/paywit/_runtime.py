@@ -12,6 +12,7 @@ What they need from here is hand-written and small:
 - `Memory`: one bounds-checked view of guest memory and `cabi_realloc`;
 - `Export`: a core export called through `wasmtime_func_call_unchecked` with its arguments
   converted once (`bound_call`: 0.4 instead of 1.0 us a call), and its `cabi_post_` function;
+- the compiled core module, from the compiled-module cache (`_cache`) when it holds it;
 - the instance's life: 256 MiB memory limit, replacement after a trap and after a call that left
   the memory large, `wasi:random` (`get-random-u64`) from `os.urandom`;
 - the digest check: abi.json's `digest` (written by `cargo xtask build` from the component's WIT)
@@ -29,12 +30,13 @@ import threading
 import time
 from collections.abc import Sequence as _SequenceABC
 from pathlib import Path
-from typing import Any, Callable, Dict, NoReturn, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, NoReturn, Optional, Tuple
 
 import wasmtime
 from wasmtime import _bindings
 from wasmtime import _ffi as ffi
 
+from . import _cache
 from .errors import InvalidArgumentError, PaywitError
 
 COMPONENT_PATH = Path(os.environ.get("PAYWIT_WASM", Path(__file__).with_name("paywit.wasm")))
@@ -269,41 +271,75 @@ class _Exports(Dict[str, Export]):
 
 # ---------- the process and its instances ----------
 
+_process: Optional["Process"] = None
+# Guards _process's creation and the expected digests and exports, so a generated module imported
+# while another thread loads the component is checked either by the load or at its own import.
+_process_lock = threading.Lock()
 _expected: Dict[str, str] = {}
 _expected_exports: Dict[str, Tuple[str, ...]] = {}
 
 
 def expect_exports(names: Tuple[str, ...], module: str) -> None:
-    """Called by every generated module at import: the core exports its functions call."""
-    _expected_exports[module] = names
+    """Called by every generated module at import: the core exports its functions call. A module
+    imported after the component was loaded (`import paywit` imports the interface modules on
+    first use) is checked at once: its import raises ComponentMismatchError."""
+    with _process_lock:
+        if _process is not None:
+            _missing_exports(_process.export_names, {module: names})
+        _expected_exports[module] = names
 
 
-def check_exports(module: Any) -> None:
-    """Raises ComponentMismatchError unless the core module has every export the bindings call
-    (and `memory`, `cabi_realloc`): a missing one is an error at load, not at the first call."""
-    have = {export.name for export in module.exports}
-    for owner, names in sorted(_expected_exports.items()):
+def check_exports(module: Any) -> FrozenSet[str]:
+    """The core module's export names; raises ComponentMismatchError unless it has every export the
+    bindings call (and `memory`, `cabi_realloc`): a missing one is an error at load, not at the
+    first call."""
+    have = frozenset(export.name for export in module.exports)
+    _missing_exports(have, _expected_exports)
+    for name in ("memory", "cabi_realloc"):
+        if name not in have:
+            raise ComponentMismatchError(f"the component's core module has no {name!r} export")
+    return have
+
+
+def _missing_exports(have: Any, expected: Dict[str, Tuple[str, ...]]) -> None:
+    for owner, names in sorted(expected.items()):
         missing = sorted(set(names) - have)
         if missing:
             raise ComponentMismatchError(f"the component has no core export {missing[0]!r}, which {owner} calls "
                                          f"({len(missing)} missing): rebuild the component or regenerate the bindings")
-    for name in ("memory", "cabi_realloc"):
-        if name not in have:
-            raise ComponentMismatchError(f"the component's core module has no {name!r} export")
 
 
 def expect_digest(digest: str, module: str) -> None:
-    """Called by every generated module at import: the WIT digest it was generated from."""
-    _expected[module] = digest
+    """Called by every generated module at import: the WIT digest it was generated from. A module
+    imported after the component was loaded is checked at once (its import raises)."""
+    with _process_lock:
+        if _process is not None:
+            _differing_digest(_process.digest, _process.abi_path, {module: digest})
+        _expected[module] = digest
 
 
-def check_digest(abi_path: Path) -> None:
-    """Raises ComponentMismatchError unless abi.json's digest equals every generated module's."""
+@functools.lru_cache(maxsize=1)
+def shipped_manifest() -> Dict[str, Any]:
+    """The shipped abi.json (ABI_PATH), parsed once per process: `_limits` reads its limits at
+    import, the first call its digest."""
+    manifest: Dict[str, Any] = json.loads(ABI_PATH.read_text(encoding="utf-8"))
+    return manifest
+
+
+def check_digest(abi_path: Path) -> str:
+    """abi.json's digest; raises ComponentMismatchError unless it equals every generated
+    module's."""
     try:
-        component_digest = json.loads(abi_path.read_text(encoding="utf-8")).get("digest")
+        manifest = shipped_manifest() if abi_path == ABI_PATH else json.loads(abi_path.read_text(encoding="utf-8"))
+        component_digest = manifest.get("digest")
     except (OSError, ValueError) as error:
         raise ComponentMismatchError(f"cannot read the component's digest from {abi_path}: {error}") from None
-    for module, digest in sorted(_expected.items()):
+    _differing_digest(component_digest, abi_path, _expected)
+    return str(component_digest)
+
+
+def _differing_digest(component_digest: Any, abi_path: Path, expected: Dict[str, str]) -> None:
+    for module, digest in sorted(expected.items()):
         if digest != component_digest:
             raise ComponentMismatchError(
                 f"the component's WIT digest ({component_digest!r}, {abi_path}) differs from the one {module} was "
@@ -311,17 +347,35 @@ def check_digest(abi_path: Path) -> None:
                 f"bindings (`cargo xtask codegen`) so both come from the same WIT")
 
 
+# Every setting of the engine's wasmtime.Config, one source for the engine and for the compiled-module
+# cache's key (an entry compiled under other settings is never looked up). memory_may_move: linear
+# memory never moves, so Memory can keep one base address.
+ENGINE_SETTINGS: Dict[str, Any] = {"memory_may_move": False}
+
+
+def engine_config() -> wasmtime.Config:
+    """The engine's configuration: ENGINE_SETTINGS applied to a default wasmtime.Config."""
+    config = wasmtime.Config()
+    for name, value in ENGINE_SETTINGS.items():
+        setattr(config, name, value)
+    return config
+
+
 class Process:
-    """What one process compiles once: the engine and the core module."""
+    """What one process loads once: the engine and the compiled core module.
+
+    Only the core module is compiled (or deserialized from the compiled-module cache, `_cache`):
+    the component around it is never compiled, its types are in the generated modules and
+    abi.json. The core module is sliced out of the shipped component (`core_module_bytes`: a walk
+    over a handful of section headers, no parsing of the code)."""
 
     def __init__(self, component_path: Path = COMPONENT_PATH, abi_path: Path = ABI_PATH) -> None:
-        check_digest(abi_path)
-        config = wasmtime.Config()
-        # Linear memory never moves, so Memory can keep one base address.
-        config.memory_may_move = False
-        self.engine = wasmtime.Engine(config)
-        self.module = wasmtime.Module(self.engine, core_module_bytes(component_path.read_bytes()))
-        check_exports(self.module)
+        self.abi_path = abi_path
+        self.digest = check_digest(abi_path)
+        self.engine = wasmtime.Engine(engine_config())
+        self.module = _cache.load_module(self.engine, core_module_bytes(component_path.read_bytes()),
+                                         repr(sorted(ENGINE_SETTINGS.items())))
+        self.export_names = check_exports(self.module)
 
 
 class Instance:
@@ -371,8 +425,6 @@ def _define_random(linker: Any) -> None:
         raise wasmtime.WasmtimeError._from_ptr(error)
 
 
-_process: Optional[Process] = None
-_process_lock = threading.Lock()
 _local = threading.local()
 
 

@@ -447,7 +447,7 @@ def _error_reconciliation_error(_m: Memory, b: bytes, o: int) -> ReconciliationE
 def poll_backstop(state: State, last_event_at: int, now: Optional[int] = None) -> PollDecision:
     """Whether an object in `state` whose last event arrived at `last-event-at` needs a poll at `now`
     (quiet periods: processing payment 15 min, pending refund 1 day, in-transit payout 2 days,
-    crypto invoice awaiting payment or confirmations 30 min; see the README table).
+    crypto invoice awaiting payment or confirmations 30 min; see docs/interfaces/reconciliation.md).
 
     Raises `InvalidArgumentError` for an argument outside its WIT type. `now` (Unix seconds) defaults to the current time.
     """

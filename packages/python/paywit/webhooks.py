@@ -271,7 +271,7 @@ class SchemeSquare(Scheme):
 class SchemeNowpayments(Scheme):
     """NOWPayments: `x-nowpayments-sig: <hex>` HMAC-SHA512 over the JSON body
     re-serialised compactly with object keys sorted at every depth
-    (see the README for the exact canonical form).
+    (see docs/interfaces/webhooks.md for the exact canonical form).
     """
     _wit_case: ClassVar[str] = "nowpayments"
 

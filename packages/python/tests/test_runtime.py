@@ -91,3 +91,39 @@ def test_the_core_module_is_read_from_the_component():
     assert core[:4] == b"\0asm"
     with pytest.raises(ValueError):
         _runtime.core_module_bytes(b"nope")
+
+
+def test_import_paywit_loads_only_the_webhook_surface():
+    """The other interface modules and the adapters are imported on first use (cold start)."""
+    code = ("import sys, paywit\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('paywit'))))\n"
+            "paywit.classify, paywit.Delivery, paywit.asgi\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('paywit'))))\n")
+    env = {"PYTHONPATH": str(_runtime.Path(paywit.__file__).parents[1])}
+    first, then = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                 check=True).stdout.splitlines()
+    assert set(first.split()) == {"paywit", "paywit._cache", "paywit._fast_verify", "paywit._limits", "paywit._runtime",
+                                  "paywit.errors", "paywit.types", "paywit.verifier", "paywit.webhooks"}
+    assert {"paywit._exports", "paywit.retry", "paywit.lifecycle", "paywit.delivery", "paywit.asgi"} <= set(then.split())
+    assert "paywit.wsgi" not in then.split()
+
+
+def test_every_public_name_is_reachable_from_the_package():
+    for name in paywit.__all__:
+        assert getattr(paywit, name) is not None, name
+    assert set(paywit.__all__) <= set(dir(paywit))
+    with pytest.raises(AttributeError):
+        paywit.no_such_name  # noqa: B018
+    with pytest.raises(AttributeError):
+        paywit._private_of_exports  # noqa: B018
+
+
+def test_a_module_imported_after_the_component_loaded_is_checked_at_its_import():
+    _runtime.instance()  # the component is loaded
+    with pytest.raises(_runtime.ComponentMismatchError, match="differs"):
+        _runtime.expect_digest("0000000000000000", "tests.stale_bindings")
+    with pytest.raises(_runtime.ComponentMismatchError, match="no core export"):
+        _runtime.expect_exports(("paywit:gateway/retry@0.1.0#no-such-function",), "tests.stale_bindings")
+    # Refused, so not recorded: the next load of the component is not refused because of them.
+    assert "tests.stale_bindings" not in _runtime._expected and "tests.stale_bindings" not in _runtime._expected_exports
+    _runtime.Process()

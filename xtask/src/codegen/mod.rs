@@ -21,6 +21,7 @@ use wit_parser::{Function, InterfaceId, Resolve, SizeAlign, Type, TypeId, WorldI
 
 mod go;
 mod golden;
+mod java;
 mod js;
 mod python;
 
@@ -359,7 +360,7 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
 pub fn generate(wit_dir: &Path) -> Result<Vec<Output>> {
     let wit = Wit::load(wit_dir)?;
     let golden = Output { dirs: Vec::new(), files: vec![golden::generate()?] };
-    Ok(vec![python::generate(&wit)?, js::generate(&wit)?, go::generate(&wit)?, golden])
+    Ok(vec![python::generate(&wit)?, js::generate(&wit)?, go::generate(&wit)?, java::generate(&wit)?, golden])
 }
 
 /// `cargo xtask codegen [--check] [--wit DIR] [--out DIR]`.

@@ -181,7 +181,7 @@ export declare class ReconciliationOverflowError extends ReconciliationError {
 /**
  * Whether an object in `state` whose last event arrived at `last-event-at` needs a poll at `now`
  * (quiet periods: processing payment 15 min, pending refund 1 day, in-transit payout 2 days,
- * crypto invoice awaiting payment or confirmations 30 min; see the README table).
+ * crypto invoice awaiting payment or confirmations 30 min; see docs/interfaces/reconciliation.md).
  *
  * `now` (Unix seconds) defaults to the current time.
  * @throws {InvalidArgumentError} an argument that does not fit its WIT type, before anything reaches the component.
