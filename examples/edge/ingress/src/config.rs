@@ -56,7 +56,10 @@ impl Config {
         let required = |name: &str| var(name)?.ok_or_else(|| misconfigured(&format!("{name} is not set")));
         let scheme_name = required("PAYWIT_SCHEME")?;
         let scheme = scheme_named(&scheme_name)
-            .ok_or_else(|| misconfigured(&format!("PAYWIT_SCHEME {scheme_name:?} is not a built-in scheme")))?;
+            // The value is not repeated: a secret pasted into the wrong key must not reach the log.
+            .ok_or_else(|| {
+                misconfigured("PAYWIT_SCHEME is not a built-in scheme (standard-webhooks, stripe, github, ...)")
+            })?;
         let secrets = var("PAYWIT_SECRETS")?.map(|s| split_secrets(&s)).unwrap_or_default();
         let upstream = parse_url(&required("PAYWIT_UPSTREAM_URL")?)
             .ok_or_else(|| misconfigured("PAYWIT_UPSTREAM_URL is not an http(s) URL"))?;
