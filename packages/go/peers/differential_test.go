@@ -38,7 +38,7 @@ const tolerance = 300
 type class struct {
 	name        string
 	peerAccepts bool
-	// readme is words README.md's list of where the SDKs answer differently
+	// readme is words docs/interfaces/webhooks.md's list of where the SDKs answer differently
 	// documents this class with (TestEveryDisagreementIsDocumented reads it).
 	readme string
 }
@@ -780,16 +780,16 @@ func report(t *testing.T, p peer, dir direction, tl tally) {
 }
 
 // TestEveryDisagreementIsDocumented: a class of disagreement exists only where the
-// README says so, in the words each class names.
+// webhooks reference (docs/interfaces/webhooks.md) says so, in the words each class names.
 func TestEveryDisagreementIsDocumented(t *testing.T) {
-	readme, err := os.ReadFile("../../../README.md")
+	readme, err := os.ReadFile("../../../docs/interfaces/webhooks.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Join(strings.Fields(string(readme)), " ")
 	for name, c := range classes {
 		if c.readme == "" || !strings.Contains(text, c.readme) {
-			t.Errorf("disagreement class %s: README.md does not document it (looked for %q)", name, c.readme)
+			t.Errorf("disagreement class %s: docs/interfaces/webhooks.md does not document it (looked for %q)", name, c.readme)
 		}
 	}
 }

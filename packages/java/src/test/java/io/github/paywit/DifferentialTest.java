@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * paywit against the peers' own Java SDKs, both directions: stripe-java's {@code Webhook} and
  * svix's {@code Webhook}. A peer signs and both verify, then paywit signs and both verify; each
  * case is a clean delivery or one mutation (a tampered body, another secret, an old timestamp, a
- * future one, a damaged signature). The verdicts must agree, except where README.md documents a
+ * future one, a damaged signature). The verdicts must agree, except where docs/interfaces/webhooks.md documents a
  * difference: paywit checks the replay window in both directions, stripe-java only the past, so
  * a future-dated, authentic Stripe delivery passes stripe-java and not paywit ("a future-dated
  * Stripe delivery").
