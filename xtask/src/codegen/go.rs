@@ -955,7 +955,7 @@ impl<'a> FileGen<'a> {
             }
             TypeDefKind::Enum(e) => {
                 writeln!(s, "func {h}(m *instance, v {name}, a uint32) {{").unwrap();
-                s.push_str(&indent(&Self::disc_set(Self::enum_tag(e.cases.len()), "a", "v")));
+                s.push_str(&indent(&Self::disc_set(e.tag(), "a", "v")));
             }
             TypeDefKind::Variant(var) => {
                 let tag = var.tag();
@@ -979,14 +979,6 @@ impl<'a> FileGen<'a> {
         s.push_str("}\n");
         self.helpers.insert(h.clone(), s);
         Ok(h)
-    }
-
-    fn enum_tag(n: usize) -> Int {
-        match n {
-            0..=256 => Int::U8,
-            257..=65536 => Int::U16,
-            _ => Int::U32,
-        }
     }
 
     fn disc_set(tag: Int, a: &str, value: &str) -> String {
@@ -1292,7 +1284,7 @@ impl<'a> FileGen<'a> {
                 s.push_str("\t}\n");
             }
             TypeDefKind::Enum(e) => {
-                let get = Self::disc_get(Self::enum_tag(e.cases.len()), "a");
+                let get = Self::disc_get(e.tag(), "a");
                 writeln!(
                     s,
                     "\tv := {get}\n\tif v >= {} {{\n\t\tm.fault(\"returned an unknown {wit_name} case\")\n\t}}\n\treturn {name}(v)",
@@ -1335,10 +1327,8 @@ impl<'a> FileGen<'a> {
         }
         let TypeDefKind::Enum(e) = &self.def(id).kind else { bail!("not an enum") };
         let wit_name = self.wit_name(id);
-        let mut s = format!(
-            "func {h}(m *instance, a uint32) {family} {{\n\tswitch {} {{\n",
-            Self::disc_get(Self::enum_tag(e.cases.len()), "a")
-        );
+        let mut s =
+            format!("func {h}(m *instance, a uint32) {family} {{\n\tswitch {} {{\n", Self::disc_get(e.tag(), "a"));
         for (i, case) in cases.iter().enumerate() {
             writeln!(s, "\tcase {i}:\n\t\treturn &{case}{{}}").unwrap();
         }

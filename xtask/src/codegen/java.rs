@@ -908,7 +908,7 @@ impl<'a> FileGen<'a> {
                 let def = self.def(id);
                 match &def.kind {
                     TypeDefKind::Type(t) => self.store(t, v, a)?,
-                    TypeDefKind::Enum(e) => Self::disc_set(Self::enum_tag(e.cases.len()), a, &format!("{v}.ordinal()")),
+                    TypeDefKind::Enum(e) => Self::disc_set(e.tag(), a, &format!("{v}.ordinal()")),
                     TypeDefKind::Record(_) | TypeDefKind::Variant(_) => {
                         format!("Canonical.{}(m, {v}, {a});\n", self.store_helper(id)?)
                     }
@@ -1001,14 +1001,6 @@ impl<'a> FileGen<'a> {
         );
         self.helpers.insert(h.clone(), s);
         Ok(h)
-    }
-
-    fn enum_tag(n: usize) -> Int {
-        match n {
-            0..=256 => Int::U8,
-            257..=65536 => Int::U16,
-            _ => Int::U32,
-        }
     }
 
     fn disc_set(tag: Int, a: &str, value: &str) -> String {
@@ -1219,7 +1211,7 @@ impl<'a> FileGen<'a> {
                 format!("return new {name}(\n        {});\n", args.join(",\n        "))
             }
             TypeDefKind::Enum(e) => {
-                let get = Self::disc_get(Self::enum_tag(e.cases.len()), "a");
+                let get = Self::disc_get(e.tag(), "a");
                 self.lift_enum_helper(id)?;
                 format!("return lift{}(m, {get});\n", sanitize(&name))
             }
@@ -1294,7 +1286,7 @@ impl<'a> FileGen<'a> {
             TypeDefKind::Enum(e) => {
                 let list: Vec<(String, Option<Type>)> =
                     cases.iter().map(|class| (format!("new {class}"), None)).collect();
-                self.variant_switch(Self::enum_tag(e.cases.len()), vec![None; e.cases.len()], &list, &wit_name)?
+                self.variant_switch(e.tag(), vec![None; e.cases.len()], &list, &wit_name)?
             }
             _ => unreachable!(),
         };

@@ -672,14 +672,6 @@ impl<'a> Module<'a> {
         }
     }
 
-    fn enum_tag(n: usize) -> Int {
-        match n {
-            0..=0xff => Int::U8,
-            0x100..=0xffff => Int::U16,
-            _ => Int::U32,
-        }
-    }
-
     // ---------------------------------------------------------------- store (lower into memory)
 
     /// JS statements that write `v` (checked) at address `a` (a number expression). Uses the
@@ -768,7 +760,7 @@ impl<'a> Module<'a> {
             }
             TypeDefKind::Enum(e) => {
                 let table = self.enum_tables(id);
-                s.push_str(&Self::disc_set(Self::enum_tag(e.cases.len()), "a", &format!("{table}[v]")));
+                s.push_str(&Self::disc_set(e.tag(), "a", &format!("{table}[v]")));
             }
             TypeDefKind::Variant(v) => {
                 let tag = v.tag();
@@ -997,7 +989,7 @@ impl<'a> Module<'a> {
             TypeDefKind::Enum(e) => {
                 let stem = self.helper_stem(id);
                 self.enum_tables(id);
-                let get = Self::disc_get(Self::enum_tag(e.cases.len()), "a");
+                let get = Self::disc_get(e.tag(), "a");
                 writeln!(s, "const c = N_{stem}[{get}];\nif (c === undefined) throw new Error('paywit: the component returned an unknown {} case');\nreturn c;", def.name.as_deref().unwrap()).unwrap();
             }
             TypeDefKind::Variant(v) => {
