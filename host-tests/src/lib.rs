@@ -4,7 +4,7 @@
 //! with its memory limit, the native-typed wrappers and the prepared `Verifier`) is the
 //! `paywit-component` crate (`packages/rust/`); the harness uses it as any Rust program
 //! would, on the workspace's `target/paywit.wasm` ([`component_path`], [`host`]). The tests
-//! under `tests/` call every export through it and compare the answers with the native crate
+//! under `tests/host/` call every export through it and compare the answers with the native crate
 //! on the same inputs, via the same conversions the component uses. What only tests need
 //! lives here: the deterministic [`TestRng`], the conformance [`vectors`], and [`edge`] (the
 //! composed ingress served as `wasmtime serve` does).

@@ -108,5 +108,9 @@ pub fn check(dist: &Dist) -> Result<()> {
     }
     run(&mut go(&["run", "."]))?;
     // The module's own tests run from the module cache too (`go test all` in a user's module).
-    run(&mut go(&["test", "-count=1", GO_MODULE]))
+    run(&mut go(&["test", "-count=1", GO_MODULE]))?;
+    // The private cache holds wasmtime-go's prebuilt libraries for every platform (~350 MB),
+    // unpacked again for this check only; a failed check keeps it for a look.
+    std::fs::remove_dir_all(dir.join("modcache"))?;
+    Ok(())
 }
