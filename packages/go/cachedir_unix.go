@@ -4,6 +4,7 @@ package paywit
 
 import (
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -16,4 +17,34 @@ func privateDir(dir string) bool {
 	}
 	st, ok := info.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) == os.Getuid()
+}
+
+// trustedPath is dir with the links above it resolved, or "" when someone other
+// than this user and root could replace a directory on the way to it. wazero
+// opens cache entries by path, so a private directory is not enough: whoever may
+// rename an entry in one of its ancestors could swap in a directory of their own
+// between paywit's check and wazero's read. Each ancestor must therefore be owned
+// by this user or root, and one that others may write must be sticky (others
+// cannot rename what is not theirs there), as ssh's StrictModes asks of a home.
+func trustedPath(dir string) string {
+	parent, err := filepath.EvalSymlinks(filepath.Dir(dir))
+	if err != nil {
+		return ""
+	}
+	for p := parent; ; p = filepath.Dir(p) {
+		info, err := os.Lstat(p)
+		if err != nil || !info.IsDir() {
+			return ""
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok || (st.Uid != 0 && int(st.Uid) != os.Getuid()) {
+			return ""
+		}
+		if info.Mode().Perm()&0o022 != 0 && info.Mode()&os.ModeSticky == 0 {
+			return ""
+		}
+		if p == filepath.Dir(p) {
+			return filepath.Join(parent, filepath.Base(dir))
+		}
+	}
 }

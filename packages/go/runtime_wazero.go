@@ -10,7 +10,8 @@
 // the CPU's features, and writes it atomically (a temporary file renamed).
 // Loading native code from a file means the directory must be the user's own:
 // it is created 0700, and one that is not a directory owned by this user and
-// closed to others is not used. wazero's own check (a CRC of the machine code)
+// closed to others is not used, nor one below a directory that someone else
+// could rename things in (wazero opens entries by path; see trustedPath). wazero's own check (a CRC of the machine code)
 // leaves the rest of an entry unchecked, and a damaged offset table crashes the
 // process, so paywit keeps the SHA-256 of every entry it saw written
 // (wazero.sha256 beside them) and deletes any entry that does not match before
@@ -147,7 +148,7 @@ func cacheDir() string {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return ""
 	}
-	if !privateDir(dir) {
+	if dir = trustedPath(dir); dir == "" || !privateDir(dir) {
 		return ""
 	}
 	return dir
