@@ -153,21 +153,28 @@ func TestCompilationCache(t *testing.T) {
 	runChild(t, "off")
 }
 
-// PAYWIT_CACHE_DIR is trimmed, "off" matches in any case, and a relative
-// directory (which would depend on the working directory) means no cache.
+// PAYWIT_CACHE_DIR is trimmed and cleaned, "off" matches in any case, and a
+// relative directory (which would depend on the working directory) means no cache.
 func TestCacheDirSetting(t *testing.T) {
 	abs := t.TempDir()
 	if err := os.Chmod(abs, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	real, err := filepath.EvalSymlinks(abs) // t.TempDir is below a link on some systems
+	if err != nil {
+		t.Fatal(err)
+	}
 	for value, want := range map[string]string{
-		"off":           "",
-		" OFF ":         "",
-		"Off":           "",
-		"rel-cache":     "",
-		"./rel-cache":   "",
-		abs:             abs,
-		" " + abs + " ": abs,
+		"off":                  "",
+		" OFF ":                "",
+		"Off":                  "",
+		"rel-cache":            "",
+		"./rel-cache":          "",
+		abs:                    real,
+		" " + abs + " ":        real,
+		abs + "/":              real,
+		abs + "/sub/..":        real,
+		abs + "/sub/../sub2/.": filepath.Join(real, "sub2"),
 	} {
 		t.Setenv("PAYWIT_CACHE_DIR", value)
 		if got := cacheDir(); got != want {

@@ -4,7 +4,9 @@ package paywit
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -32,13 +34,10 @@ func TestCacheDirAncestors(t *testing.T) {
 		if got := cacheIn(t, parentWithMode(t, 0o777)); got != "" {
 			t.Errorf("cacheDir() = %q below a world-writable parent, want none", got)
 		}
-		if got := cacheIn(t, parentWithMode(t, 0o770)); got != "" {
-			t.Errorf("cacheDir() = %q below a group-writable parent, want none", got)
-		}
 	})
 	t.Run("a sticky parent is used, as /tmp is", func(t *testing.T) {
 		parent := parentWithMode(t, 0o777|os.ModeSticky)
-		if got, want := cacheIn(t, parent), filepath.Join(parent, "cache"); got != want {
+		if got, want := cacheIn(t, parent), resolved(t, parent, "cache"); got != want {
 			t.Errorf("cacheDir() = %q, want %q", got, want)
 		}
 	})
@@ -48,24 +47,57 @@ func TestCacheDirAncestors(t *testing.T) {
 		if err := os.Symlink(real, link); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := cacheIn(t, link), filepath.Join(real, "cache"); got != want {
+		if got, want := cacheIn(t, link), resolved(t, real, "cache"); got != want {
 			t.Errorf("cacheDir() = %q, want the resolved %q", got, want)
 		}
 	})
-	t.Run("a parent owned by someone else is refused", func(t *testing.T) {
-		if os.Getuid() != 0 {
-			t.Skip("only root can give a directory to another user")
-		}
-		parent := parentWithMode(t, 0o755)
-		if err := os.Chown(parent, 65534, 65534); err != nil {
+	t.Run("a parent writable by the user's own private group is used", func(t *testing.T) {
+		me, err := user.Current()
+		if err != nil {
 			t.Fatal(err)
 		}
-		cache := filepath.Join(parent, "cache")
-		if err := os.Mkdir(cache, 0o700); err != nil {
+		group, err := user.LookupGroupId(strconv.Itoa(os.Getegid()))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if got := cacheIn(t, parent); got != "" {
-			t.Errorf("cacheDir() = %q below a directory owned by uid 65534, want none", got)
+		want := "" // a shared primary group (users, staff) may hold others
+		parent := parentWithMode(t, 0o770)
+		if group.Name == me.Username {
+			want = resolved(t, parent, "cache")
+		}
+		if got := cacheIn(t, parent); got != want {
+			t.Errorf("cacheDir() = %q below a 0770 parent of group %s (user %s), want %q", got, group.Name, me.Username, want)
 		}
 	})
+	t.Run("a parent of another owner or group is refused", func(t *testing.T) {
+		if os.Getuid() != 0 {
+			t.Skip("only root can give a directory to another user or group")
+		}
+		for _, c := range []struct {
+			mode     os.FileMode
+			uid, gid int
+		}{{0o755, 65534, 65534}, {0o770, 0, 65534}} {
+			parent := parentWithMode(t, c.mode)
+			if err := os.Chown(parent, c.uid, c.gid); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(filepath.Join(parent, "cache"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if got := cacheIn(t, parent); got != "" {
+				t.Errorf("cacheDir() = %q below a %v parent of %d:%d, want none", got, c.mode, c.uid, c.gid)
+			}
+		}
+	})
+}
+
+// resolved is filepath.Join(dir, name) with the links in dir resolved (t.TempDir
+// is below one on some systems: /var on macOS).
+func resolved(t *testing.T, dir, name string) string {
+	t.Helper()
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(real, name)
 }

@@ -11,9 +11,9 @@
 // Loading native code from a file means the directory must be the user's own:
 // it is created 0700, and one that is not a directory owned by this user and
 // closed to others is not used, nor one below a directory that someone else
-// could rename things in (wazero opens entries by path; see trustedPath). wazero's own check (a CRC of the machine code)
-// leaves the rest of an entry unchecked, and a damaged offset table crashes the
-// process, so paywit keeps the SHA-256 of every entry it saw written
+// could rename things in (wazero opens entries by path; see trustedPath).
+// wazero's own check (a CRC of the machine code) leaves the rest of an entry
+// unchecked, and a damaged offset table crashes the process, so paywit keeps the SHA-256 of every entry it saw written
 // (wazero.sha256 beside them) and deletes any entry that does not match before
 // wazero reads the directory; a deleted entry is compiled and written again.
 
@@ -137,6 +137,9 @@ func cacheDir() string {
 	}
 	if dir != "" && !filepath.IsAbs(dir) {
 		return "" // a relative directory would depend on the working directory: no cache
+	}
+	if dir != "" {
+		dir = filepath.Clean(dir) // "a/cache/" and "a/x/../cache" are a/cache
 	}
 	if dir == "" {
 		base, err := os.UserCacheDir()
