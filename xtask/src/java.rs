@@ -96,6 +96,19 @@ pub fn test() -> Result<()> {
     run(mvn(&package_dir()).arg("test"))
 }
 
+/// Compiles the Maven module in `dir` (`mvn compile`) and runs its class `main` on the module's
+/// runtime classpath; the process's output, whatever its exit status.
+pub fn run_main(dir: &Path, main: &str) -> Result<std::process::Output> {
+    run(mvn(dir).arg("compile"))?;
+    let classpath_file = dir.join("target/classpath.txt");
+    run(mvn(dir)
+        .args(["org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath", "-Dmdep.includeScope=runtime"])
+        .arg(format!("-Dmdep.outputFile={}", classpath_file.display())))?;
+    let classpath =
+        format!("{}:{}", dir.join("target/classes").display(), std::fs::read_to_string(&classpath_file)?.trim());
+    Ok(Command::new("java").args(["-cp", &classpath, main]).output()?)
+}
+
 /// The jar and its pom in `dir` as a Maven repository (`io/github/paywit/paywit/<v>/…`), the
 /// layout a user's `<repository>` with a `file:` URL reads.
 pub fn dist(dir: &Path) -> Result<PathBuf> {

@@ -300,7 +300,7 @@ pub fn reordered(dir: &Path) -> Result<Wit> {
     Ok(wit)
 }
 
-/// Generates the Python, Node and Go bindings from [`reordered`] `wit/` into copies of the
+/// Generates the Python, Node, Go and Java bindings from [`reordered`] `wit/` into copies of the
 /// packages under `scratch`, then loads each against the built component: each must refuse
 /// (a digest mismatch), never call it. Needs `cargo xtask build` first.
 pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
@@ -326,7 +326,28 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
         "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\tpaywit \"github.com/paywit/paywit/packages/go\"\n)\n\n\
          func main() {\n\tif _, err := paywit.APIPolicy(); err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}\n}\n",
     )?;
-    let outputs = vec![python::generate(&wit)?, js::generate(&wit)?, go::generate(&wit)?];
+    // The Maven module with the JVM core module and abi.properties (`java::prepare`), the runtime
+    // the generated classes call, and a program calling one export. Not the surface written over
+    // them (`Paywit`, `Verifier`, ...): Java records are built positionally, so that surface does
+    // not even compile against bindings whose fields moved, which is the first refusal.
+    let java_package = scratch.join("packages/java");
+    crate::java::prepare()?;
+    std::fs::create_dir_all(&java_package)?;
+    std::fs::copy(root.join("packages/java/pom.xml"), java_package.join("pom.xml"))?;
+    crate::tools::copy_dir(&root.join("packages/java/src/main/wasm"), &java_package.join("src/main/wasm"))?;
+    let java_sources = "src/main/java/io/github/paywit";
+    std::fs::create_dir_all(java_package.join(java_sources).join("stale"))?;
+    for runtime in ["Guest", "PaywitException", "GuestFaultException", "InvalidArgumentException"] {
+        let file = format!("{java_sources}/{runtime}.java");
+        std::fs::copy(root.join("packages/java").join(&file), java_package.join(&file))?;
+    }
+    let stale_main = java_package.join(java_sources).join("stale/Main.java");
+    std::fs::write(
+        &stale_main,
+        "package io.github.paywit.stale;\n\nimport io.github.paywit.Retry;\n\n\
+         public final class Main {\n    public static void main(String[] args) {\n        Retry.apiPolicy();\n    }\n}\n",
+    )?;
+    let outputs = vec![python::generate(&wit)?, js::generate(&wit)?, go::generate(&wit)?, java::generate(&wit)?];
     let changed = ensure_outputs(scratch, &outputs, false)?;
     if changed.is_empty() {
         bail!("the reordered WIT generated the same bindings: the test would prove nothing");
@@ -340,7 +361,8 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
         .current_dir(&node_package)
         .output()?;
     let go = std::process::Command::new("go").args(["run", "./cmd/stale"]).current_dir(&go_package).output()?;
-    for (host, output) in [("python", python), ("node", node), ("go", go)] {
+    let java = crate::java::run_main(&java_package, "io.github.paywit.stale.Main")?;
+    for (host, output) in [("python", python), ("node", node), ("go", go), ("java", java)] {
         let stderr = String::from_utf8_lossy(&output.stderr);
         if output.status.success() || !stderr.to_lowercase().contains("digest") {
             bail!(
@@ -350,7 +372,7 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
         }
     }
     eprintln!(
-        "xtask: bindings generated from a reordered WIT ({} files differ) are refused by Python, Node and Go",
+        "xtask: bindings generated from a reordered WIT ({} files differ) are refused by Python, Node, Go and Java",
         changed.len()
     );
     Ok(())
