@@ -17,7 +17,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::tools::{cargo, root, run, WASM_TARGET};
+use crate::tools::{cargo, root, run, write_if_changed, WASM_TARGET};
 
 /// The Maven module.
 pub fn package_dir() -> PathBuf {
@@ -59,14 +59,6 @@ pub fn prepare() -> Result<()> {
     write_if_changed(&wasm_dir.join("paywit.core.wasm"), &bytes)?;
     let abi: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("target/abi.json"))?)?;
     write_if_changed(&wasm_dir.join("abi.properties"), abi_properties(&abi)?.as_bytes())?;
-    Ok(())
-}
-
-/// Writes `path` only when its contents differ, so Maven's build stays up to date.
-fn write_if_changed(path: &Path, contents: &[u8]) -> Result<()> {
-    if std::fs::read(path).ok().as_deref() != Some(contents) {
-        std::fs::write(path, contents)?;
-    }
     Ok(())
 }
 

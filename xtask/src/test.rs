@@ -10,6 +10,7 @@
 //! if missing, `browser.rs`); and a fuzz smoke run (`fuzz.rs`).
 
 use std::process::Command;
+use std::time::Instant;
 
 use anyhow::{bail, Result};
 
@@ -95,7 +96,16 @@ pub fn test(part: Option<Part>) -> Result<()> {
     codegen::run(&["--check".to_string()])?;
     build::build()?;
     let wanted = |p: Part| part.is_none_or(|only| only == p);
-    if wanted(Part::Rust) {
+    let mut timings = Vec::new();
+    let mut timed = |p: Part, check: &dyn Fn() -> Result<()>| -> Result<()> {
+        if wanted(p) {
+            let started = Instant::now();
+            check()?;
+            timings.push(format!("{} {:.0} s", p.name(), started.elapsed().as_secs_f64()));
+        }
+        Ok(())
+    };
+    timed(Part::Rust, &|| {
         run(cargo().args(["fmt", "--all", "--check"]))?;
         // `cargo fmt` does not reach a file that is only `include!`d.
         run(Command::new("rustfmt").args(["--edition", "2021", "--check", "src/component/conversions.rs"]))?;
@@ -116,52 +126,43 @@ pub fn test(part: Option<Part>) -> Result<()> {
         // The ingress's WASIp3 build (its `p3` feature) too.
         run(cargo()
             .args(["clippy", "--package", "paywit-edge-ingress", "--features", "p3", "--target", WASM_TARGET])
-            .args(["--", "-D", "warnings"]))?;
-    }
-    if wanted(Part::Peers) {
+            .args(["--", "-D", "warnings"]))
+    })?;
+    timed(Part::Peers, &|| {
         // The derived vectors must be exactly what derive.py derives.
         run(Command::new("python3").arg(root().join("conformance/vectors/derive.py")).arg("--check"))?;
-        differential()?;
-    }
-    if wanted(Part::Python) {
-        run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))?;
-    }
-    if wanted(Part::Node) {
-        run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))?;
-    }
-    if wanted(Part::Go) {
-        golang::test()?;
-    }
-    if wanted(Part::Java) {
-        java::test()?;
-    }
-    if wanted(Part::Install) {
-        install::check(&dist::dist()?)?;
-    }
-    if wanted(Part::Lint) {
-        lint()?;
-    }
+        differential()
+    })?;
+    timed(Part::Python, &|| {
+        run(Command::new(python()?).args(["-m", "pytest", "-q"]).current_dir(root().join("packages").join("python")))
+    })?;
+    timed(Part::Node, &|| {
+        run(Command::new("node").args(["--test", "test/"]).current_dir(root().join("packages").join("node")))
+    })?;
+    timed(Part::Go, &golang::test)?;
+    timed(Part::Java, &java::test)?;
+    timed(Part::Install, &|| install::check(&dist::dist()?))?;
+    timed(Part::Lint, &lint)?;
     // The machines run no database server: the PostgreSQL tests get a throwaway cluster.
     let postgres =
         if wanted(Part::Integration) || wanted(Part::Operator) { Some(postgres::Postgres::start()?) } else { None };
-    if wanted(Part::Integration) {
-        // The reference integration end to end: the sandbox gateway, each receiver and its worker,
-        // every misbehaviour on, a worker killed mid-event; on SQLite and on PostgreSQL.
-        demo::day_of_traffic(&["-m", "pytest", "-q"])?;
-    }
-    if wanted(Part::Operator) {
+    // The reference integration end to end: the sandbox gateway, each receiver and its worker,
+    // every misbehaviour on, a worker killed mid-event; on SQLite and on PostgreSQL.
+    timed(Part::Integration, &|| demo::day_of_traffic(&["-m", "pytest", "-q"]))?;
+    timed(Part::Operator, &|| {
         // The operator's dashboard: its logic (pytest), then end to end in headless Chromium.
         run(Command::new(python()?)
             .args(["-m", "pytest", "-q"])
             .env("PYTHONPATH", root().join("packages/python"))
             .current_dir(root().join("examples/reference-integration/operator")))?;
-        browser::browser_test(None)?;
-    }
+        browser::browser_test(None)
+    })?;
     drop(postgres);
-    if wanted(Part::Fuzz) {
+    timed(Part::Fuzz, &|| {
         fuzz::fuzz(fuzz::FUZZ_SMOKE_SECONDS)?;
-        golang::fuzz(golang::FUZZ_SMOKE_EXECUTIONS)?;
-    }
+        golang::fuzz(golang::FUZZ_SMOKE_EXECUTIONS)
+    })?;
+    eprintln!("xtask: every part passed ({})", timings.join(", "));
     Ok(())
 }
 
@@ -187,8 +188,9 @@ fn differential() -> Result<()> {
     std::fs::create_dir_all(&cases)?;
     // 1. the peers sign; 2. paywit verifies those and signs its own; 3. the peers verify paywit's.
     run(Command::new(&python).arg(root.join("host-tests/peers/peers.py")).arg("sign").arg(&cases))?;
-    // `cargo test --workspace` already built this binary with the test profile's
-    // feature set; `cargo run` would rebuild wasmtime with another one.
+    // The binary as `cargo test --workspace` builds it (a no-op after the rust part); `cargo run`
+    // would rebuild wasmtime with another feature set.
+    run(cargo().args(["test", "--workspace", "--no-run", "--quiet"]))?;
     run(Command::new(root.join("target/debug/peer-check")).arg(&cases))?;
     run(Command::new(&python).arg(root.join("host-tests/peers/peers.py")).arg("verify").arg(&cases))?;
     Ok(())

@@ -32,7 +32,18 @@ pub fn run(command: &mut Command) -> Result<()> {
 
 /// The cargo that runs xtask (`$CARGO`), else `cargo`.
 pub fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    // What `cargo run` set for the xtask itself: some build scripts (ring's) track these, so a
+    // build from here and one from a plain `cargo test` would keep invalidating each other.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || ["CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH", "CARGO_CRATE_NAME", "CARGO_BIN_NAME"].contains(&&*name)
+        {
+            command.env_remove(&*name);
+        }
+    }
+    command
 }
 
 /// Installs the wasm target with rustup unless it is already there (idempotent).
@@ -105,8 +116,18 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         if entry.file_type()?.is_dir() {
             copy_dir(&entry.path(), &target)?;
         } else {
-            std::fs::copy(entry.path(), target)?;
+            write_if_changed(&target, &std::fs::read(entry.path())?)?;
         }
+    }
+    Ok(())
+}
+
+/// Writes `path` only when its contents differ: a build output rewritten with the same bytes
+/// would still look new to cargo (`include_bytes!`), Maven and go, and relink what embeds it.
+pub fn write_if_changed(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
+    let contents = contents.as_ref();
+    if std::fs::read(path).ok().as_deref() != Some(contents) {
+        std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
