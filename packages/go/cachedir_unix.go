@@ -4,9 +4,7 @@ package paywit
 
 import (
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"syscall"
 )
 
@@ -26,13 +24,13 @@ func privateDir(dir string) bool {
 // opens cache entries by path, so a private directory is not enough: whoever may
 // rename an entry in one of its ancestors could swap in a directory of their own
 // between paywit's check and wazero's read. Each ancestor must therefore be owned
-// by this user or root, and one that others may write must be sticky (others
-// cannot rename what is not theirs there), as ssh's StrictModes asks of a home.
-// A directory writable by the user's own private group (umask 002 on systems
-// that give each user a group of their name) counts as the user's.
+// by this user or root and closed to writes by others, or sticky (others cannot
+// rename what is not theirs there), as ssh's StrictModes asks of a home. A
+// group-writable ancestor is refused even when the group bears the user's name:
+// nothing portable says who else is in it.
 func trustedPath(dir string) string {
-	// A set-user-ID program must not load code from a directory its caller owns.
-	if os.Getuid() != os.Geteuid() {
+	// A set-user-ID or set-group-ID program must not load code its caller chose.
+	if os.Getuid() != os.Geteuid() || os.Getgid() != os.Getegid() {
 		return ""
 	}
 	parent, err := filepath.EvalSymlinks(filepath.Dir(dir))
@@ -48,30 +46,11 @@ func trustedPath(dir string) string {
 		if !ok || (st.Uid != 0 && int(st.Uid) != os.Geteuid()) {
 			return ""
 		}
-		perm := info.Mode().Perm()
-		sticky := info.Mode()&os.ModeSticky != 0
-		if perm&0o002 != 0 && !sticky {
-			return ""
-		}
-		if perm&0o020 != 0 && !sticky && !(int(st.Uid) == os.Geteuid() && ownPrivateGroup(st.Gid)) {
+		if info.Mode().Perm()&0o022 != 0 && info.Mode()&os.ModeSticky == 0 {
 			return ""
 		}
 		if p == filepath.Dir(p) {
 			return filepath.Join(parent, filepath.Base(dir))
 		}
 	}
-}
-
-// ownPrivateGroup reports whether gid is this user's primary group and has the
-// user's name: the user-private-group scheme, where the group holds only them.
-func ownPrivateGroup(gid uint32) bool {
-	if int(gid) != os.Getegid() {
-		return false
-	}
-	me, err := user.LookupId(strconv.Itoa(os.Geteuid()))
-	if err != nil {
-		return false
-	}
-	group, err := user.LookupGroupId(strconv.Itoa(int(gid)))
-	return err == nil && group.Name == me.Username
 }

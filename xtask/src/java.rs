@@ -91,10 +91,10 @@ pub fn test() -> Result<()> {
 /// Compiles the Maven module in `dir` (`mvn compile`) and runs its class `main` on the module's
 /// runtime classpath; the process's output, whatever its exit status.
 pub fn run_main(dir: &Path, main: &str) -> Result<std::process::Output> {
-    run(mvn(dir).arg("compile"))?;
     let classpath_file = dir.join("target/classpath.txt");
     run(mvn(dir)
-        .args(["org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath", "-Dmdep.includeScope=runtime"])
+        .args(["compile", "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath"])
+        .arg("-Dmdep.includeScope=runtime")
         .arg(format!("-Dmdep.outputFile={}", classpath_file.display())))?;
     let classpath =
         format!("{}:{}", dir.join("target/classes").display(), std::fs::read_to_string(&classpath_file)?.trim());
