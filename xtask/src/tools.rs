@@ -32,18 +32,7 @@ pub fn run(command: &mut Command) -> Result<()> {
 
 /// The cargo that runs xtask (`$CARGO`), else `cargo`.
 pub fn cargo() -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    // What `cargo run` set for the xtask itself: some build scripts (ring's) track these, so a
-    // build from here and one from a plain `cargo test` would keep invalidating each other.
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("CARGO_PKG_")
-            || ["CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH", "CARGO_CRATE_NAME", "CARGO_BIN_NAME"].contains(&&*name)
-        {
-            command.env_remove(&*name);
-        }
-    }
-    command
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
 /// Installs the wasm target with rustup unless it is already there (idempotent).
