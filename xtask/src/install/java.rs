@@ -5,13 +5,10 @@
 //! release's copy in `~/.m2` is removed first, so only the artifact can stand in for it (the rest
 //! comes from the machine's `~/.m2`, then Maven Central).
 
-use std::process::Command;
-
 use anyhow::{bail, Context, Result};
 
 use crate::dist::Dist;
 use crate::install::fresh_dir;
-use crate::tools::run;
 
 /// A user's program: signs a Stripe delivery with javax.crypto (not with paywit), then verifies
 /// it and a tampered copy through the installed package.
@@ -104,24 +101,11 @@ pub fn check(dist: &Dist) -> Result<()> {
     let home = std::env::var_os("HOME").context("HOME is not set")?;
     let cached = std::path::Path::new(&home).join(".m2/repository/io/github/paywit/paywit").join(version);
     let _ = std::fs::remove_dir_all(&cached);
-    let mvn = |args: &[&str]| {
-        let mut command = Command::new("mvn");
-        command.args(["-B", "-q"]).args(args).current_dir(&dir);
-        command
-    };
-    run(&mut mvn(&["compile"]))?;
-    let classpath_file = dir.join("classpath.txt");
-    run(&mut mvn(&[
-        "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath",
-        &format!("-Dmdep.outputFile={}", classpath_file.display()),
-    ]))?;
+    let output = crate::java::run_main(&dir, "example.Main")?;
     let origin = std::fs::read_to_string(cached.join("_remote.repositories")).unwrap_or_default();
     if !origin.contains(&format!("paywit-{version}.jar>paywit-dist=")) {
         bail!("io.github.paywit:paywit:{version} did not come from dist/maven: {origin:?}");
     }
-    let classpath =
-        format!("{}:{}", dir.join("target/classes").display(), std::fs::read_to_string(&classpath_file)?.trim());
-    let output = Command::new("java").args(["-cp", &classpath, "example.Main"]).output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() || stdout.trim() != "verified a signed delivery and refused a tampered one" {
         bail!("the installed Java package printed {stdout:?}: {}", String::from_utf8_lossy(&output.stderr));
