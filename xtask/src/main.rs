@@ -145,7 +145,20 @@ impl Task {
     }
 }
 
-fn main() -> Result<()> {
+/// Runs the command; a failure prints its chain of causes on one line each, without the
+/// backtrace `RUST_BACKTRACE` would add to a returned error (CI shows only an output's tail).
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses the command line and runs the command.
+fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match Task::parse(&args)? {
         Task::Build => build::build().map(|_| ()),
