@@ -68,7 +68,7 @@ def fill(store: Store, now: float) -> None:
 
 def render(url: str) -> str:
     with Store(url) as store:
-        fill(store, time.time())
+        fill(store, time.time() // 60 * 60 + 30)  # mid-minute: each minute's rows stay in one clock-aligned window
     return page(Settings(url, None, 60.0, 10, paywit.default_alert_rule(), 0))
 
 
@@ -98,7 +98,7 @@ def test_the_store_url_is_shown_without_its_password():
 def test_an_event_is_found_by_id_with_its_replay_button(tmp_path):
     url = str(tmp_path / "receiver.sqlite")
     with Store(url) as store:
-        fill(store, time.time())
+        fill(store, time.time() // 60 * 60 + 30)  # mid-minute: each minute's rows stay in one clock-aligned window
     settings = Settings(url, None, 60.0, 10, paywit.default_alert_rule(), 0)
     found = page(settings, find="evt_<b>")
     assert 'data-event="evt_&lt;b&gt;"' in found and "<td>payout.paid</td>" in found

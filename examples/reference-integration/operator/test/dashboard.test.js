@@ -107,13 +107,15 @@ test('the dashboard lists the failures, alerts on a sustained error rate only, a
   const declinedId = declined.error.payment_intent.id;
   const [, paid] = await gatewayPost('/v1/payment_intents', { amount: 2500, currency: 'usd', card: '4242424242424242' }, 'op-paid');
   assert.equal(paid.status, 'succeeded');
-  await gatewayPost('/v1/sandbox/outage', { seconds: 6, reads_only: true });
+  // Long enough for every attempt on a loaded machine; ended below once the event is given up.
+  await gatewayPost('/v1/sandbox/outage', { seconds: 300, reads_only: true });
   const [, payout] = await gatewayPost('/v1/payouts', { payment_intents: [paid.id] }, 'op-payout');
   await until('the failed payout event', async () => (await rows('events-whose-processing-failed')).some((r) => r.includes('payout.paid') && r.includes('failed ')));
   const failedRow = (await rows('events-whose-processing-failed')).find((r) => r.includes('payout.paid'));
   assert.match(failedRow, /server-error/, 'the failure carries its category');
   assert.ok((await rows('failed-payments')).some((r) => r.includes(declinedId)), 'the declined payment is listed');
   assert.ok((await rows('charges-declined-or-failed')).length >= 1);
+  await gatewayPost('/v1/sandbox/outage', { seconds: 0 }); // the API is back
 
   // Healthy traffic with one burst of forgeries inside a single window: no alert.
   await traffic(1, { good: 2 });
