@@ -214,7 +214,7 @@ async fn test_cards_idempotency_and_webhooks_that_fold_to_the_truth() {
 
     // Webhooks: every object folds to the gateway's truth, forgeries are all refused, duplicates happened.
     let mut truth = Value::Null;
-    for _ in 0..100 {
+    for _ in 0..300 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         truth = get_json(&base, "/v1/truth").await;
         let r = received.lock().unwrap();
@@ -224,7 +224,10 @@ async fn test_cards_idempotency_and_webhooks_that_fold_to_the_truth() {
                 lifecycle::map_event(source(&o["source"]), o["last_event"].as_str().unwrap(), o["status"].as_str());
             wanted.is_none() || r.folded.get(id).copied() == wanted
         });
-        if all_folded && r.accepted.len() as u64 >= truth["events"].as_u64().unwrap() {
+        // Duplicates count once: every event and every forgery must have arrived.
+        let unique = r.accepted.iter().collect::<HashSet<_>>().len() as u64;
+        let forgeries = truth["counters"]["forgeries_sent"].as_u64().unwrap();
+        if all_folded && unique >= truth["events"].as_u64().unwrap() && r.rejected as u64 >= forgeries {
             break;
         }
     }
