@@ -145,7 +145,7 @@ impl Task {
     }
 }
 
-/// Runs the command; a failure prints its chain of causes on one line each, without the
+/// Runs the command; a failure prints `error:` and its chain of causes on one line, without the
 /// backtrace `RUST_BACKTRACE` would add to a returned error (CI shows only an output's tail).
 fn main() -> std::process::ExitCode {
     match run() {

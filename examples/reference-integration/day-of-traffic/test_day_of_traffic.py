@@ -91,7 +91,7 @@ def test_an_event_whose_processing_keeps_failing_is_given_up_then_processed_once
         event_id, error, attempts = failed()
         assert (error, attempts) == ("server-error", paywit.api_policy().max_attempts), "every attempt made, then given up"
         assert store.one("SELECT COUNT(*) FROM payouts")[0] == 0, "nothing of the failed attempts stays"
-        system.post(f"{system.gateway_url}/v1/sandbox/outage", {"seconds": 0})  # the API is back
+        assert system.post(f"{system.gateway_url}/v1/sandbox/outage", {"seconds": 0})["outage_seconds"] == 0  # the API is back
         system.post(f"{system.gateway_url}/v1/events/{event_id}/replay", {})
         assert until(lambda: store.one("SELECT processed_at FROM inbox WHERE event_id = ?", (event_id,))[0] is not None)
         assert store.one("SELECT match FROM payouts WHERE id = ?", (payout["id"],)) == ("exact",)

@@ -367,21 +367,27 @@ def test_an_event_past_a_postgres_limit_is_its_own_failure_not_the_stores(start,
 
 @pytest.mark.parametrize("receiver", ["python", "node", "go"])
 def test_the_worker_holds_no_write_lock_while_it_calls_the_gateway(start, receiver):
-    """A paid payout's items are fetched from the gateway (1.5 s here, under the worker's 2 s
-    timeout): meanwhile the receiver records a delivery in well under that, as the worker does not
-    hold SQLite's write lock."""
-    system, gateway = start(receiver, {("GET", r"/v1/payouts/po_hard"): payout_route(delay=1.5)})
+    """A paid payout's items are fetched from the gateway, whose answer is held until the receiver
+    has recorded another delivery: it can only be recorded meanwhile if the worker does not hold
+    SQLite's write lock during the call. The answer is released by the test, or after 1.8 s (under
+    the worker's 2 s timeout) if the delivery never came: no wall-clock limit decides."""
+    release = threading.Event()
+    released: List[bool] = []
+
+    def held_payout(headers: dict) -> Tuple[float, int, dict]:
+        released.append(release.wait(1.8))
+        return payout_route()(headers)
+
+    system, gateway = start(receiver, {("GET", r"/v1/payouts/po_hard"): held_payout})
     payout = {"id": "evt_payout_slow", "type": "payout.paid", "created": int(time.time()),
               "data": {"object": {"id": "po_hard", "object": "payout", "status": "paid"}}}
     assert deliver(system, payout["id"], json.dumps(payout))[0] == 200
     system.worker()
     assert gateway.arrived.wait(20), "the worker fetches the payout"
-    time.sleep(0.1)
-    started = time.perf_counter()
     assert deliver(system, "evt_during_fetch", good_event("evt_during_fetch", "pi_during_fetch"))[0] == 200
-    acked = time.perf_counter() - started
-    # Held by the worker's transaction, it would wait at least the 1.4 s left of the fetch.
-    assert acked < 1.0, f"the delivery waited {acked:.2f} s for the worker's transaction"
+    release.set()
+    assert until(lambda: bool(released), 5)
+    assert released[0], "the delivery was recorded only after the worker's call ended: it waited for the worker's lock"
     with system.store() as store:
         assert until(lambda: store.one("SELECT COUNT(*) FROM inbox WHERE processed_at IS NOT NULL")[0] == 2, 20)
         assert store.one("SELECT match FROM payouts WHERE id = 'po_hard'") == ("exact",)
@@ -405,6 +411,8 @@ def test_a_failure_is_not_recorded_on_an_event_another_worker_processed(start, s
         a = system.worker("--pause-before-recording-failure", "3")  # its gateway: the stand-in, 404 on everything
         wait_for_line(a, "paused before recording the failure")
         a.send_signal(signal.SIGSTOP)  # A stays paused however long B takes on a loaded machine
+        with system.store() as store:  # stopped in its pause, before recording: else the race is not tested
+            assert store.one("SELECT failed_at, attempts FROM inbox WHERE event_id = 'evt_payout_race'") == (None, 0)
         assert deliver(system, payout["id"], json.dumps(payout)) == (200, b'{"received": "evt_payout_race", "duplicate": true}'
                                                                      if receiver == "python" else
                                                                      b'{"received":"evt_payout_race","duplicate":true}')

@@ -1,7 +1,7 @@
 // paywit's framework adapters in the real frameworks on their real servers, on
 // loopback: Express 5 and plain node:http (webhookMiddleware), Fastify 5
 // (paywitFastify), Hono on Node (@hono/node-server), Hono on workerd and a
-// Next.js App Router route under `next start` (verifyWebhookRequest). Each gets the same deliveries: valid, rotated secret,
+// Next.js App Router route under `next start` (verifyWebhookRequest). Each gets the same deliveries: valid, rotated secret, chunked,
 // tampered, stale, oversized by Content-Length (headers only), oversized
 // chunked, wrong method, and a body parser in front (a loud 500 naming the
 // fix, never a 401). Servers start once per suite.
@@ -75,6 +75,22 @@ function raw(origin, path, { chunked }) {
   });
 }
 
+/** A delivery POSTed chunked (no Content-Length), in three writes: `{ status, text }`. */
+function chunkedPost(origin, path, { headers, body }) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${origin}${path}`, { method: 'POST', headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode, text }));
+    });
+    request.on('error', reject);
+    request.write(body.slice(0, 7));
+    request.write(body.slice(7, 30));
+    request.end(body.slice(30));
+  });
+}
+
 /** The deliveries every adapter gets, at `origin` + `path`. */
 function deliveries(name, target) {
   const url = () => `${target().origin}${target().path}`;
@@ -91,6 +107,12 @@ function deliveries(name, target) {
     const reply = await post(delivery);
     assert.equal(reply.status, 200);
     assert.deepEqual(await reply.json(), { messageId: delivery.id, secretIndex: 1, type: 'payment.succeeded' });
+  });
+  it(`${name}: a chunked delivery under maxBytes verifies`, async () => {
+    const delivery = signed();
+    const reply = await chunkedPost(target().origin, target().path, delivery);
+    assert.equal(reply.status, 200, reply.text);
+    assert.deepEqual(JSON.parse(reply.text), { messageId: delivery.id, secretIndex: 0, type: 'payment.succeeded' });
   });
   it(`${name}: a tampered body is 401 with an empty body`, async () => {
     const delivery = signed();

@@ -115,7 +115,7 @@ test('the dashboard lists the failures, alerts on a sustained error rate only, a
   assert.match(failedRow, /server-error/, 'the failure carries its category');
   assert.ok((await rows('failed-payments')).some((r) => r.includes(declinedId)), 'the declined payment is listed');
   assert.ok((await rows('charges-declined-or-failed')).length >= 1);
-  await gatewayPost('/v1/sandbox/outage', { seconds: 0 }); // the API is back
+  assert.equal((await gatewayPost('/v1/sandbox/outage', { seconds: 0 }))[0], 200, 'the API is back');
 
   // Healthy traffic with one burst of forgeries inside a single window: no alert.
   await traffic(1, { good: 2 });
