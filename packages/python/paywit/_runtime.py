@@ -319,10 +319,9 @@ def expect_digest(digest: str, module: str) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-@functools.lru_cache(maxsize=None)
 def shipped_manifest() -> Dict[str, Any]:
     """The shipped abi.json (ABI_PATH), parsed once per process: `_limits` reads its limits at
-    import, the first call its digest. Callers only read it."""
+    import, the first call its digest."""
     manifest: Dict[str, Any] = json.loads(ABI_PATH.read_text(encoding="utf-8"))
     return manifest
 
