@@ -13,9 +13,10 @@
 // closed to others is not used, nor one below a directory that someone else
 // could rename things in (wazero opens entries by path; see trustedPath).
 // wazero's own check (a CRC of the machine code) leaves the rest of an entry
-// unchecked, and a damaged offset table crashes the process, so paywit keeps the SHA-256 of every entry it saw written
-// (wazero.sha256 beside them) and deletes any entry that does not match before
-// wazero reads the directory; a deleted entry is compiled and written again.
+// unchecked, and a damaged offset table crashes the process, so paywit keeps
+// the SHA-256 of every entry it saw written (wazero.sha256 beside them) and
+// deletes any entry that does not match before wazero reads the directory; a
+// deleted entry is compiled and written again.
 
 package paywit
 

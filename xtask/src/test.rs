@@ -101,8 +101,9 @@ pub fn test(part: Option<Part>) -> Result<()> {
         if wanted(p) {
             let started = Instant::now();
             check()?;
-            timings.push(format!("{} {:.0} s", p.name(), started.elapsed().as_secs_f64()));
-            eprintln!("xtask: part {} passed in {:.0} s", p.name(), started.elapsed().as_secs_f64());
+            let seconds = started.elapsed().as_secs_f64();
+            timings.push(format!("{} {seconds:.0} s", p.name()));
+            eprintln!("xtask: part {} passed in {seconds:.0} s", p.name());
         }
         Ok(())
     };

@@ -338,14 +338,13 @@ pub fn stale_bindings_are_refused(scratch: &Path) -> Result<()> {
     let java_sources = "src/main/java/io/github/paywit";
     std::fs::create_dir_all(java_package.join(java_sources).join("stale"))?;
     // The committed generated classes first, so that only what the reordered WIT changes differs.
+    let runtime = ["Guest.java", "PaywitException.java", "GuestFaultException.java", "InvalidArgumentException.java"];
     for entry in std::fs::read_dir(root.join("packages/java").join(java_sources))? {
         let path = entry?.path();
         if !path.is_file() {
             continue;
         }
         let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default().to_string();
-        let runtime =
-            ["Guest.java", "PaywitException.java", "GuestFaultException.java", "InvalidArgumentException.java"];
         if runtime.contains(&name.as_str()) || std::fs::read_to_string(&path)?.starts_with(&banner("//")) {
             std::fs::copy(&path, java_package.join(java_sources).join(&name))?;
         }
